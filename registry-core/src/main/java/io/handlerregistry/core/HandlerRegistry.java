@@ -1,0 +1,237 @@
+package io.handlerregistry.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import com.sun.jna.Platform;
+
+import io.handlerregistry.core.internal.NativeHandlerRegistry;
+
+/**
+ * Hosts native handler libraries, one active version per endpoint id, and replaces them while
+ * they serve.
+ *
+ * <p>A handler library is a shared library built against {@code handler.h} (shipped in this
+ * jar under {@code include/}). Each loaded version is loaded from its own private copy of the
+ * file, so a new build written to the same path really loads, and with local symbol binding,
+ * so two versions side by side never share symbols or globals.
+ *
+ * <p>Guarantees:
+ * <ul>
+ * <li>Native code is never unloaded while a call is inside it, timeouts included: a call whose
+ * caller gave up still holds its version loaded until it returns.</li>
+ * <li>Swaps switch atomically: a request goes either to the old or to the new version, never to
+ * none; a graceful swap loses no request.</li>
+ * <li>Bad input (missing or broken file, wrong ABI version, failing {@code handler_init},
+ * invalid id, ...) gets a specific {@link HandlerException} and changes nothing.</li>
+ * </ul>
+ *
+ * <p>Thread safety: every method may be called from any thread. Calls never hold a lock while
+ * in native code. Loads and swaps of one endpoint are serialized; different endpoints do not
+ * wait for each other.
+ *
+ * <p>Create one with {@link #create(Path)} or {@link #builder(Path)}; {@link #close()} it when
+ * done. In an OSGi framework, get it as a service instead.
+ */
+@ProviderType
+public interface HandlerRegistry extends AutoCloseable {
+
+    /** A registry for the libraries in {@code handlersDirectory}, with default settings. */
+    static HandlerRegistry create(Path handlersDirectory) {
+        return builder(handlersDirectory).build();
+    }
+
+    /** A builder for a registry for the libraries in {@code handlersDirectory}. */
+    static Builder builder(Path handlersDirectory) {
+        return new Builder(handlersDirectory);
+    }
+
+    /**
+     * The platform's file name of the library for an endpoint: {@code libhandler_{id}.so} on
+     * Linux and other ELF systems, {@code handler_{id}.dll} on Windows,
+     * {@code libhandler_{id}.dylib} on macOS.
+     *
+     * @throws InvalidEndpointIdException if the id is not valid
+     */
+    static String libraryFileName(String endpointId) {
+        NativeHandlerRegistry.checkEndpointId(endpointId);
+        if (Platform.isWindows()) {
+            return "handler_" + endpointId + ".dll";
+        }
+        return "libhandler_" + endpointId + (Platform.isMac() ? ".dylib" : ".so");
+    }
+
+    /** The directory {@link #load(String)} looks in. */
+    Path handlersDirectory();
+
+    /**
+     * Loads {@link #libraryFileName(String)} from the handlers directory and makes it the
+     * endpoint's active version.
+     *
+     * @throws HandlerLoadException with {@link HandlerLoadException.Reason#ALREADY_LOADED} if the
+     *                              endpoint already has an active version (use a swap), or with
+     *                              the reason the library was refused
+     */
+    LoadedHandler load(String endpointId);
+
+    /** Like {@link #load(String)}, from any file. */
+    LoadedHandler loadFrom(String endpointId, Path library);
+
+    /**
+     * Stops the endpoint taking requests. Calls inside it finish; its library is unloaded at
+     * once if none is, else by cleanup after the last one returned.
+     *
+     * @return true if the endpoint had an active version
+     */
+    boolean unload(String endpointId);
+
+    boolean isLoaded(String endpointId);
+
+    /** The endpoints with an active version, sorted. */
+    Set<String> endpoints();
+
+    /** The active version of an endpoint. */
+    Optional<LoadedHandler> handler(String endpointId);
+
+    /** Every loaded version: active ones, then draining ones. */
+    List<LoadedHandler> handlers();
+
+    /**
+     * Calls the endpoint's active version on the calling thread.
+     *
+     * @throws EndpointNotFoundException   if no version is loaded for the endpoint
+     * @throws InvalidEndpointIdException  if the id is not valid
+     * @throws HandlerFailedException      if the handler returned a non-zero code
+     * @throws HandlerException            if the handler's response broke the ABI
+     */
+    HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request);
+
+    /**
+     * Calls the endpoint on the registry's call executor and waits at most {@code timeout}. The
+     * handler sees the earlier of the context's deadline and now + timeout.
+     *
+     * @throws HandlerTimeoutException when the timeout passes first; the native call goes on and
+     *                                 keeps its version loaded until it returns
+     */
+    HandlerResponse executeWithTimeout(String endpointId, RequestContext context, HandlerRequest request,
+            Duration timeout);
+
+    /** Calls the endpoint on the registry's call executor. */
+    CompletableFuture<HandlerResponse> executeAsync(String endpointId, RequestContext context,
+            HandlerRequest request);
+
+    /**
+     * Immediate swap: loads and initializes {@code library}, then makes it the endpoint's active
+     * version; the old version takes no new request from that moment. Calls already inside it are
+     * not cut off (native code cannot be stopped safely): they finish, then cleanup unloads it.
+     * If the endpoint had no version, this loads one. If the new library is refused, nothing
+     * changes.
+     */
+    SwapResult swap(String endpointId, Path library);
+
+    /**
+     * Graceful swap: like {@link #swap(String, Path)}, then waits up to {@code drainTimeout} for
+     * the old version's in-flight calls and unloads it when they are done. If the timeout passes
+     * first it returns with {@link SwapResult#draining()} true; the old version is unloaded by
+     * cleanup after its last call returned.
+     */
+    SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout);
+
+    RegistryStats stats();
+
+    /**
+     * Unloads every draining version with no request left inside.
+     *
+     * @return how many versions were unloaded
+     */
+    int cleanupDrained();
+
+    /**
+     * Stops taking calls and the cleanup task, lets every version drain, and unloads them.
+     * Versions with calls still inside when this returns are unloaded when their last call
+     * returns.
+     */
+    @Override
+    void close();
+
+    /** Settings of a {@link HandlerRegistry}. */
+    final class Builder {
+        private final Path handlersDirectory;
+        private Path copyDirectory;
+        private Duration cleanupInterval = Duration.ofSeconds(1);
+        private Duration closeTimeout = Duration.ofSeconds(30);
+        private ExecutorService callExecutor;
+
+        private Builder(Path handlersDirectory) {
+            this.handlersDirectory = Objects.requireNonNull(handlersDirectory, "handlersDirectory");
+        }
+
+        /**
+         * Where the private copies of loaded libraries go. Default: a new temporary directory,
+         * deleted on close.
+         */
+        public Builder copyDirectory(Path directory) {
+            this.copyDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** How often the background task unloads drained versions; zero disables it. Default 1 s. */
+        public Builder cleanupInterval(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("cleanup interval must not be negative: " + interval);
+            }
+            this.cleanupInterval = interval;
+            return this;
+        }
+
+        /** How long {@link HandlerRegistry#close()} waits for in-flight calls. Default 30 s. */
+        public Builder closeTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("close timeout must not be negative: " + timeout);
+            }
+            this.closeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The executor for {@code executeAsync} and {@code executeWithTimeout}; the caller keeps
+         * ownership. Default: a cached pool of daemon threads, shut down on close.
+         */
+        public Builder callExecutor(ExecutorService executor) {
+            this.callExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        public Path handlersDirectory() {
+            return handlersDirectory;
+        }
+
+        public Optional<Path> copyDirectory() {
+            return Optional.ofNullable(copyDirectory);
+        }
+
+        public Duration cleanupInterval() {
+            return cleanupInterval;
+        }
+
+        public Duration closeTimeout() {
+            return closeTimeout;
+        }
+
+        public Optional<ExecutorService> callExecutor() {
+            return Optional.ofNullable(callExecutor);
+        }
+
+        public HandlerRegistry build() {
+            return new NativeHandlerRegistry(this);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.handlerregistry.core.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+
+import io.handlerregistry.core.Header;
+import io.handlerregistry.core.HandlerRequest;
+import io.handlerregistry.core.RequestContext;
+
+/**
+ * Per-thread native memory for one call at a time: the handler.h structs at fixed offsets, the
+ * response scratch buffer, then the request's strings and body. Reused call after call (grown
+ * when a request does not fit), so a call allocates no native memory and takes no lock.
+ */
+final class CallArena {
+    // handler.h layout (64-bit), see the static asserts there
+    static final int CONTEXT = 0;
+    static final int CONTEXT_SIZE = 40;
+    static final int REQUEST = 64;
+    static final int REQUEST_SIZE = 80;
+    static final int RESPONSE = 144;
+    static final int RESPONSE_SIZE = 80;
+    static final int HEADER_SIZE = 32;
+    static final int RESPONSE_BUFFER = 256;
+    static final int RESPONSE_BUFFER_SIZE = 64 * 1024;
+    private static final int DATA = RESPONSE_BUFFER + RESPONSE_BUFFER_SIZE;
+    private static final int INITIAL_DATA_SIZE = 64 * 1024;
+
+    private static final ThreadLocal<CallArena> PER_THREAD = ThreadLocal.withInitial(CallArena::new);
+
+    private Memory memory;
+    private ByteBuffer buffer;
+    private long base;
+    private long end;
+    private int position;
+
+    private CallArena() {
+        allocate(DATA + INITIAL_DATA_SIZE);
+    }
+
+    static CallArena current() {
+        return PER_THREAD.get();
+    }
+
+    long address(int offset) {
+        return base + offset;
+    }
+
+    /** Lays out context, request and a fresh response; returns nothing, the structs sit at fixed offsets. */
+    void prepare(long endpointId, int endpointIdLength, RequestContext context, HandlerRequest request) {
+        List<Header> headers = request.headers();
+        byte[] body = request.body();
+        ensureData(headers.size() * HEADER_SIZE + maxEncoded(request) + body.length);
+        ByteBuffer b = buffer;
+        position = DATA;
+
+        b.putInt(CONTEXT, CONTEXT_SIZE);
+        b.putInt(CONTEXT + 4, NativeHandler.ABI_VERSION);
+        b.putLong(CONTEXT + 8, endpointId);
+        b.putLong(CONTEXT + 16, endpointIdLength);
+        b.putLong(CONTEXT + 24, context.requestId());
+        b.putLong(CONTEXT + 32, context.deadlineUnixNanos());
+
+        int headerCount = headers.size();
+        int headerArray = position;
+        position += headerCount * HEADER_SIZE;
+        for (int i = 0; i < headerCount; i++) {
+            Header h = headers.get(i);
+            int at = headerArray + i * HEADER_SIZE;
+            putString(at, h.name());
+            putString(at + 16, h.value());
+        }
+        b.putInt(REQUEST, REQUEST_SIZE);
+        b.putInt(REQUEST + 4, headerCount);
+        putString(REQUEST + 8, request.method());
+        putString(REQUEST + 24, request.path());
+        putString(REQUEST + 40, request.query());
+        b.putLong(REQUEST + 56, base + headerArray);
+        b.putLong(REQUEST + 64, base + position);
+        b.putLong(REQUEST + 72, body.length);
+        b.put(position, body);
+        position += body.length;
+
+        b.putInt(RESPONSE, RESPONSE_SIZE);
+        b.putInt(RESPONSE + 4, 200);
+        b.putLong(RESPONSE + 8, 0); // header_count, reserved
+        b.putLong(RESPONSE + 16, 0); // headers
+        b.putLong(RESPONSE + 24, 0); // body
+        b.putLong(RESPONSE + 32, 0);
+        b.putLong(RESPONSE + 40, 0); // error_message
+        b.putLong(RESPONSE + 48, 0);
+        b.putLong(RESPONSE + 56, base + RESPONSE_BUFFER);
+        b.putLong(RESPONSE + 64, RESPONSE_BUFFER_SIZE);
+        b.putLong(RESPONSE + 72, 0); // release_data
+    }
+
+    int getInt(int offset) {
+        return buffer.getInt(offset);
+    }
+
+    long getLong(int offset) {
+        return buffer.getLong(offset);
+    }
+
+    /** Reads a 64-bit value at a native address, from the arena when it lies inside. */
+    long readLong(long address) {
+        if (address >= base && address + 8 <= end) {
+            return buffer.getLong((int) (address - base));
+        }
+        return new Pointer(address).getLong(0);
+    }
+
+    /** Copies {@code length} bytes at a native address, from the arena when they lie inside. */
+    byte[] readBytes(long address, int length) {
+        byte[] out = new byte[length];
+        if (length == 0) {
+            return out;
+        }
+        if (address >= base && address + length <= end) {
+            buffer.get((int) (address - base), out);
+        } else {
+            new Pointer(address).read(0, out, 0, length);
+        }
+        return out;
+    }
+
+    /** Writes a handler_bytes at {@code at} pointing to the string, encoded as UTF-8 in the data area. */
+    private void putString(int at, String s) {
+        int start = position;
+        int n = s.length();
+        ByteBuffer b = buffer;
+        int i = 0;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                break;
+            }
+            b.put(start + i, (byte) c);
+        }
+        int length = n;
+        if (i < n) { // not ASCII
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            b.put(start, utf8);
+            length = utf8.length;
+        }
+        position = start + length;
+        b.putLong(at, base + start);
+        b.putLong(at + 8, length);
+    }
+
+    private static int maxEncoded(HandlerRequest request) {
+        long chars = request.method().length() + request.path().length() + request.query().length();
+        for (Header h : request.headers()) {
+            chars += h.name().length() + h.value().length();
+        }
+        return Math.toIntExact(chars * 3);
+    }
+
+    private void ensureData(int needed) {
+        long size = (long) DATA + needed;
+        if (size <= end - base) {
+            return;
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("request too large for one native call: " + needed + " bytes");
+        }
+        Memory old = memory;
+        allocate((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2 * (end - base))));
+        old.close();
+    }
+
+    private void allocate(int size) {
+        memory = new Memory(size);
+        base = Pointer.nativeValue(memory);
+        end = base + size;
+        buffer = memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
+    }
+}

@@ -1,0 +1,165 @@
+package io.handlerregistry.core.internal;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.handlerregistry.core.HandlerRequest;
+import io.handlerregistry.core.HandlerResponse;
+import io.handlerregistry.core.HandlerState;
+import io.handlerregistry.core.LoadedHandler;
+import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.core.RequestGuard;
+
+/** A loaded version as the registry manages it: the native handler plus its request tracking. */
+final class ManagedHandler implements LoadedHandler {
+    private final String endpointId;
+    private final long generation;
+    private final Path source;
+    private final NativeHandler handler;
+    private final Instant loadedAt = Instant.now();
+    private final RequestTracker tracker = new RequestTracker();
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final AtomicBoolean unloaded = new AtomicBoolean();
+    private volatile Instant drainingSince;
+
+    ManagedHandler(String endpointId, long generation, Path source, NativeHandler handler) {
+        this.endpointId = endpointId;
+        this.generation = generation;
+        this.source = source;
+        this.handler = handler;
+    }
+
+    /** Calls the handler; the caller holds a request slot from {@link #tracker()}. */
+    HandlerResponse call(RequestContext context, HandlerRequest request) {
+        try {
+            return handler.call(context, request);
+        } catch (RuntimeException e) {
+            failures.increment();
+            throw e;
+        } finally {
+            calls.increment();
+        }
+    }
+
+    RequestTracker tracker() {
+        return tracker;
+    }
+
+    boolean isDrained() {
+        return tracker.isDrained();
+    }
+
+    boolean isUnloaded() {
+        return unloaded.get();
+    }
+
+    /** Completes once draining started and no request is inside. */
+    CompletableFuture<Void> drained() {
+        return tracker.drained();
+    }
+
+    /** Stops new requests; returns true if this call started the drain. */
+    boolean startDraining() {
+        if (tracker.startDraining()) {
+            drainingSince = Instant.now();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Unloads the library if the drain is complete and nobody unloaded it yet.
+     *
+     * @return true if this call unloaded it
+     */
+    boolean unloadIfDrained() {
+        if (!tracker.isDrained() || !unloaded.compareAndSet(false, true)) {
+            return false;
+        }
+        handler.close();
+        return true;
+    }
+
+    @Override
+    public String endpointId() {
+        return endpointId;
+    }
+
+    @Override
+    public long generation() {
+        return generation;
+    }
+
+    @Override
+    public Path source() {
+        return source;
+    }
+
+    @Override
+    public Path loadedCopy() {
+        return handler.loadedCopy();
+    }
+
+    @Override
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    @Override
+    public HandlerState state() {
+        if (!tracker.isDraining()) {
+            return HandlerState.ACTIVE;
+        }
+        return tracker.isDrained() ? HandlerState.DRAINED : HandlerState.DRAINING;
+    }
+
+    @Override
+    public boolean isDraining() {
+        return tracker.isDraining();
+    }
+
+    @Override
+    public Optional<Instant> drainingSince() {
+        return Optional.ofNullable(drainingSince);
+    }
+
+    @Override
+    public long activeRequests() {
+        return Math.max(0, tracker.inFlight());
+    }
+
+    @Override
+    public long totalCalls() {
+        return calls.sum();
+    }
+
+    @Override
+    public long failedCalls() {
+        return failures.sum();
+    }
+
+    @Override
+    public Optional<RequestGuard> acquireRequest() {
+        int cell = tracker.tryAcquire();
+        if (cell < 0) {
+            return Optional.empty();
+        }
+        AtomicBoolean closed = new AtomicBoolean();
+        return Optional.of(() -> {
+            if (closed.compareAndSet(false, true)) {
+                tracker.release(cell);
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "endpoint '" + endpointId + "' #" + generation + " from " + source + " (" + state() + ", "
+                + activeRequests() + " in flight)";
+    }
+}

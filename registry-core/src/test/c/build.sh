@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the example and test handler libraries into OUTPUT_DIR with gcc (run by Maven before the
+# tests, see registry-core/pom.xml). Layout of OUTPUT_DIR:
+#   libhandler_<id>.<ext>        one library per example/test handler
+#   v1/, v2/                     two builds of the same endpoints that answer differently
+#   deps/                        a dependency deliberately kept away from the library that needs it
+set -euo pipefail
+
+out=${1:?usage: build.sh OUTPUT_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+include="$here/../../main/c/include"
+examples="$here/../../main/c/examples"
+cc=${CC:-gcc}
+case "$(uname -s)" in
+  Darwin) ext=dylib ;;
+  *) ext=so ;;
+esac
+cflags=(-std=c11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror -I"$include")
+
+# build OUTPUT_FILE SOURCE [extra gcc arguments...]
+build() {
+  local target=$1 source=$2
+  shift 2
+  mkdir -p "$(dirname "$target")"
+  "$cc" "${cflags[@]}" "$@" -o "$target.tmp" "$source"
+  mv -f "$target.tmp" "$target" # rename: never overwrite a library a running JVM may have mapped
+}
+
+build "$out/libhandler_echo.$ext" "$examples/echo.c"
+build "$out/libhandler_greeting.$ext" "$examples/greeting.c"
+build "$out/libhandler_slow.$ext" "$here/slow.c"
+for v in v1 v2; do
+  build "$out/$v/libhandler_greeting.$ext" "$examples/greeting.c" -DGREETING="\"$v\""
+  build "$out/$v/libhandler_slow.$ext" "$here/slow.c" -DTAG="\"$v\""
+done
+
+# broken on purpose: each must be refused at load with a clear error
+build "$out/libhandler_failing_init.$ext" "$here/failing_init.c"
+build "$out/libhandler_no_entry.$ext" "$here/no_entry.c"
+build "$out/libhandler_no_abi.$ext" "$here/no_abi.c"
+build "$out/libhandler_abi_mismatch.$ext" "$here/abi_mismatch.c"
+build "$out/libhandler_unresolved.$ext" "$here/unresolved.c"
+build "$out/deps/libdep_helper.$ext" "$here/dep_helper.c"
+build "$out/libhandler_missing_dep.$ext" "$here/missing_dep.c" -L"$out/deps" -ldep_helper
+printf 'this is a text file, not a shared library\n' > "$out/libhandler_text.$ext"
+
+if [ "$ext" = so ]; then
+  # ELF headers of other targets, made from a real library: e_machine = 183 (AArch64), or x86-64's
+  # own EM with EI_CLASS = 1 (32-bit). No cross compiler needed; the loader reads exactly these.
+  cp "$out/libhandler_echo.so" "$out/libhandler_foreign_arch.so"
+  printf '\xb7\x00' | dd of="$out/libhandler_foreign_arch.so" bs=1 seek=18 conv=notrunc status=none
+  cp "$out/libhandler_echo.so" "$out/libhandler_elf32.so"
+  printf '\x01' | dd of="$out/libhandler_elf32.so" bs=1 seek=4 conv=notrunc status=none
+fi
+echo "native handlers built in $out"

@@ -1,0 +1,2 @@
+/* dep_helper: a dependency of missing_dep, deliberately not shipped next to it. */
+int dep_helper_value(void) { return 1; }
