@@ -22,7 +22,7 @@ build() {
   local target=$1 source=$2
   shift 2
   mkdir -p "$(dirname "$target")"
-  "$cc" "${cflags[@]}" "$@" -o "$target.tmp" "$source"
+  "$cc" "${cflags[@]}" -o "$target.tmp" "$source" "$@" # libraries after the source (--as-needed)
   mv -f "$target.tmp" "$target" # rename: never overwrite a library a running JVM may have mapped
 }
 

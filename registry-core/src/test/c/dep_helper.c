@@ -1,2 +1,2 @@
 /* dep_helper: a dependency of missing_dep, deliberately not shipped next to it. */
-int dep_helper_value(void) { return 1; }
+__attribute__((visibility("default"))) int dep_helper_value(void) { return 1; }

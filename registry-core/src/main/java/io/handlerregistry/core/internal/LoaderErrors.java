@@ -2,6 +2,8 @@ package io.handlerregistry.core.internal;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.handlerregistry.core.HandlerLoadException;
 import io.handlerregistry.core.HandlerLoadException.Reason;
@@ -12,7 +14,7 @@ final class LoaderErrors {
     }
 
     static HandlerLoadException classify(String endpointId, Path source, Path copy, UnsatisfiedLinkError error) {
-        String detail = String.valueOf(error.getMessage()).replace(copy.toString(), source.toString());
+        String detail = loaderText(error).replace(copy.toString(), source.toString());
         String text = detail.toLowerCase(Locale.ROOT);
         Reason reason;
         String advice;
@@ -39,7 +41,18 @@ final class LoaderErrors {
         }
         return new HandlerLoadException(endpointId, source, reason,
                 "endpoint '" + endpointId + "': cannot load " + source + ": " + advice + " (loader said: "
-                        + detail.strip() + ")",
+                        + detail + ")",
                 error);
+    }
+
+    /** The platform loader's own lines of JNA's message, without JNA's search bookkeeping. */
+    private static String loaderText(UnsatisfiedLinkError error) {
+        String text = Stream.of(String.valueOf(error.getMessage()).split("\\R"))
+                .map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("Unable to load library")
+                        && !line.startsWith("Native library ("))
+                .distinct()
+                .collect(Collectors.joining("; "));
+        return text.isEmpty() ? String.valueOf(error.getMessage()) : text;
     }
 }
