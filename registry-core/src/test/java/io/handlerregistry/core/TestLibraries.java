@@ -8,7 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The gcc-built handler libraries of this module's build (see src/test/c/build.sh). */
+/** The gcc-built handler libraries of this module's build (see src/test/native/build.sh). */
 final class TestLibraries {
     private static final Path DIR = Path.of(System.getProperty("handler.native.dir", "target/native"));
 

@@ -8,8 +8,8 @@ set -euo pipefail
 
 out=${1:?usage: build.sh OUTPUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-include="$here/../../main/c/include"
-examples="$here/../../main/c/examples"
+include="$here/../../main/native/include"
+examples="$here/../../main/native/examples"
 cc=${CC:-gcc}
 case "$(uname -s)" in
   Darwin) ext=dylib ;;
@@ -29,6 +29,7 @@ build() {
 build "$out/libhandler_echo.$ext" "$examples/echo.c"
 build "$out/libhandler_greeting.$ext" "$examples/greeting.c"
 build "$out/libhandler_slow.$ext" "$here/slow.c"
+build "$out/libhandler_lifecycle.$ext" "$here/lifecycle.c"
 for v in v1 v2; do
   build "$out/$v/libhandler_greeting.$ext" "$examples/greeting.c" -DGREETING="\"$v\""
   build "$out/$v/libhandler_slow.$ext" "$here/slow.c" -DTAG="\"$v\""
@@ -51,5 +52,14 @@ if [ "$ext" = so ]; then
   printf '\xb7\x00' | dd of="$out/libhandler_foreign_arch.so" bs=1 seek=18 conv=notrunc status=none
   cp "$out/libhandler_echo.so" "$out/libhandler_elf32.so"
   printf '\x01' | dd of="$out/libhandler_elf32.so" bs=1 seek=4 conv=notrunc status=none
+fi
+# the Rust example, when a Rust compiler is around (optional: its test is skipped without it)
+rustc=$(command -v rustc || true)
+[ -n "$rustc" ] || [ ! -x "$HOME/.cargo/bin/rustc" ] || rustc=$HOME/.cargo/bin/rustc
+if [ -n "$rustc" ]; then
+  "$rustc" --edition 2021 --crate-type cdylib -O -o "$out/libhandler_hello_rust.$ext.tmp" "$examples/hello_rust.rs"
+  mv -f "$out/libhandler_hello_rust.$ext.tmp" "$out/libhandler_hello_rust.$ext"
+else
+  echo "rustc not found: skipping the Rust example handler"
 fi
 echo "native handlers built in $out"
