@@ -11,8 +11,6 @@ import java.util.concurrent.ExecutorService;
 
 import org.osgi.annotation.versioning.ProviderType;
 
-import com.sun.jna.Platform;
-
 import io.handlerregistry.core.internal.NativeHandlerRegistry;
 
 /**
@@ -63,10 +61,11 @@ public interface HandlerRegistry extends AutoCloseable {
      */
     static String libraryFileName(String endpointId) {
         NativeHandlerRegistry.checkEndpointId(endpointId);
-        if (Platform.isWindows()) {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        if (os.startsWith("windows")) {
             return "handler_" + endpointId + ".dll";
         }
-        return "libhandler_" + endpointId + (Platform.isMac() ? ".dylib" : ".so");
+        return "libhandler_" + endpointId + (os.startsWith("mac") || os.startsWith("darwin") ? ".dylib" : ".so");
     }
 
     /** The directory {@link #load(String)} looks in. */
@@ -144,6 +143,17 @@ public interface HandlerRegistry extends AutoCloseable {
      * cleanup after its last call returned.
      */
     SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout);
+
+    /**
+     * Immediate swap to a handler object, such as a {@link Handler} service: like
+     * {@link #swap(String, Path)}, but nothing is loaded or unloaded; {@code source} says where the
+     * handler comes from (shown by {@link LoadedHandler#source()}). The old version drains as
+     * usual; watch {@link LoadedHandler#whenDrained()} to release what it holds.
+     */
+    SwapResult swap(String endpointId, Handler handler, String source);
+
+    /** Graceful swap to a handler object; see {@link #swap(String, Handler, String)}. */
+    SwapResult swapGraceful(String endpointId, Handler handler, String source, Duration drainTimeout);
 
     RegistryStats stats();
 

@@ -3,6 +3,7 @@ package io.handlerregistry.core;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -20,11 +21,11 @@ public interface LoadedHandler {
     /** Increases with every version the registry loads (for any endpoint); tells versions apart. */
     long generation();
 
-    /** The file this version was loaded from, as given to the registry. */
-    Path source();
+    /** Where this version came from: the library file as given, or the service that provides it. */
+    String source();
 
-    /** The private copy of {@link #source()} that was actually loaded. */
-    Path loadedCopy();
+    /** The private copy of the library file that was actually loaded; empty for handler services. */
+    Optional<Path> loadedCopy();
 
     Instant loadedAt();
 
@@ -35,6 +36,9 @@ public interface LoadedHandler {
 
     /** When draining started, if it did. */
     Optional<Instant> drainingSince();
+
+    /** Completes once this version is draining and no request is inside it any more. */
+    CompletionStage<Void> whenDrained();
 
     /** Requests inside this version right now. */
     long activeRequests();

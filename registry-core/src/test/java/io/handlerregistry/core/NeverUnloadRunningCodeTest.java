@@ -41,12 +41,12 @@ class NeverUnloadRunningCodeTest {
             registry.unload("slow");
             assertThat(registry.cleanupDrained()).isZero();
             assertThat(v1.state()).isEqualTo(HandlerState.DRAINING);
-            assertThat(mappingsOf(v1.loadedCopy())).isNotEmpty();
-            assertThat(v1.loadedCopy()).exists();
+            assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isNotEmpty();
+            assertThat(v1.loadedCopy().orElseThrow()).exists();
 
             gate.open();
-            await().until(() -> mappingsOf(v1.loadedCopy()).isEmpty());
-            assertThat(v1.loadedCopy()).doesNotExist();
+            await().until(() -> mappingsOf(v1.loadedCopy().orElseThrow()).isEmpty());
+            assertThat(v1.loadedCopy().orElseThrow()).doesNotExist();
             assertThat(v1.state()).isEqualTo(HandlerState.DRAINED);
             await().until(() -> registry.stats().equals(new RegistryStats(0, 0, 0, 0)));
         }
@@ -63,12 +63,12 @@ class NeverUnloadRunningCodeTest {
 
         registry.close();
 
-        assertThat(mappingsOf(v1.loadedCopy())).isNotEmpty();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isNotEmpty();
         assertThatThrownBy(() -> registry.execute("slow", RequestContext.create(), HandlerRequest.of("")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         gate.open();
         assertThat(inFlight.join().bodyAsString()).isEqualTo("v1");
-        await().until(() -> mappingsOf(v1.loadedCopy()).isEmpty());
-        assertThat(v1.loadedCopy()).doesNotExist();
+        await().until(() -> mappingsOf(v1.loadedCopy().orElseThrow()).isEmpty());
+        assertThat(v1.loadedCopy().orElseThrow()).doesNotExist();
     }
 }

@@ -67,7 +67,7 @@ class SwapTest {
         assertThat(registry.handlers()).extracting(LoadedHandler::state)
                 .containsExactly(HandlerState.ACTIVE, HandlerState.DRAINING);
         assertThat(registry.cleanupDrained()).isZero();
-        assertThat(mappingsOf(v1.loadedCopy())).isNotEmpty();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isNotEmpty();
 
         gate.open();
         assertThat(inFlight.join().bodyAsString()).isEqualTo("v1"); // finished on the old version
@@ -75,8 +75,8 @@ class SwapTest {
         assertThat(registry.stats()).isEqualTo(new RegistryStats(1, 1, 0, 0));
         assertThat(registry.cleanupDrained()).isEqualTo(1);
         assertThat(registry.cleanupDrained()).isZero();
-        assertThat(mappingsOf(v1.loadedCopy())).isEmpty();
-        assertThat(v1.loadedCopy()).doesNotExist();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isEmpty();
+        assertThat(v1.loadedCopy().orElseThrow()).doesNotExist();
         assertThat(registry.stats()).isEqualTo(new RegistryStats(1, 0, 0, 0));
     }
 
@@ -91,8 +91,8 @@ class SwapTest {
         assertThat(result).isEqualTo(new SwapResult(true, 0, false));
         assertThat(call("greeting", "b")).startsWith("v2 b");
         assertThat(v1.state()).isEqualTo(HandlerState.DRAINED);
-        assertThat(mappingsOf(v1.loadedCopy())).isEmpty();
-        assertThat(v1.loadedCopy()).doesNotExist();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isEmpty();
+        assertThat(v1.loadedCopy().orElseThrow()).doesNotExist();
         assertThat(registry.stats()).isEqualTo(new RegistryStats(1, 0, 0, 0));
     }
 
@@ -109,7 +109,7 @@ class SwapTest {
         assertThat(result).isEqualTo(new SwapResult(true, 0, false));
         assertThat(inFlight).isCompleted();
         assertThat(inFlight.join().bodyAsString()).isEqualTo("v1");
-        assertThat(mappingsOf(v1.loadedCopy())).isEmpty();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isEmpty();
     }
 
     @Test
@@ -124,11 +124,11 @@ class SwapTest {
 
         assertThat(result).isEqualTo(new SwapResult(true, 1, true));
         assertThat(call("slow", "sleep:0")).isEqualTo("v2");
-        assertThat(mappingsOf(v1.loadedCopy())).isNotEmpty();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isNotEmpty();
         gate.open();
         assertThat(inFlight.join().bodyAsString()).isEqualTo("v1");
-        await().until(() -> mappingsOf(v1.loadedCopy()).isEmpty() && registry.stats().drainingCount() == 0);
-        assertThat(v1.loadedCopy()).doesNotExist();
+        await().until(() -> mappingsOf(v1.loadedCopy().orElseThrow()).isEmpty() && registry.stats().drainingCount() == 0);
+        assertThat(v1.loadedCopy().orElseThrow()).doesNotExist();
     }
 
     @Test
@@ -144,14 +144,14 @@ class SwapTest {
         assertThat(call("greeting", "x")).startsWith("v2 x");
         LoadedHandler second = registry.handler("greeting").orElseThrow();
         assertThat(second.source()).isEqualTo(first.source());
-        assertThat(second.loadedCopy()).isNotEqualTo(first.loadedCopy());
-        assertThat(first.loadedCopy()).doesNotExist();
+        assertThat(second.loadedCopy().orElseThrow()).isNotEqualTo(first.loadedCopy().orElseThrow());
+        assertThat(first.loadedCopy().orElseThrow()).doesNotExist();
 
         TestLibraries.install(version("v1", "greeting"), deployed);
         registry.swapGraceful("greeting", deployed, Duration.ofSeconds(5));
         assertThat(call("greeting", "x")).startsWith("v1 x");
         try (Stream<Path> files = Files.list(copies)) {
-            assertThat(files).containsExactly(registry.handler("greeting").orElseThrow().loadedCopy());
+            assertThat(files).containsExactly(registry.handler("greeting").orElseThrow().loadedCopy().orElseThrow());
         }
     }
 
@@ -173,7 +173,7 @@ class SwapTest {
         assertThat(inFlight.join().bodyAsString()).isEqualTo("v1");
         await().until(() -> v1.state() == HandlerState.DRAINED);
         assertThat(registry.cleanupDrained()).isEqualTo(1);
-        assertThat(mappingsOf(v1.loadedCopy())).isEmpty();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isEmpty();
         assertThat(registry.stats()).isEqualTo(new RegistryStats(0, 0, 0, 0));
     }
 
@@ -194,7 +194,7 @@ class SwapTest {
         assertThat(v1.activeRequests()).isZero();
         assertThat(v1.state()).isEqualTo(HandlerState.DRAINED);
         assertThat(registry.cleanupDrained()).isEqualTo(1);
-        assertThat(mappingsOf(v1.loadedCopy())).isEmpty();
+        assertThat(mappingsOf(v1.loadedCopy().orElseThrow())).isEmpty();
     }
 
     @Test

@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.handlerregistry.core.Handler;
 import io.handlerregistry.core.HandlerRequest;
 import io.handlerregistry.core.HandlerResponse;
 import io.handlerregistry.core.HandlerState;
@@ -14,12 +16,17 @@ import io.handlerregistry.core.LoadedHandler;
 import io.handlerregistry.core.RequestContext;
 import io.handlerregistry.core.RequestGuard;
 
-/** A loaded version as the registry manages it: the native handler plus its request tracking. */
+/**
+ * A version as the registry manages it: its handler plus request tracking, and what to close once
+ * it drained (the native library it loaded; nothing for handler services, which their owner closes).
+ */
 final class ManagedHandler implements LoadedHandler {
     private final String endpointId;
     private final long generation;
-    private final Path source;
-    private final NativeHandler handler;
+    private final String source;
+    private final Handler handler;
+    private final AutoCloseable resources;
+    private final Path loadedCopy;
     private final Instant loadedAt = Instant.now();
     private final RequestTracker tracker = new RequestTracker();
     private final LongAdder calls = new LongAdder();
@@ -27,17 +34,30 @@ final class ManagedHandler implements LoadedHandler {
     private final AtomicBoolean unloaded = new AtomicBoolean();
     private volatile Instant drainingSince;
 
-    ManagedHandler(String endpointId, long generation, Path source, NativeHandler handler) {
+    private ManagedHandler(String endpointId, long generation, String source, Handler handler,
+            AutoCloseable resources, Path loadedCopy) {
         this.endpointId = endpointId;
         this.generation = generation;
         this.source = source;
         this.handler = handler;
+        this.resources = resources;
+        this.loadedCopy = loadedCopy;
+    }
+
+    /** A version loaded by the registry from a library file: unloaded by the registry. */
+    static ManagedHandler ofLibrary(String endpointId, long generation, Path source, NativeHandler handler) {
+        return new ManagedHandler(endpointId, generation, source.toString(), handler, handler, handler.loadedCopy());
+    }
+
+    /** A version provided by someone else (a service): the registry only stops calling it. */
+    static ManagedHandler ofHandler(String endpointId, long generation, String source, Handler handler) {
+        return new ManagedHandler(endpointId, generation, source, handler, null, null);
     }
 
     /** Calls the handler; the caller holds a request slot from {@link #tracker()}. */
     HandlerResponse call(RequestContext context, HandlerRequest request) {
         try {
-            return handler.call(context, request);
+            return handler.handle(context, request);
         } catch (RuntimeException e) {
             failures.increment();
             throw e;
@@ -81,7 +101,15 @@ final class ManagedHandler implements LoadedHandler {
         if (!tracker.isDrained() || !unloaded.compareAndSet(false, true)) {
             return false;
         }
-        handler.close();
+        if (resources != null) {
+            try {
+                resources.close();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return true;
     }
 
@@ -96,13 +124,18 @@ final class ManagedHandler implements LoadedHandler {
     }
 
     @Override
-    public Path source() {
+    public String source() {
         return source;
     }
 
     @Override
-    public Path loadedCopy() {
-        return handler.loadedCopy();
+    public Optional<Path> loadedCopy() {
+        return Optional.ofNullable(loadedCopy);
+    }
+
+    @Override
+    public CompletionStage<Void> whenDrained() {
+        return tracker.drained().minimalCompletionStage();
     }
 
     @Override

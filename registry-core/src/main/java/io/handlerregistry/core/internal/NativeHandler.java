@@ -12,6 +12,7 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
+import io.handlerregistry.core.Handler;
 import io.handlerregistry.core.HandlerException;
 import io.handlerregistry.core.HandlerFailedException;
 import io.handlerregistry.core.HandlerLoadException;
@@ -27,7 +28,7 @@ import io.handlerregistry.core.RequestContext;
  * bound. Knows nothing about draining: the registry calls {@link #close()} only once no call is
  * inside.
  */
-final class NativeHandler implements AutoCloseable {
+final class NativeHandler implements Handler, AutoCloseable {
     static final int ABI_VERSION = 1;
     private static final int MAX_RESPONSE_HEADERS = 4096;
     private static final int INIT_ARGS_SIZE = 56;
@@ -93,7 +94,8 @@ final class NativeHandler implements AutoCloseable {
     }
 
     /** Calls {@code handler_entry} on the calling thread. */
-    HandlerResponse call(RequestContext context, HandlerRequest request) {
+    @Override
+    public HandlerResponse handle(RequestContext context, HandlerRequest request) {
         CallArena arena = CallArena.current();
         arena.prepare(Pointer.nativeValue(endpointIdBytes), (int) endpointIdBytes.size(), context, request);
         long response = arena.address(CallArena.RESPONSE);

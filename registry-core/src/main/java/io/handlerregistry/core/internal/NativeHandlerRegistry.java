@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import io.handlerregistry.core.EndpointNotFoundException;
+import io.handlerregistry.core.Handler;
 import io.handlerregistry.core.HandlerException;
 import io.handlerregistry.core.HandlerLoadException;
 import io.handlerregistry.core.HandlerRegistry;
@@ -227,18 +228,33 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
 
     @Override
     public SwapResult swap(String endpointId, Path library) {
-        ManagedHandler old = replace(endpointId, library);
-        if (old == null) {
-            return new SwapResult(false, 0, false);
-        }
-        long pending = old.activeRequests();
-        return new SwapResult(true, pending, !old.isUnloaded());
+        return swapped(replace(endpointId, library, null, null));
     }
 
     @Override
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        ManagedHandler old = replace(endpointId, library);
+        return drain(endpointId, replace(endpointId, library, null, null), drainTimeout);
+    }
+
+    @Override
+    public SwapResult swap(String endpointId, Handler handler, String source) {
+        return swapped(replace(endpointId, null, handler, source));
+    }
+
+    @Override
+    public SwapResult swapGraceful(String endpointId, Handler handler, String source, Duration drainTimeout) {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        return drain(endpointId, replace(endpointId, null, handler, source), drainTimeout);
+    }
+
+    private static SwapResult swapped(ManagedHandler old) {
+        return old == null ? new SwapResult(false, 0, false)
+                : new SwapResult(true, old.activeRequests(), !old.isUnloaded());
+    }
+
+    /** Waits up to the timeout for a replaced version to drain, and unloads it if it did. */
+    private SwapResult drain(String endpointId, ManagedHandler old, Duration drainTimeout) {
         if (old == null) {
             return new SwapResult(false, 0, false);
         }
@@ -331,21 +347,24 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
         }
     }
 
-    private ManagedHandler replace(String endpointId, Path library) {
+    /** Makes a new version active (from a library file, or a handler object) and retires the old one. */
+    private ManagedHandler replace(String endpointId, Path library, Handler handler, String source) {
         checkEndpointId(endpointId);
-        Objects.requireNonNull(library, "library");
         ManagedHandler old;
+        ManagedHandler next;
         synchronized (lockFor(endpointId)) {
             ensureOpen();
-            ManagedHandler next = open(endpointId, library);
+            next = library != null ? open(endpointId, library)
+                    : ManagedHandler.ofHandler(endpointId, generations.incrementAndGet(), Objects.requireNonNull(
+                            source, "source"), Objects.requireNonNull(handler, "handler"));
             old = active.put(endpointId, next);
         }
         if (old != null) {
             retire(old);
-            LOG.log(Level.INFO, "endpoint ''{0}'' swapped to {1}; old version {2}", endpointId, library,
+            LOG.log(Level.INFO, "endpoint ''{0}'' swapped to {1}; old version {2}", endpointId, next.source(),
                     old.isUnloaded() ? "unloaded" : "draining with " + old.activeRequests() + " calls inside");
         } else {
-            LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, library);
+            LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, next.source());
         }
         return old;
     }
@@ -371,9 +390,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
 
     private ManagedHandler open(String endpointId, Path library) {
         long generation = generations.incrementAndGet();
-        Path source = library.toAbsolutePath();
+        Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
         LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
-        return new ManagedHandler(endpointId, generation, source, NativeHandler.open(endpointId, source, copy));
+        return ManagedHandler.ofLibrary(endpointId, generation, source, NativeHandler.open(endpointId, source, copy));
     }
 
     private RuntimeException notFound(String endpointId) {
