@@ -60,12 +60,35 @@ public interface HandlerRegistry extends AutoCloseable {
      * @throws InvalidEndpointIdException if the id is not valid
      */
     static String libraryFileName(String endpointId) {
-        NativeHandlerRegistry.checkEndpointId(endpointId);
+        checkEndpointId(endpointId);
         String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
         if (os.startsWith("windows")) {
             return "handler_" + endpointId + ".dll";
         }
         return "libhandler_" + endpointId + (os.startsWith("mac") || os.startsWith("darwin") ? ".dylib" : ".so");
+    }
+
+    /**
+     * Checks an endpoint id: 1 to 64 characters of {@code A-Z a-z 0-9 _ -}, starting with a letter
+     * or digit, so that it is safe in a file name.
+     *
+     * @throws InvalidEndpointIdException if it is not
+     */
+    static void checkEndpointId(String endpointId) {
+        if (endpointId == null || endpointId.isEmpty() || endpointId.length() > 64
+                || !isIdChar(endpointId.charAt(0), false)) {
+            throw new InvalidEndpointIdException(endpointId);
+        }
+        for (int i = 1; i < endpointId.length(); i++) {
+            if (!isIdChar(endpointId.charAt(i), true)) {
+                throw new InvalidEndpointIdException(endpointId);
+            }
+        }
+    }
+
+    private static boolean isIdChar(char c, boolean punctuation) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || (punctuation && (c == '_' || c == '-'));
     }
 
     /** The directory {@link #load(String)} looks in. */

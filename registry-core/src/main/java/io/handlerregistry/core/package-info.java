@@ -5,8 +5,9 @@
  * <p>Start with {@link io.handlerregistry.core.HandlerRegistry}.
  */
 @Version("1.0.0")
-@Export
+@Export(substitution = Substitution.CONSUMER)
 package io.handlerregistry.core;
 
 import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.bundle.Export.Substitution;
 import org.osgi.annotation.versioning.Version;

@@ -61,6 +61,27 @@ final class LibraryCopy {
         }
     }
 
+    /**
+     * Takes charge of a file that already is a private copy (e.g. extracted from a bundle): checks
+     * it and deletes it when done; deletes it at once if the check fails.
+     */
+    static LibraryCopy adopt(String endpointId, Path file) {
+        LibraryCopy result = new LibraryCopy(file);
+        boolean ok = false;
+        try {
+            LibraryHeader.check(endpointId, file, file);
+            ok = true;
+            return result;
+        } catch (IOException e) {
+            throw new HandlerLoadException(endpointId, file, Reason.LOAD_FAILED, "endpoint '" + endpointId
+                    + "': cannot read " + file + ": " + e, e);
+        } finally {
+            if (!ok) {
+                result.delete();
+            }
+        }
+    }
+
     Path path() {
         return path;
     }

@@ -13,8 +13,9 @@ final class LoaderErrors {
     private LoaderErrors() {
     }
 
-    static HandlerLoadException classify(String endpointId, Path source, Path copy, UnsatisfiedLinkError error) {
-        String detail = loaderText(error).replace(copy.toString(), source.toString());
+    static HandlerLoadException classify(String endpointId, Path file, String source, Path copy,
+            UnsatisfiedLinkError error) {
+        String detail = loaderText(error).replace(copy.toString(), source);
         String text = detail.toLowerCase(Locale.ROOT);
         Reason reason;
         String advice;
@@ -39,7 +40,7 @@ final class LoaderErrors {
             reason = Reason.LOAD_FAILED;
             advice = "the system loader refused it";
         }
-        return new HandlerLoadException(endpointId, source, reason,
+        return new HandlerLoadException(endpointId, file, reason,
                 "endpoint '" + endpointId + "': cannot load " + source + ": " + advice + " (loader said: "
                         + detail + ")",
                 error);

@@ -34,7 +34,7 @@ final class NativeHandler implements Handler, AutoCloseable {
     private static final int INIT_ARGS_SIZE = 56;
 
     private final String endpointId;
-    private final Path source;
+    private final String source;
     private final LibraryCopy copy;
     private final NativeLibrary library;
     private final DirectBindings bindings;
@@ -43,7 +43,7 @@ final class NativeHandler implements Handler, AutoCloseable {
     private final Function shutdown; // null when the library exports no handler_shutdown
     private final Memory endpointIdBytes;
 
-    private NativeHandler(String endpointId, Path source, LibraryCopy copy, NativeLibrary library,
+    private NativeHandler(String endpointId, String source, LibraryCopy copy, NativeLibrary library,
             DirectBindings bindings, EntryPoint entry, ReleasePoint release, Function shutdown,
             Memory endpointIdBytes) {
         this.endpointId = endpointId;
@@ -58,23 +58,26 @@ final class NativeHandler implements Handler, AutoCloseable {
     }
 
     /**
-     * Loads the library at {@code copy} (a private copy of {@code source}) for an endpoint.
+     * Loads the library at {@code copy} (a private copy of {@code file}) for an endpoint.
      * On failure everything opened is closed again, the copy is deleted, and the exception says why.
+     *
+     * @param file   the library file the load is about (in exceptions)
+     * @param source where it comes from, for messages and for {@code handler_init}'s library_path
      */
-    static NativeHandler open(String endpointId, Path source, LibraryCopy copy) {
+    static NativeHandler open(String endpointId, Path file, String source, LibraryCopy copy) {
         NativeLibrary library = null;
         DirectBindings bindings = null;
         boolean opened = false;
         try {
-            library = dlopen(endpointId, source, copy.path());
-            checkAbiVersion(endpointId, source, library);
+            library = dlopen(endpointId, file, source, copy.path());
+            checkAbiVersion(endpointId, file, source, library);
             bindings = new DirectBindings(library);
-            EntryPoint entry = bindEntry(endpointId, source, bindings);
+            EntryPoint entry = bindEntry(endpointId, file, source, bindings);
             ReleasePoint release = exports(library, "handler_release") ? bindings.release() : null;
             Function shutdown = exports(library, "handler_shutdown") ? library.getFunction("handler_shutdown") : null;
             Memory idBytes = utf8(endpointId);
             if (exports(library, "handler_init")) {
-                init(endpointId, source, library.getFunction("handler_init"), idBytes);
+                init(endpointId, file, source, library.getFunction("handler_init"), idBytes);
             }
             NativeHandler handler = new NativeHandler(endpointId, source, copy, library, bindings, entry, release,
                     shutdown, idBytes);
@@ -180,11 +183,11 @@ final class NativeHandler implements Handler, AutoCloseable {
                 + ") returned an invalid response (" + what + "); fix the handler (see handler.h)");
     }
 
-    private static NativeLibrary dlopen(String endpointId, Path source, Path copy) {
+    private static NativeLibrary dlopen(String endpointId, Path file, String source, Path copy) {
         try {
             return NativeLibrary.getInstance(copy.toString(), Map.of(Library.OPTION_OPEN_FLAGS, openFlags()));
         } catch (UnsatisfiedLinkError e) {
-            throw LoaderErrors.classify(endpointId, source, copy, e);
+            throw LoaderErrors.classify(endpointId, file, source, copy, e);
         }
     }
 
@@ -193,33 +196,33 @@ final class NativeHandler implements Handler, AutoCloseable {
         return Platform.isMac() ? 0x2 | 0x4 : 0x2; // RTLD_LOCAL is 0 on Linux, 4 on macOS
     }
 
-    private static void checkAbiVersion(String endpointId, Path source, NativeLibrary library) {
+    private static void checkAbiVersion(String endpointId, Path file, String source, NativeLibrary library) {
         if (!exports(library, "handler_abi_version")) {
-            throw new HandlerLoadException(endpointId, source, Reason.MISSING_EXPORT, "endpoint '" + endpointId
+            throw new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
                     + "': " + source + " does not export handler_abi_version, so it was not built against"
                     + " handler.h: add HANDLER_DEFINE_ABI_VERSION() to one of its sources and rebuild");
         }
         int version = library.getFunction("handler_abi_version").invokeInt(new Object[0]);
         if (version != ABI_VERSION) {
-            throw new HandlerLoadException(endpointId, source, Reason.ABI_MISMATCH, "endpoint '" + endpointId
+            throw new HandlerLoadException(endpointId, file, Reason.ABI_MISMATCH, "endpoint '" + endpointId
                     + "': " + source + " was built for handler ABI version " + Integer.toUnsignedString(version)
                     + ", but this registry speaks ABI version " + ABI_VERSION
                     + ": rebuild it against this registry's handler.h");
         }
     }
 
-    private static EntryPoint bindEntry(String endpointId, Path source, DirectBindings bindings) {
+    private static EntryPoint bindEntry(String endpointId, Path file, String source, DirectBindings bindings) {
         try {
             return bindings.entry();
         } catch (UnsatisfiedLinkError e) {
-            throw new HandlerLoadException(endpointId, source, Reason.MISSING_EXPORT, "endpoint '" + endpointId
+            throw new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
                     + "': " + source + " does not export handler_entry: define it with HANDLER_EXPORT"
                     + " (see handler.h) and rebuild", e);
         }
     }
 
-    private static void init(String endpointId, Path source, Function init, Memory idBytes) {
-        byte[] path = source.toString().getBytes(StandardCharsets.UTF_8);
+    private static void init(String endpointId, Path file, String source, Function init, Memory idBytes) {
+        byte[] path = source.getBytes(StandardCharsets.UTF_8);
         try (Memory args = new Memory(INIT_ARGS_SIZE + Math.max(1, path.length))) {
             args.clear();
             args.setInt(0, INIT_ARGS_SIZE);
@@ -235,7 +238,7 @@ final class NativeHandler implements Handler, AutoCloseable {
                 long length = args.getLong(48);
                 String message = data == 0 || length <= 0 || length > 64 * 1024 ? "(no message)"
                         : new String(new Pointer(data).getByteArray(0, (int) length), StandardCharsets.UTF_8);
-                throw new HandlerLoadException(endpointId, source, Reason.INIT_FAILED, "endpoint '" + endpointId
+                throw new HandlerLoadException(endpointId, file, Reason.INIT_FAILED, "endpoint '" + endpointId
                         + "': handler_init of " + source + " failed with code " + code + ": " + message
                         + "; the version that was serving (if any) keeps serving");
             }

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 import io.handlerregistry.core.EndpointNotFoundException;
 import io.handlerregistry.core.Handler;
@@ -53,7 +52,6 @@ import io.handlerregistry.core.SwapResult;
  */
 public final class NativeHandlerRegistry implements HandlerRegistry {
     private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
-    private static final Pattern ENDPOINT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     private final Path handlersDirectory;
     private final Path copyDirectory;
@@ -91,13 +89,6 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
         }
     }
 
-    /** Throws {@link InvalidEndpointIdException} unless the id is 1-64 of A-Z a-z 0-9 _ -. */
-    public static void checkEndpointId(String endpointId) {
-        if (endpointId == null || !ENDPOINT_ID.matcher(endpointId).matches()) {
-            throw new InvalidEndpointIdException(endpointId);
-        }
-    }
-
     @Override
     public Path handlersDirectory() {
         return handlersDirectory;
@@ -110,7 +101,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
 
     @Override
     public LoadedHandler loadFrom(String endpointId, Path library) {
-        checkEndpointId(endpointId);
+        HandlerRegistry.checkEndpointId(endpointId);
         Objects.requireNonNull(library, "library");
         synchronized (lockFor(endpointId)) {
             ensureOpen();
@@ -129,7 +120,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
 
     @Override
     public boolean unload(String endpointId) {
-        checkEndpointId(endpointId);
+        HandlerRegistry.checkEndpointId(endpointId);
         ManagedHandler removed;
         synchronized (lockFor(endpointId)) {
             removed = active.remove(endpointId);
@@ -349,7 +340,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
 
     /** Makes a new version active (from a library file, or a handler object) and retires the old one. */
     private ManagedHandler replace(String endpointId, Path library, Handler handler, String source) {
-        checkEndpointId(endpointId);
+        HandlerRegistry.checkEndpointId(endpointId);
         ManagedHandler old;
         ManagedHandler next;
         synchronized (lockFor(endpointId)) {
@@ -392,11 +383,12 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
         long generation = generations.incrementAndGet();
         Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
         LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
-        return ManagedHandler.ofLibrary(endpointId, generation, source, NativeHandler.open(endpointId, source, copy));
+        return ManagedHandler.ofLibrary(endpointId, generation, source,
+                NativeHandler.open(endpointId, source, source.toString(), copy));
     }
 
     private RuntimeException notFound(String endpointId) {
-        checkEndpointId(endpointId);
+        HandlerRegistry.checkEndpointId(endpointId);
         if (closed) {
             return new IllegalStateException("the handler registry is closed; endpoint '" + endpointId
                     + "' cannot be called");

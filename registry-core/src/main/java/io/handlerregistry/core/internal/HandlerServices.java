@@ -1,0 +1,218 @@
+package io.handlerregistry.core.internal;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.Version;
+
+import io.handlerregistry.core.Handler;
+import io.handlerregistry.core.HandlerException;
+import io.handlerregistry.core.HandlerRegistry;
+import io.handlerregistry.core.LoadedHandler;
+import io.handlerregistry.core.bundle.NativeHandlerActivator;
+
+/**
+ * Serves each endpoint with the best {@link Handler} service registered for it, and follows the
+ * services as they come and go.
+ *
+ * <p>The best service of an endpoint has the highest {@code service.ranking}, then the highest
+ * {@value Handler#VERSION} (OSGi version order; the providing bundle's version when the property is
+ * missing), then the highest {@code service.id} (the newest). When a better one appears the
+ * endpoint swaps to it at once and the replaced version drains; once drained, a replaced handler
+ * bundle (one with a {@value NativeHandlerActivator#ENDPOINT_HEADER} header) is uninstalled. When
+ * the serving one goes away the endpoint falls back to the next best, or is unloaded.
+ */
+final class HandlerServices implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
+    private static final Comparator<Candidate> BEST_FIRST = Comparator
+            .comparingInt((Candidate c) -> c.ranking)
+            .thenComparing(c -> c.version)
+            .thenComparingLong(c -> c.serviceId)
+            .reversed();
+
+    private final HandlerRegistry registry;
+    private final Duration drainWarning;
+    private final boolean uninstallReplaced;
+    private final ExecutorService uninstaller = Executors.newSingleThreadExecutor(runnable -> {
+        Thread t = new Thread(runnable, "handler-registry-uninstaller");
+        t.setDaemon(true);
+        return t;
+    });
+    // guarded by this; service events are rare and handled quickly (no native call in here)
+    private final Map<String, List<Candidate>> candidates = new HashMap<>();
+    private final Map<String, Candidate> serving = new HashMap<>();
+    private boolean closed;
+
+    HandlerServices(HandlerRegistry registry, Duration drainWarning, boolean uninstallReplaced) {
+        this.registry = registry;
+        this.drainWarning = drainWarning;
+        this.uninstallReplaced = uninstallReplaced;
+    }
+
+    synchronized void added(ServiceReference<Handler> reference, Handler handler) {
+        if (closed) {
+            return;
+        }
+        Object endpoint = reference.getProperty(Handler.ENDPOINT);
+        if (!(endpoint instanceof String)) {
+            LOG.log(Level.WARNING, "ignoring Handler service {0} of bundle {1}: it has no String property {2}",
+                    reference.getProperty(Constants.SERVICE_ID), reference.getBundle(), Handler.ENDPOINT);
+            return;
+        }
+        try {
+            HandlerRegistry.checkEndpointId((String) endpoint);
+        } catch (HandlerException e) {
+            LOG.log(Level.WARNING, "ignoring Handler service {0} of bundle {1}: {2}",
+                    reference.getProperty(Constants.SERVICE_ID), reference.getBundle(), e.getMessage());
+            return;
+        }
+        Candidate candidate = new Candidate((String) endpoint, reference, handler);
+        List<Candidate> list = candidates.computeIfAbsent(candidate.endpoint, e -> new ArrayList<>());
+        for (Candidate other : list) {
+            if (other.ranking == candidate.ranking && other.version.equals(candidate.version)) {
+                LOG.log(Level.WARNING, "endpoint ''{0}'': {1} and {2} both offer version {3} at ranking {4};"
+                        + " the newer service ({2}) serves. Give them different versions or rankings",
+                        candidate.endpoint, other, candidate, candidate.version, candidate.ranking);
+            }
+        }
+        list.add(candidate);
+        serveBest(candidate.endpoint, false);
+    }
+
+    synchronized void removed(ServiceReference<Handler> reference) {
+        if (closed) {
+            return;
+        }
+        Object endpoint = reference.getProperty(Handler.ENDPOINT);
+        List<Candidate> list = candidates.get(endpoint);
+        if (list == null || !list.removeIf(c -> c.reference.equals(reference))) {
+            return;
+        }
+        if (list.isEmpty()) {
+            candidates.remove(endpoint);
+        }
+        Candidate current = serving.get(endpoint);
+        if (current != null && current.reference.equals(reference)) {
+            serveBest((String) endpoint, true);
+        }
+    }
+
+    /** Swaps the endpoint to its best candidate if that is not the one serving. */
+    private void serveBest(String endpoint, boolean currentWentAway) {
+        List<Candidate> list = candidates.getOrDefault(endpoint, List.of());
+        Candidate best = list.stream().min(BEST_FIRST).orElse(null);
+        Candidate current = serving.get(endpoint);
+        if (best == current && !currentWentAway) {
+            return;
+        }
+        LoadedHandler replaced = current == null ? null : current.loaded;
+        if (best == null) {
+            serving.remove(endpoint);
+            if (replaced != null && registry.handler(endpoint).orElse(null) == replaced) {
+                registry.unload(endpoint);
+                LOG.log(Level.INFO, "endpoint ''{0}'' is gone with {1}", endpoint, current);
+            }
+            return;
+        }
+        registry.swap(endpoint, best.handler, best.toString());
+        best.loaded = registry.handler(endpoint).orElseThrow();
+        serving.put(endpoint, best);
+        LOG.log(Level.INFO, "endpoint ''{0}'' is served by {1}{2}", endpoint, best,
+                current == null ? "" : currentWentAway ? " (" + current + " went away)" : ", replacing " + current);
+        if (replaced != null && !currentWentAway) {
+            uninstallWhenDrained(current, best);
+        }
+    }
+
+    private void uninstallWhenDrained(Candidate replaced, Candidate by) {
+        Bundle bundle = replaced.reference.getBundle();
+        if (!uninstallReplaced || bundle == null || bundle.equals(by.reference.getBundle())
+                || bundle.getHeaders().get(NativeHandlerActivator.ENDPOINT_HEADER) == null) {
+            return; // only handler bundles are ours to uninstall
+        }
+        replaced.loaded.whenDrained().toCompletableFuture()
+                .orTimeout(drainWarning.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((done, timeout) -> {
+                    if (timeout != null) {
+                        LOG.log(Level.WARNING, "endpoint ''{0}'': {1} still has {2} calls inside after {3} ms;"
+                                + " it is uninstalled once they return", replaced.endpoint, replaced,
+                                replaced.loaded.activeRequests(), drainWarning.toMillis());
+                    }
+                });
+        replaced.loaded.whenDrained().thenRunAsync(() -> uninstall(bundle, replaced), uninstaller);
+    }
+
+    private void uninstall(Bundle bundle, Candidate replaced) {
+        if (bundle.getState() == Bundle.UNINSTALLED) {
+            return;
+        }
+        try {
+            bundle.uninstall();
+            LOG.log(Level.INFO, "endpoint ''{0}'': uninstalled the replaced {1} after it drained",
+                    replaced.endpoint, replaced);
+        } catch (BundleException | IllegalStateException e) {
+            LOG.log(Level.WARNING, "endpoint ''" + replaced.endpoint + "'': cannot uninstall the replaced "
+                    + replaced + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        uninstaller.shutdown();
+    }
+
+    /** One Handler service that can serve an endpoint. */
+    private static final class Candidate {
+        final String endpoint;
+        final ServiceReference<Handler> reference;
+        final Handler handler;
+        final int ranking;
+        final Version version;
+        final long serviceId;
+        LoadedHandler loaded; // set while it serves
+
+        Candidate(String endpoint, ServiceReference<Handler> reference, Handler handler) {
+            this.endpoint = endpoint;
+            this.reference = reference;
+            this.handler = handler;
+            Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
+            this.ranking = ranking instanceof Integer ? (Integer) ranking : 0;
+            this.version = version(reference);
+            this.serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
+        }
+
+        private static Version version(ServiceReference<Handler> reference) {
+            Object value = reference.getProperty(Handler.VERSION);
+            try {
+                if (value != null) {
+                    return Version.parseVersion(value.toString());
+                }
+            } catch (IllegalArgumentException e) {
+                // not an OSGi version: fall back to the bundle's
+            }
+            Bundle bundle = reference.getBundle();
+            return bundle == null ? Version.emptyVersion : bundle.getVersion();
+        }
+
+        @Override
+        public String toString() {
+            Bundle bundle = reference.getBundle();
+            return (bundle == null ? "service" : "bundle " + bundle.getSymbolicName() + " " + bundle.getVersion()
+                    + " [" + bundle.getBundleId() + "]") + " (service " + serviceId + ")";
+        }
+    }
+}
