@@ -183,6 +183,7 @@ final class HandlerServices implements AutoCloseable {
         final int ranking;
         final Version version;
         final long serviceId;
+        final String description; // kept: the reference forgets its bundle once unregistered
         LoadedHandler loaded; // set while it serves
 
         Candidate(String endpoint, ServiceReference<Handler> reference, Handler handler) {
@@ -193,6 +194,9 @@ final class HandlerServices implements AutoCloseable {
             this.ranking = ranking instanceof Integer ? (Integer) ranking : 0;
             this.version = version(reference);
             this.serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
+            Bundle bundle = reference.getBundle();
+            this.description = (bundle == null ? "service" : "bundle " + bundle.getSymbolicName() + " "
+                    + bundle.getVersion() + " [" + bundle.getBundleId() + "]") + " (service " + serviceId + ")";
         }
 
         private static Version version(ServiceReference<Handler> reference) {
@@ -210,9 +214,7 @@ final class HandlerServices implements AutoCloseable {
 
         @Override
         public String toString() {
-            Bundle bundle = reference.getBundle();
-            return (bundle == null ? "service" : "bundle " + bundle.getSymbolicName() + " " + bundle.getVersion()
-                    + " [" + bundle.getBundleId() + "]") + " (service " + serviceId + ")";
+            return description;
         }
     }
 }

@@ -1,0 +1,245 @@
+package io.handlerregistry.osgi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
+
+import io.handlerregistry.core.EndpointNotFoundException;
+import io.handlerregistry.core.Handler;
+import io.handlerregistry.core.HandlerRegistry;
+import io.handlerregistry.core.HandlerRequest;
+import io.handlerregistry.core.LoadedHandler;
+import io.handlerregistry.core.RequestContext;
+
+/** Handler bundles in an embedded Felix: served, replaced under load, stopped mid-call, refused. */
+class HandlerBundlesTest {
+    private static final int CALLERS = 4;
+
+    @TempDir
+    Path storage;
+    @TempDir
+    Path work;
+
+    private OsgiFramework osgi;
+    private HandlerRegistry registry;
+
+    @BeforeEach
+    void start() throws Exception {
+        osgi = new OsgiFramework(storage, Map.of());
+        assertThat(osgi.name()).isEqualTo("org.apache.felix.framework");
+        registry = osgi.registry();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        osgi.close();
+    }
+
+    private String call(String endpoint, String body) {
+        return registry.execute(endpoint, RequestContext.create(), HandlerRequest.of(body)).bodyAsString();
+    }
+
+    @Test
+    void installingV2WhileThreadsCallSwitchesWithoutAFailureAndUninstallsV1OnceDrained() throws Exception {
+        Bundle v1 = osgi.installHandler("handler-greeting-v1");
+        v1.start();
+        Path v1Data = v1.getBundleContext().getDataFile("native").toPath();
+        await().until(() -> registry.isLoaded("greeting"));
+        assertThat(call("greeting", "hi")).startsWith("v1 hi");
+        assertThat(OsgiFramework.mappingsUnder(v1Data)).isNotEmpty();
+
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong calls = new AtomicLong();
+        AtomicLong v2Answers = new AtomicLong();
+        Queue<String> failures = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
+        List<Future<?>> callers = new ArrayList<>();
+        for (int t = 0; t < CALLERS; t++) {
+            callers.add(pool.submit(() -> {
+                boolean sawV2 = false;
+                while (running.get()) {
+                    try {
+                        String answer = call("greeting", "hi");
+                        if (answer.startsWith("v2 hi")) {
+                            sawV2 = true;
+                            v2Answers.incrementAndGet();
+                        } else if (!answer.startsWith("v1 hi") || sawV2) {
+                            failures.add("unexpected answer " + answer + (sawV2 ? " after v2 answered" : ""));
+                        }
+                    } catch (RuntimeException e) {
+                        failures.add(e.toString());
+                    }
+                    calls.incrementAndGet();
+                }
+            }));
+        }
+        await().until(() -> calls.get() > 1_000);
+
+        Bundle v2 = osgi.installHandler("handler-greeting-v2");
+        v2.start();
+
+        await().until(() -> v2Answers.get() > 1_000);
+        running.set(false);
+        for (Future<?> caller : callers) {
+            caller.get();
+        }
+        pool.shutdown();
+        assertThat(failures).isEmpty();
+        await().until(() -> v1.getState() == Bundle.UNINSTALLED);
+        assertThat(OsgiFramework.mappingsUnder(v1Data)).isEmpty();
+        assertThat(v2.getState()).isEqualTo(Bundle.ACTIVE);
+        assertThat(call("greeting", "hi")).startsWith("v2 hi");
+        LoadedHandler serving = registry.handler("greeting").orElseThrow();
+        assertThat(serving.source()).contains("io.handlerregistry.handler.greeting 2.0.0");
+        await().until(() -> registry.stats().drainingCount() == 0);
+    }
+
+    @Test
+    void stoppingAHandlerBundleDuringASlowCallWaitsForTheCall() throws Exception {
+        Bundle slow = osgi.installHandler("handler-slow");
+        slow.start();
+        Path data = slow.getBundleContext().getDataFile("native").toPath();
+        await().until(() -> registry.isLoaded("slow"));
+        Path gate = work.resolve("gate");
+        CompletableFuture<String> inFlight = registry.executeAsync("slow", RequestContext.create(),
+                HandlerRequest.of("wait:" + gate)).thenApply(r -> r.bodyAsString());
+        await().until(() -> registry.handler("slow").map(LoadedHandler::activeRequests).orElse(0L) == 1);
+
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+            try {
+                slow.stop();
+            } catch (BundleException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        await().until(() -> !registry.isLoaded("slow")); // no new calls from the moment it stops
+        assertThatThrownBy(() -> call("slow", "sleep:0")).isInstanceOf(EndpointNotFoundException.class);
+        assertThat(stopping).isNotDone(); // the gate is closed: the call is inside, the stop waits
+        assertThat(OsgiFramework.mappingsUnder(data)).isNotEmpty();
+
+        Files.writeString(gate, "open");
+        assertThat(inFlight.get()).isEqualTo("slow");
+        stopping.get();
+        assertThat(slow.getState()).isEqualTo(Bundle.RESOLVED);
+        assertThat(OsgiFramework.mappingsUnder(data)).isEmpty();
+        await().until(() -> registry.stats().drainingCount() == 0);
+    }
+
+    @Test
+    void aBundleWithoutALibraryForThisPlatformFailsToStartAndSaysWhere() throws Exception {
+        Path jar = OsgiFramework.jar(work.resolve("nolib.jar"), Map.of(
+                "Bundle-ManifestVersion", "2",
+                "Bundle-SymbolicName", "test.nolib",
+                "Bundle-Version", "1.0.0",
+                "Bundle-Activator", "io.handlerregistry.core.bundle.NativeHandlerActivator",
+                "Import-Package", "io.handlerregistry.core.bundle",
+                "Handler-Endpoint", "nolib"),
+                Map.of("native/darwin-aarch64/libhandler_nolib.dylib", "not for here".getBytes(StandardCharsets.UTF_8)));
+        Bundle bundle = osgi.install(jar);
+
+        assertThatThrownBy(bundle::start)
+                .isInstanceOf(BundleException.class)
+                .hasMessageContaining("test.nolib 1.0.0")
+                .hasMessageContaining("no native library for this platform, linux-x86-64")
+                .hasMessageContaining("native/linux-x86-64/libhandler_nolib.so")
+                .hasMessageContaining("darwin-aarch64");
+        assertThat(registry.isLoaded("nolib")).isFalse();
+    }
+
+    @Test
+    void anInitFailureOfANewVersionLeavesTheServingOneServing() throws Exception {
+        Bundle v1 = osgi.installHandler("handler-greeting-v1");
+        v1.start();
+        await().until(() -> registry.isLoaded("greeting"));
+
+        Bundle broken = osgi.installHandler("handler-greeting-broken");
+        assertThatThrownBy(broken::start)
+                .isInstanceOf(BundleException.class)
+                .hasMessageContaining("io.handlerregistry.handler.greeting 3.0.0")
+                .hasMessageContaining("failed with code 7: configuration file handler.conf not found");
+
+        assertThat(call("greeting", "still")).startsWith("v1 still");
+        assertThat(v1.getState()).isEqualTo(Bundle.ACTIVE);
+        assertThat(registry.stats().loadedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void whenTheServingBundleStopsTheEndpointFallsBackToAnotherVersion() throws Exception {
+        Bundle v2 = osgi.installHandler("handler-greeting-v2");
+        v2.start();
+        await().until(() -> registry.isLoaded("greeting"));
+        Bundle v1 = osgi.installHandler("handler-greeting-v1"); // older: waits in reserve, never serves
+        v1.start();
+        assertThat(call("greeting", "a")).startsWith("v2 a");
+        assertThat(v1.getState()).isEqualTo(Bundle.ACTIVE);
+
+        v2.stop();
+        assertThat(call("greeting", "b")).startsWith("v1 b");
+        v1.stop();
+        assertThat(registry.isLoaded("greeting")).isFalse();
+    }
+
+    @Test
+    void aJavaHandlerServiceServesAnEndpointToo() {
+        var registration = osgi.context().registerService(Handler.class,
+                (context, request) -> new io.handlerregistry.core.HandlerResponse(200, List.of(),
+                        ("java:" + request.path()).getBytes(StandardCharsets.UTF_8)),
+                new java.util.Hashtable<>(Map.of(Handler.ENDPOINT, "java")));
+        assertThat(registry.execute("java", RequestContext.create(), HandlerRequest.builder().path("/p").build())
+                .bodyAsString()).isEqualTo("java:/p");
+        registration.unregister();
+        assertThat(registry.isLoaded("java")).isFalse();
+    }
+
+    @Test
+    void twoBundlesOfferingTheSameVersionResolveDeterministicallyToTheNewerService() throws Exception {
+        Bundle first = osgi.installHandler("handler-greeting-v1");
+        first.start();
+        await().until(() -> registry.isLoaded("greeting"));
+        Path copy = work.resolve("greeting-copy.jar");
+        // same endpoint and version 1.0.0, another symbolic name
+        try (var in = new java.util.jar.JarFile(OsgiFramework.BUNDLES.resolve("handler-greeting-v1.jar").toFile())) {
+            Map<String, String> headers = new java.util.TreeMap<>();
+            in.getManifest().getMainAttributes().forEach((k, v) -> headers.put(k.toString(), v.toString()));
+            headers.remove("Manifest-Version");
+            headers.put("Bundle-SymbolicName", "test.greeting.copy");
+            Map<String, byte[]> entries = new java.util.TreeMap<>();
+            for (var e : java.util.Collections.list(in.entries())) {
+                if (!e.isDirectory() && !e.getName().startsWith("META-INF/")) {
+                    entries.put(e.getName(), in.getInputStream(e).readAllBytes());
+                }
+            }
+            OsgiFramework.jar(copy, headers, entries);
+        }
+        Bundle second = osgi.install(copy);
+        second.start();
+
+        assertThat(registry.handler("greeting").orElseThrow().source()).contains("test.greeting.copy 1.0.0");
+        await().until(() -> first.getState() == Bundle.UNINSTALLED);
+        assertThat(call("greeting", "x")).startsWith("v1 x");
+    }
+}

@@ -1,0 +1,130 @@
+package io.handlerregistry.osgi;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.util.tracker.ServiceTracker;
+
+import io.handlerregistry.core.HandlerRegistry;
+
+/**
+ * An OSGi framework embedded in the test JVM (whichever one is on the class path) with SCR, JNA
+ * and registry-core started, and the handler bundles of this build at hand. The registry API
+ * package is exported by the system bundle, so tests and bundles share its classes.
+ */
+final class OsgiFramework implements AutoCloseable {
+    static final Path BUNDLES = Path.of(System.getProperty("bundles.dir", "target/bundles"));
+    private static final String[] INFRASTRUCTURE = {"jna", "org.osgi.util.function", "org.osgi.util.promise",
+        "org.osgi.service.component", "org.apache.felix.scr", "registry-core"};
+
+    private final Framework framework;
+    private final ServiceTracker<HandlerRegistry, HandlerRegistry> registry;
+
+    OsgiFramework(Path storage, Map<String, String> properties) throws BundleException {
+        Map<String, String> config = new HashMap<>();
+        config.put("org.osgi.framework.storage", storage.toString());
+        config.put("org.osgi.framework.storage.clean", "onFirstInit");
+        config.put("org.osgi.framework.system.packages.extra", "io.handlerregistry.core;version=1.0.0");
+        config.putAll(properties);
+        framework = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(config);
+        framework.start();
+        List<Bundle> installed = new ArrayList<>();
+        for (String name : INFRASTRUCTURE) {
+            installed.add(install(BUNDLES.resolve(name + ".jar")));
+        }
+        for (Bundle bundle : installed) {
+            bundle.start();
+        }
+        registry = new ServiceTracker<>(context(), HandlerRegistry.class, null);
+        registry.open();
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    /** The system bundle's name: org.apache.felix.framework or org.eclipse.osgi. */
+    String name() {
+        return framework.getSymbolicName();
+    }
+
+    /** The HandlerRegistry service, waiting for SCR to activate it. */
+    HandlerRegistry registry() throws InterruptedException {
+        HandlerRegistry service = registry.waitForService(TimeUnit.SECONDS.toMillis(30));
+        if (service == null) {
+            throw new IllegalStateException("no HandlerRegistry service after 30 s; bundles: " + bundles());
+        }
+        return service;
+    }
+
+    /** Installs one of this build's handler bundles, e.g. "handler-greeting-v1", without starting it. */
+    Bundle installHandler(String name) throws BundleException {
+        return install(BUNDLES.resolve(name + ".jar"));
+    }
+
+    Bundle install(Path jar) throws BundleException {
+        return context().installBundle(jar.toUri().toString());
+    }
+
+    String bundles() {
+        return List.of(context().getBundles()).stream()
+                .map(b -> b.getSymbolicName() + " " + b.getVersion() + " state " + b.getState())
+                .collect(Collectors.joining(", "));
+    }
+
+    /** Writes a jar with a manifest and entries (name to content) for tests of odd bundles. */
+    static Path jar(Path file, Map<String, String> headers, Map<String, byte[]> entries) {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        headers.forEach((k, v) -> manifest.getMainAttributes().putValue(k, v));
+        try (OutputStream out = Files.newOutputStream(file); JarOutputStream jar = new JarOutputStream(out, manifest)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                jar.putNextEntry(new JarEntry(e.getKey()));
+                jar.write(e.getValue());
+                jar.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /** Lines of /proc/self/maps naming a file under {@code directory}. */
+    static List<String> mappingsUnder(Path directory) throws IOException {
+        String prefix = directory.toAbsolutePath().toString();
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .filter(line -> line.contains(prefix))
+                .collect(Collectors.toList());
+    }
+
+    @Override
+    public void close() throws BundleException {
+        registry.close();
+        framework.stop();
+        try {
+            framework.waitForStop(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the framework stopped", e);
+        }
+    }
+}
