@@ -204,6 +204,44 @@ class HandlerBundlesTest {
     }
 
     @Test
+    void stoppingTheServingBundleUnderLoadFallsBackWithoutAFailedCall() throws Exception {
+        Bundle v1 = osgi.installHandler("handler-greeting-v1");
+        v1.start();
+        Bundle v2 = osgi.installHandler("handler-greeting-v2");
+        v2.start(); // replaces v1, which is uninstalled once drained
+        await().until(() -> v1.getState() == Bundle.UNINSTALLED);
+        Bundle reserve = osgi.installHandler("handler-greeting-v1");
+        reserve.start(); // older than the serving v2: waits in reserve
+
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong v1Answers = new AtomicLong();
+        Queue<String> failures = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
+        List<Future<?>> callers = new ArrayList<>();
+        for (int t = 0; t < CALLERS; t++) {
+            callers.add(pool.submit(() -> {
+                while (running.get()) {
+                    try {
+                        if (call("greeting", "hi").startsWith("v1 hi")) {
+                            v1Answers.incrementAndGet();
+                        }
+                    } catch (RuntimeException e) {
+                        failures.add(e.toString());
+                    }
+                }
+            }));
+        }
+        v2.stop();
+        await().until(() -> v1Answers.get() > 1_000);
+        running.set(false);
+        for (Future<?> caller : callers) {
+            caller.get();
+        }
+        pool.shutdown();
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
     void aJavaHandlerServiceServesAnEndpointToo() {
         var registration = osgi.context().registerService(Handler.class,
                 (context, request) -> new io.handlerregistry.core.HandlerResponse(200, List.of(),

@@ -9,8 +9,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
@@ -82,7 +84,9 @@ final class HandlerServices implements AutoCloseable {
         Candidate candidate = new Candidate((String) endpoint, reference, handler);
         List<Candidate> list = candidates.computeIfAbsent(candidate.endpoint, e -> new ArrayList<>());
         for (Candidate other : list) {
-            if (other.ranking == candidate.ranking && other.version.equals(candidate.version)) {
+            // the same bundle name and version again is a redeploy: the newer one serves, nothing to warn
+            if (other.ranking == candidate.ranking && other.version.equals(candidate.version)
+                    && !other.symbolicName.equals(candidate.symbolicName)) {
                 LOG.log(Level.WARNING, "endpoint ''{0}'': {1} and {2} both offer version {3} at ranking {4};"
                         + " the newer service ({2}) serves. Give them different versions or rankings",
                         candidate.endpoint, other, candidate, candidate.version, candidate.ranking);
@@ -92,21 +96,47 @@ final class HandlerServices implements AutoCloseable {
         serveBest(candidate.endpoint, false);
     }
 
-    synchronized void removed(ServiceReference<Handler> reference) {
-        if (closed) {
-            return;
+    /**
+     * Forgets a service that goes away. Returns once no registry call is left on its way into it
+     * (bounded by the drain timeout), so that its owner, which unregistered it, can then wait for
+     * the calls inside and release what it holds without failing a call that was already routed.
+     */
+    void removed(ServiceReference<Handler> reference) {
+        Candidate gone;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            Object endpoint = reference.getProperty(Handler.ENDPOINT);
+            List<Candidate> list = candidates.get(endpoint);
+            gone = list == null ? null
+                    : list.stream().filter(c -> c.reference.equals(reference)).findFirst().orElse(null);
+            if (gone == null) {
+                return;
+            }
+            list.remove(gone);
+            if (list.isEmpty()) {
+                candidates.remove(endpoint);
+            }
+            if (serving.get(endpoint) == gone) {
+                serveBest(gone.endpoint, true);
+            }
         }
-        Object endpoint = reference.getProperty(Handler.ENDPOINT);
-        List<Candidate> list = candidates.get(endpoint);
-        if (list == null || !list.removeIf(c -> c.reference.equals(reference))) {
-            return;
+        if (gone.loaded != null) {
+            awaitDrained(gone);
         }
-        if (list.isEmpty()) {
-            candidates.remove(endpoint);
-        }
-        Candidate current = serving.get(endpoint);
-        if (current != null && current.reference.equals(reference)) {
-            serveBest((String) endpoint, true);
+    }
+
+    private void awaitDrained(Candidate gone) {
+        try {
+            gone.loaded.whenDrained().toCompletableFuture().get(drainWarning.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(Level.WARNING, "endpoint ''{0}'': {1} went away with {2} calls still routed to it after {3} ms",
+                    gone.endpoint, gone, gone.loaded.activeRequests(), drainWarning.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never completed exceptionally
         }
     }
 
@@ -156,14 +186,15 @@ final class HandlerServices implements AutoCloseable {
     }
 
     private void uninstall(Bundle bundle, Candidate replaced) {
-        if (bundle.getState() == Bundle.UNINSTALLED) {
-            return;
-        }
         try {
-            bundle.uninstall();
-            LOG.log(Level.INFO, "endpoint ''{0}'': uninstalled the replaced {1} after it drained",
-                    replaced.endpoint, replaced);
-        } catch (BundleException | IllegalStateException e) {
+            if (bundle.getState() != Bundle.UNINSTALLED) {
+                bundle.uninstall();
+                LOG.log(Level.INFO, "endpoint ''{0}'': uninstalled the replaced {1} after it drained",
+                        replaced.endpoint, replaced);
+            }
+        } catch (IllegalStateException alreadyUninstalled) {
+            // someone else (the deploy folder, an operator) was quicker
+        } catch (BundleException e) {
             LOG.log(Level.WARNING, "endpoint ''" + replaced.endpoint + "'': cannot uninstall the replaced "
                     + replaced + ": " + e.getMessage(), e);
         }
@@ -184,6 +215,7 @@ final class HandlerServices implements AutoCloseable {
         final Version version;
         final long serviceId;
         final String description; // kept: the reference forgets its bundle once unregistered
+        final String symbolicName;
         LoadedHandler loaded; // set while it serves
 
         Candidate(String endpoint, ServiceReference<Handler> reference, Handler handler) {
@@ -195,6 +227,7 @@ final class HandlerServices implements AutoCloseable {
             this.version = version(reference);
             this.serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
             Bundle bundle = reference.getBundle();
+            this.symbolicName = bundle == null ? "" : String.valueOf(bundle.getSymbolicName());
             this.description = (bundle == null ? "service" : "bundle " + bundle.getSymbolicName() + " "
                     + bundle.getVersion() + " [" + bundle.getBundleId() + "]") + " (service " + serviceId + ")";
         }
