@@ -1,0 +1,298 @@
+package io.handlerregistry.core.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+import io.handlerregistry.core.DeployFolder;
+import io.handlerregistry.core.HandlerRegistry;
+
+/**
+ * Watches the deploy folder (see {@link DeployFolder}). A new or changed file is installed as a
+ * new bundle beside the one it replaces and started; only then is the previous bundle of that file
+ * uninstalled, which waits for its calls to drain. Runs on one thread of its own; does nothing
+ * unless the framework property {@value DeployFolder#DIRECTORY_PROPERTY} is set.
+ */
+@Component(immediate = true)
+public final class DeployFolderWatcher implements DeployFolder {
+    private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
+    private static final long DEFAULT_POLL_MS = 1_000;
+
+    private final BundleContext context;
+    private final Path directory;
+    private final long pollMillis;
+    private final ScheduledExecutorService scanner;
+    private final Map<Path, Tracked> tracked = new TreeMap<>(); // confined to the scanner thread
+    private final AtomicLong installs = new AtomicLong();
+    private volatile List<Deployment> snapshot = List.of();
+    private volatile ServiceRegistration<DeployFolder> registration;
+    private boolean firstScan = true;
+
+    @Activate
+    public DeployFolderWatcher(BundleContext context) {
+        this.context = context;
+        String dir = context.getProperty(DIRECTORY_PROPERTY);
+        this.directory = dir == null || dir.isBlank() ? null : Path.of(dir.strip()).toAbsolutePath();
+        this.pollMillis = pollMillis(context.getProperty(POLL_PROPERTY));
+        if (directory == null) {
+            this.scanner = null;
+            return;
+        }
+        this.scanner = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread t = new Thread(runnable, "handler-deploy-folder");
+            t.setDaemon(true);
+            return t;
+        });
+        scanner.scheduleWithFixedDelay(this::scanQuietly, 0, pollMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (scanner != null) {
+            scanner.shutdownNow();
+        }
+        ServiceRegistration<DeployFolder> r = registration;
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+        }
+    }
+
+    @Override
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public List<Deployment> deployments() {
+        return snapshot;
+    }
+
+    private void scanQuietly() {
+        try {
+            scan();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "scanning the deploy folder " + directory + " failed", e);
+        }
+        if (registration == null) { // first scan done: the folder's content is deployed
+            registration = context.registerService(DeployFolder.class, this, null);
+        }
+    }
+
+    private void scan() {
+        Set<Path> present = new HashSet<>();
+        try {
+            Files.createDirectories(directory);
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.jar")) {
+                for (Path file : files) {
+                    if (!file.getFileName().toString().startsWith(".") && Files.isRegularFile(file)) {
+                        present.add(file);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "cannot read the deploy folder " + directory + ": " + e);
+            return;
+        }
+        for (Path file : present) {
+            Tracked t = tracked.computeIfAbsent(file, f -> new Tracked());
+            FileKey key = FileKey.of(file);
+            if (key == null) {
+                continue; // deleted meanwhile
+            }
+            if (!key.equals(t.seen)) {
+                t.seen = key;
+                boolean settled = firstScan && System.currentTimeMillis() - key.modified > 2 * pollMillis;
+                if (!settled) {
+                    t.state = State.PENDING;
+                    continue; // act once it did not change for one poll: a copy may be in progress
+                }
+            }
+            if (key.equals(t.done)) {
+                if (t.state == State.DEPLOYED && t.bundle.getState() == Bundle.UNINSTALLED) {
+                    t.state = State.REPLACED;
+                    t.detail = "its bundle " + t.detail + " was uninstalled (replaced by a better version of its"
+                            + " endpoint?); remove the file, or copy it again to redeploy";
+                    LOG.log(Level.INFO, "{0}: {1}", name(file), t.detail);
+                }
+                continue;
+            }
+            deploy(file, t, key);
+        }
+        for (Path file : new ArrayList<>(tracked.keySet())) {
+            if (!present.contains(file)) {
+                undeploy(file, tracked.remove(file));
+            }
+        }
+        firstScan = false;
+        publish();
+    }
+
+    private void deploy(Path file, Tracked t, FileKey key) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            return; // deleted or unreadable meanwhile: the next scan tells
+        }
+        if (!key.equals(FileKey.of(file)) || bytes.length != key.size) {
+            t.seen = null; // still changing
+            return;
+        }
+        t.done = key;
+        String problem = checkJar(bytes);
+        if (problem != null) {
+            fail(file, t, problem);
+            return;
+        }
+        Bundle bundle;
+        try {
+            bundle = context.installBundle("handler-deploy:" + file.getFileName() + "#" + installs.incrementAndGet(),
+                    new ByteArrayInputStream(bytes));
+        } catch (BundleException | RuntimeException e) {
+            fail(file, t, "cannot install it: " + messages(e));
+            return;
+        }
+        try {
+            bundle.start();
+        } catch (BundleException | RuntimeException e) {
+            fail(file, t, messages(e));
+            uninstall(bundle);
+            return;
+        }
+        Bundle previous = t.bundle;
+        t.bundle = bundle;
+        t.state = State.DEPLOYED;
+        t.detail = bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId() + "]";
+        LOG.log(Level.INFO, "{0}: started {1}{2}", name(file), t.detail, previous == null ? ""
+                : ", replacing " + previous.getSymbolicName() + " " + previous.getVersion() + " ["
+                        + previous.getBundleId() + "]");
+        if (previous != null) {
+            uninstall(previous); // its calls drain first (see NativeHandlerActivator)
+        }
+    }
+
+    private void undeploy(Path file, Tracked t) {
+        if (t.bundle != null && t.bundle.getState() != Bundle.UNINSTALLED) {
+            LOG.log(Level.INFO, "{0} was removed: uninstalling {1}", name(file), t.detail);
+            uninstall(t.bundle);
+        }
+    }
+
+    private void fail(Path file, Tracked t, String why) {
+        t.state = State.FAILED;
+        t.detail = why;
+        LOG.log(Level.WARNING, "{0} was not deployed, what served before serves on: {1} (fix the file and copy"
+                + " it again: write a temporary name, then rename)", name(file), why);
+    }
+
+    /** Null if the bytes are a complete jar with a bundle manifest, else what is wrong. */
+    private static String checkJar(byte[] bytes) {
+        try (JarInputStream jar = new JarInputStream(new ByteArrayInputStream(bytes), true)) {
+            Manifest manifest = jar.getManifest();
+            while (jar.getNextJarEntry() != null) {
+                jar.readAllBytes(); // reads every entry: a truncated jar fails here
+            }
+            if (manifest == null || manifest.getMainAttributes().getValue("Bundle-SymbolicName") == null) {
+                return "it is not an OSGi bundle (no Bundle-SymbolicName in META-INF/MANIFEST.MF)";
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return "it is not a complete jar, was it still being copied? (" + e.getMessage() + ")";
+        }
+    }
+
+    private static void uninstall(Bundle bundle) {
+        try {
+            if (bundle.getState() != Bundle.UNINSTALLED) {
+                bundle.uninstall();
+            }
+        } catch (IllegalStateException alreadyUninstalled) {
+            // someone else was quicker
+        } catch (BundleException e) {
+            LOG.log(Level.WARNING, "cannot uninstall " + bundle + ": " + messages(e));
+        }
+    }
+
+    private void publish() {
+        List<Deployment> list = new ArrayList<>();
+        tracked.forEach((file, t) -> list.add(new Deployment(file.getFileName().toString(),
+                t.state, t.state == State.DEPLOYED ? t.bundle.getBundleId() : -1, t.detail)));
+        snapshot = List.copyOf(list);
+    }
+
+    private String name(Path file) {
+        return directory.getFileName() + "/" + file.getFileName();
+    }
+
+    /** The message of an exception and of its causes, without repeats, on one line. */
+    static String messages(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && out.indexOf(m) < 0) {
+                out.append(out.length() == 0 ? "" : ": ").append(m);
+            }
+        }
+        return out.toString().replace('\n', ' ');
+    }
+
+    private static long pollMillis(String value) {
+        try {
+            return value == null ? DEFAULT_POLL_MS : Math.max(50, Long.parseLong(value.strip()));
+        } catch (NumberFormatException e) {
+            LOG.log(Level.WARNING, "{0}={1} is not a number of milliseconds; using {2}", POLL_PROPERTY, value,
+                    DEFAULT_POLL_MS);
+            return DEFAULT_POLL_MS;
+        }
+    }
+
+    /** Size, modification time and file identity (inode): what tells a file changed or was replaced. */
+    private record FileKey(long size, long modified, Object identity) {
+        static FileKey of(Path file) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+                return new FileKey(a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+            } catch (IOException e) {
+                return null; // gone meanwhile
+            }
+        }
+    }
+
+    /** What the watcher knows of one file. */
+    private static final class Tracked {
+        FileKey seen; // at the last scan
+        FileKey done; // last acted on (deployed or failed)
+        Bundle bundle; // installed from it
+        State state = State.PENDING;
+        String detail = "waiting until the file stops changing";
+    }
+}
