@@ -169,14 +169,16 @@ public interface HandlerRegistry extends AutoCloseable {
 
     /**
      * Immediate swap to a handler object, such as a {@link Handler} service: like
-     * {@link #swap(String, Path)}, but nothing is loaded or unloaded; {@code source} says where the
-     * handler comes from (shown by {@link LoadedHandler#source()}). The old version drains as
+     * {@link #swap(String, Path)}, but nothing is loaded or unloaded. The old version drains as
      * usual; watch {@link LoadedHandler#whenDrained()} to release what it holds.
+     *
+     * @param source  where the handler comes from, for people ({@link LoadedHandler#source()})
+     * @param version its version, e.g. its bundle's ({@link LoadedHandler#version()}); may be null
      */
-    SwapResult swap(String endpointId, Handler handler, String source);
+    SwapResult swap(String endpointId, Handler handler, String source, String version);
 
-    /** Graceful swap to a handler object; see {@link #swap(String, Handler, String)}. */
-    SwapResult swapGraceful(String endpointId, Handler handler, String source, Duration drainTimeout);
+    /** Graceful swap to a handler object; see {@link #swap(String, Handler, String, String)}. */
+    SwapResult swapGraceful(String endpointId, Handler handler, String source, String version, Duration drainTimeout);
 
     RegistryStats stats();
 

@@ -24,6 +24,9 @@ public interface LoadedHandler {
     /** Where this version came from: the library file as given, or the service that provides it. */
     String source();
 
+    /** The version its provider gave it (e.g. the bundle version); empty for library files. */
+    Optional<String> version();
+
     /** The private copy of the library file that was actually loaded; empty for handler services. */
     Optional<Path> loadedCopy();
 

@@ -26,13 +26,13 @@ class HandlerObjectTest {
             Handler java = (context, request) -> new HandlerResponse(201, List.of(new Header("x-java", "yes")),
                     request.body());
 
-            assertThat(registry.swap("greeting", java, "java lambda")).isEqualTo(new SwapResult(true, 0, false));
+            assertThat(registry.swap("greeting", java, "java lambda", null)).isEqualTo(new SwapResult(true, 0, false));
             assertThat(nativeVersion.loadedCopy().orElseThrow()).doesNotExist();
             HandlerResponse response = registry.execute("greeting", RequestContext.create(), HandlerRequest.of("b"));
             assertThat(response.status()).isEqualTo(201);
             assertThat(response.bodyAsString()).isEqualTo("b");
             LoadedHandler javaVersion = registry.handler("greeting").orElseThrow();
-            assertThat(javaVersion.source()).isEqualTo("java lambda");
+            assertThat(javaVersion.source()).isEqualTo("java lambda", null);
             assertThat(javaVersion.loadedCopy()).isEmpty();
 
             CountDownLatch inside = new CountDownLatch(1);
@@ -47,7 +47,7 @@ class HandlerObjectTest {
                 }
                 return new HandlerResponse(200, List.of(), new byte[0]);
             };
-            registry.swap("greeting", blocking, "blocking");
+            registry.swap("greeting", blocking, "blocking", "1.0");
             LoadedHandler blockingVersion = registry.handler("greeting").orElseThrow();
             blockingVersion.whenDrained().thenRun(() -> drainedSeen.set(true));
             var call = registry.executeAsync("greeting", RequestContext.create(), HandlerRequest.of(""));
@@ -70,7 +70,7 @@ class HandlerObjectTest {
         try (HandlerRegistry registry = HandlerRegistry.create(TestLibraries.dir())) {
             registry.swap("java", (context, request) -> {
                 throw new HandlerFailedException("java", 9, "no");
-            }, "failing lambda");
+            }, "failing lambda", null);
             assertThatThrownBy(() -> registry.execute("java", RequestContext.create(), HandlerRequest.of("")))
                     .isInstanceOfSatisfying(HandlerFailedException.class, e -> assertThat(e.code()).isEqualTo(9));
             assertThat(registry.handler("java").orElseThrow().failedCalls()).isEqualTo(1);

@@ -131,8 +131,8 @@ class DeployFolderTest {
         assertThat(call()).startsWith("v1 hi");
 
         drop("handler-greeting-v2", deploy.resolve("half.jar")); // fixed later: picked up
-        await().until(() -> call().startsWith("v2 hi"));
-        assertThat(stateOf("half.jar")).isEqualTo(State.DEPLOYED);
+        await().until(() -> stateOf("half.jar") == State.DEPLOYED);
+        assertThat(call()).startsWith("v2 hi");
         await().until(() -> stateOf("greeting.jar") == State.REPLACED); // v1 drained and was uninstalled
     }
 

@@ -157,7 +157,7 @@ final class HandlerServices implements AutoCloseable {
             }
             return;
         }
-        registry.swap(endpoint, best.handler, best.toString());
+        registry.swap(endpoint, best.handler, best.toString(), best.version.toString());
         best.loaded = registry.handler(endpoint).orElseThrow();
         serving.put(endpoint, best);
         LOG.log(Level.INFO, "endpoint ''{0}'' is served by {1}{2}", endpoint, best,

@@ -24,6 +24,7 @@ final class ManagedHandler implements LoadedHandler {
     private final String endpointId;
     private final long generation;
     private final String source;
+    private final String version;
     private final Handler handler;
     private final AutoCloseable resources;
     private final Path loadedCopy;
@@ -34,11 +35,12 @@ final class ManagedHandler implements LoadedHandler {
     private final AtomicBoolean unloaded = new AtomicBoolean();
     private volatile Instant drainingSince;
 
-    private ManagedHandler(String endpointId, long generation, String source, Handler handler,
+    private ManagedHandler(String endpointId, long generation, String source, String version, Handler handler,
             AutoCloseable resources, Path loadedCopy) {
         this.endpointId = endpointId;
         this.generation = generation;
         this.source = source;
+        this.version = version;
         this.handler = handler;
         this.resources = resources;
         this.loadedCopy = loadedCopy;
@@ -46,12 +48,14 @@ final class ManagedHandler implements LoadedHandler {
 
     /** A version loaded by the registry from a library file: unloaded by the registry. */
     static ManagedHandler ofLibrary(String endpointId, long generation, Path source, NativeHandler handler) {
-        return new ManagedHandler(endpointId, generation, source.toString(), handler, handler, handler.loadedCopy());
+        return new ManagedHandler(endpointId, generation, source.toString(), null, handler, handler,
+                handler.loadedCopy());
     }
 
     /** A version provided by someone else (a service): the registry only stops calling it. */
-    static ManagedHandler ofHandler(String endpointId, long generation, String source, Handler handler) {
-        return new ManagedHandler(endpointId, generation, source, handler, null, null);
+    static ManagedHandler ofHandler(String endpointId, long generation, String source, String version,
+            Handler handler) {
+        return new ManagedHandler(endpointId, generation, source, version, handler, null, null);
     }
 
     /** Calls the handler; the caller holds a request slot from {@link #tracker()}. */
@@ -126,6 +130,11 @@ final class ManagedHandler implements LoadedHandler {
     @Override
     public String source() {
         return source;
+    }
+
+    @Override
+    public Optional<String> version() {
+        return Optional.ofNullable(version);
     }
 
     @Override

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import io.handlerregistry.core.EndpointNotFoundException;
 import io.handlerregistry.core.Handler;
@@ -219,24 +220,26 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
 
     @Override
     public SwapResult swap(String endpointId, Path library) {
-        return swapped(replace(endpointId, library, null, null));
+        return swapped(replace(endpointId, () -> open(endpointId, library)));
     }
 
     @Override
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        return drain(endpointId, replace(endpointId, library, null, null), drainTimeout);
+        return drain(endpointId, replace(endpointId, () -> open(endpointId, library)), drainTimeout);
     }
 
     @Override
-    public SwapResult swap(String endpointId, Handler handler, String source) {
-        return swapped(replace(endpointId, null, handler, source));
+    public SwapResult swap(String endpointId, Handler handler, String source, String version) {
+        return swapped(replace(endpointId, () -> wrap(endpointId, handler, source, version)));
     }
 
     @Override
-    public SwapResult swapGraceful(String endpointId, Handler handler, String source, Duration drainTimeout) {
+    public SwapResult swapGraceful(String endpointId, Handler handler, String source, String version,
+            Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        return drain(endpointId, replace(endpointId, null, handler, source), drainTimeout);
+        return drain(endpointId, replace(endpointId, () -> wrap(endpointId, handler, source, version)),
+                drainTimeout);
     }
 
     private static SwapResult swapped(ManagedHandler old) {
@@ -338,16 +341,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
         }
     }
 
-    /** Makes a new version active (from a library file, or a handler object) and retires the old one. */
-    private ManagedHandler replace(String endpointId, Path library, Handler handler, String source) {
+    /** Makes a new version active and retires the old one; the new one is made under the endpoint's lock. */
+    private ManagedHandler replace(String endpointId, Supplier<ManagedHandler> newVersion) {
         HandlerRegistry.checkEndpointId(endpointId);
         ManagedHandler old;
         ManagedHandler next;
         synchronized (lockFor(endpointId)) {
             ensureOpen();
-            next = library != null ? open(endpointId, library)
-                    : ManagedHandler.ofHandler(endpointId, generations.incrementAndGet(), Objects.requireNonNull(
-                            source, "source"), Objects.requireNonNull(handler, "handler"));
+            next = newVersion.get();
             old = active.put(endpointId, next);
         }
         if (old != null) {
@@ -377,6 +378,11 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
         }
         draining.remove(handler);
         return true;
+    }
+
+    private ManagedHandler wrap(String endpointId, Handler handler, String source, String version) {
+        return ManagedHandler.ofHandler(endpointId, generations.incrementAndGet(),
+                Objects.requireNonNull(source, "source"), version, Objects.requireNonNull(handler, "handler"));
     }
 
     private ManagedHandler open(String endpointId, Path library) {

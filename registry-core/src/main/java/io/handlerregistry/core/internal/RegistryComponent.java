@@ -146,13 +146,14 @@ public final class RegistryComponent implements HandlerRegistry {
     }
 
     @Override
-    public SwapResult swap(String endpointId, Handler handler, String source) {
-        return registry.swap(endpointId, handler, source);
+    public SwapResult swap(String endpointId, Handler handler, String source, String version) {
+        return registry.swap(endpointId, handler, source, version);
     }
 
     @Override
-    public SwapResult swapGraceful(String endpointId, Handler handler, String source, Duration drainTimeout) {
-        return registry.swapGraceful(endpointId, handler, source, drainTimeout);
+    public SwapResult swapGraceful(String endpointId, Handler handler, String source, String version,
+            Duration drainTimeout) {
+        return registry.swapGraceful(endpointId, handler, source, version, drainTimeout);
     }
 
     @Override
