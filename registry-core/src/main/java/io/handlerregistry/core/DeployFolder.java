@@ -9,7 +9,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * The deploy folder of a container: handler bundles dropped into it are installed and started,
  * a new version copied over a file (or beside it) replaces the old one without a failed call,
  * and a deleted file's bundle is uninstalled once drained. Registered as a service when the
- * framework property {@value #DIRECTORY_PROPERTY} names a directory, after its first scan.
+ * framework property {@value #DIRECTORY_PROPERTY} names a directory, once the files it held at start
+ * are deployed (or failed).
  *
  * <p>A file is acted on once it stopped changing for one poll; a file that is not a complete jar,
  * not a bundle, or whose bundle fails to start is reported (one log line, and here) and left

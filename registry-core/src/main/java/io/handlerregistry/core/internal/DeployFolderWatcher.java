@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
@@ -24,6 +25,9 @@ import java.util.jar.Manifest;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -38,20 +42,23 @@ import io.handlerregistry.core.HandlerRegistry;
  * uninstalled, which waits for its calls to drain. Runs on one thread of its own; does nothing
  * unless the framework property {@value DeployFolder#DIRECTORY_PROPERTY} is set.
  */
-@Component(immediate = true)
+@Component(immediate = true, service = {}) // registers DeployFolder itself, after the first scan
 public final class DeployFolderWatcher implements DeployFolder {
     private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
     private static final long DEFAULT_POLL_MS = 1_000;
+    private static final int READY_AFTER_SCANS = 10;
 
     private final BundleContext context;
     private final Path directory;
     private final long pollMillis;
     private final ScheduledExecutorService scanner;
+    private final FrameworkListener frameworkListener;
     private final Map<Path, Tracked> tracked = new TreeMap<>(); // confined to the scanner thread
     private final AtomicLong installs = new AtomicLong();
     private volatile List<Deployment> snapshot = List.of();
     private volatile ServiceRegistration<DeployFolder> registration;
     private boolean firstScan = true;
+    private int scans;
 
     @Activate
     public DeployFolderWatcher(BundleContext context) {
@@ -61,6 +68,7 @@ public final class DeployFolderWatcher implements DeployFolder {
         this.pollMillis = pollMillis(context.getProperty(POLL_PROPERTY));
         if (directory == null) {
             this.scanner = null;
+            this.frameworkListener = null;
             return;
         }
         this.scanner = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -68,12 +76,29 @@ public final class DeployFolderWatcher implements DeployFolder {
             t.setDaemon(true);
             return t;
         });
-        scanner.scheduleWithFixedDelay(this::scanQuietly, 0, pollMillis, TimeUnit.MILLISECONDS);
+        // Bundles started before the framework reached its start level only activate later: scan once it did.
+        AtomicBoolean scheduled = new AtomicBoolean();
+        Runnable schedule = () -> {
+            if (scheduled.compareAndSet(false, true)) {
+                scanner.scheduleWithFixedDelay(this::scanQuietly, 0, pollMillis, TimeUnit.MILLISECONDS);
+            }
+        };
+        FrameworkListener started = event -> {
+            if (event.getType() == FrameworkEvent.STARTED) {
+                schedule.run();
+            }
+        };
+        context.addFrameworkListener(started);
+        if (context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getState() == Bundle.ACTIVE) {
+            schedule.run();
+        }
+        this.frameworkListener = started;
     }
 
     @Deactivate
     void deactivate() {
         if (scanner != null) {
+            context.removeFrameworkListener(frameworkListener);
             scanner.shutdownNow();
         }
         ServiceRegistration<DeployFolder> r = registration;
@@ -102,7 +127,9 @@ public final class DeployFolderWatcher implements DeployFolder {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "scanning the deploy folder " + directory + " failed", e);
         }
-        if (registration == null) { // first scan done: the folder's content is deployed
+        // Ready once what the folder held at start is dealt with (or, if files keep changing, after a while).
+        if (registration == null && (++scans >= READY_AFTER_SCANS
+                || snapshot.stream().noneMatch(d -> d.state() == State.PENDING))) {
             registration = context.registerService(DeployFolder.class, this, null);
         }
     }

@@ -46,8 +46,8 @@ final class HandlerServices implements AutoCloseable {
             .reversed();
 
     private final HandlerRegistry registry;
-    private final Duration drainWarning;
-    private final boolean uninstallReplaced;
+    private volatile Duration drainWarning;
+    private volatile boolean uninstallReplaced;
     private final ExecutorService uninstaller = Executors.newSingleThreadExecutor(runnable -> {
         Thread t = new Thread(runnable, "handler-registry-uninstaller");
         t.setDaemon(true);
@@ -60,6 +60,11 @@ final class HandlerServices implements AutoCloseable {
 
     HandlerServices(HandlerRegistry registry, Duration drainWarning, boolean uninstallReplaced) {
         this.registry = registry;
+        configure(drainWarning, uninstallReplaced);
+    }
+
+    /** New settings, for the swaps to come. */
+    void configure(Duration drainWarning, boolean uninstallReplaced) {
         this.drainWarning = drainWarning;
         this.uninstallReplaced = uninstallReplaced;
     }

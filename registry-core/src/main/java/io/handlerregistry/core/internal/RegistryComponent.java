@@ -1,5 +1,7 @@
 package io.handlerregistry.core.internal;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +14,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -34,6 +37,7 @@ import io.handlerregistry.core.SwapResult;
 @Component(service = HandlerRegistry.class, configurationPid = RegistryComponent.PID, immediate = true)
 public final class RegistryComponent implements HandlerRegistry {
     static final String PID = "io.handlerregistry.core";
+    private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
 
     /** Configuration of the registry service. */
     @interface Config {
@@ -52,14 +56,32 @@ public final class RegistryComponent implements HandlerRegistry {
 
     private final NativeHandlerRegistry registry;
     private final HandlerServices services;
+    private final long cleanupIntervalMs;
+    private volatile Path handlersDirectory;
 
     @Activate
     public RegistryComponent(BundleContext context, Config config) {
-        this.registry = new NativeHandlerRegistry(HandlerRegistry.builder(Path.of(config.handlers_directory()))
+        this.cleanupIntervalMs = config.cleanup_interval_ms();
+        this.handlersDirectory = Path.of(config.handlers_directory()).toAbsolutePath();
+        this.registry = new NativeHandlerRegistry(HandlerRegistry.builder(handlersDirectory)
                 .copyDirectory(context.getDataFile("copies").toPath())
-                .cleanupInterval(Duration.ofMillis(config.cleanup_interval_ms())));
+                .cleanupInterval(Duration.ofMillis(cleanupIntervalMs)));
         this.services = new HandlerServices(registry, Duration.ofMillis(config.drain_timeout_ms()),
                 config.uninstall_replaced());
+    }
+
+    /**
+     * Applies a configuration change in place: re-creating the registry would unload every
+     * endpoint. The cleanup interval applies from the next start.
+     */
+    @Modified
+    void modified(Config config) {
+        handlersDirectory = Path.of(config.handlers_directory()).toAbsolutePath();
+        services.configure(Duration.ofMillis(config.drain_timeout_ms()), config.uninstall_replaced());
+        if (config.cleanup_interval_ms() != cleanupIntervalMs) {
+            LOG.log(Level.INFO, "cleanup.interval.ms={0} applies from the next start (now {1})",
+                    config.cleanup_interval_ms(), cleanupIntervalMs);
+        }
     }
 
     @Deactivate
@@ -80,12 +102,12 @@ public final class RegistryComponent implements HandlerRegistry {
 
     @Override
     public Path handlersDirectory() {
-        return registry.handlersDirectory();
+        return handlersDirectory;
     }
 
     @Override
     public LoadedHandler load(String endpointId) {
-        return registry.load(endpointId);
+        return registry.loadFrom(endpointId, handlersDirectory.resolve(HandlerRegistry.libraryFileName(endpointId)));
     }
 
     @Override

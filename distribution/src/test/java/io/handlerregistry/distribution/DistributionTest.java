@@ -1,0 +1,140 @@
+package io.handlerregistry.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Starts the real distribution as a separate process (a copy of target/handler-registry), drives
+ * it with shell commands, and replaces a deployed handler while the container calls it.
+ */
+class DistributionTest {
+    private static final Path DIST = Path.of(System.getProperty("dist.dir", "target/handler-registry"));
+    private static final Path TEST_BUNDLES = Path.of(System.getProperty("test.bundles", "target/test-bundles"));
+
+    @TempDir
+    Path work;
+    private Path home;
+
+    @BeforeEach
+    void install() throws IOException {
+        home = work.resolve("handler-registry");
+        try (Stream<Path> files = Files.walk(DIST)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = home.resolve(DIST.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else if (!source.toString().contains("felix-cache")) {
+                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    @Test
+    void servesTheExamplesReplacesAHandlerUnderLoadWithoutAFailureAndKeepsItAfterARestart() throws Exception {
+        Run list = run("handler:list", "handler:deployments");
+        assertThat(list.exit).as(list.toString()).isZero();
+        assertThat(list.out).contains("echo ").contains("greeting  1.0.0");
+        assertThat(list.out).contains("greeting.jar").contains("DEPLOYED");
+
+        // bench inside the container; while it runs, v2 is copied over v1 (new file, then rename)
+        Process bench = start("handler:bench --threads 2 --duration 8 greeting");
+        await().atMost(Duration.ofSeconds(60)).until(() -> read(work.resolve("err.txt")).contains("> handler:bench"));
+        Path temp = home.resolve("deploy/.greeting.jar.part");
+        Files.copy(TEST_BUNDLES.resolve("handler-greeting-v2.jar"), temp);
+        Files.move(temp, home.resolve("deploy/greeting.jar"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        Run benchRun = finish(bench);
+        assertThat(benchRun.exit).as(benchRun.toString()).isZero();
+        assertThat(benchRun.out).contains("failures 0");
+        assertThat(benchRun.out).containsPattern("answers   v1 \\d+, v2 \\d+");
+        assertThat(benchRun.err).contains("deploy/greeting.jar: started io.handlerregistry.handler.greeting 2.0.0");
+
+        Run restarted = run("handler:call greeting hi", "handler:list");
+        assertThat(restarted.exit).as(restarted.toString()).isZero();
+        assertThat(restarted.out).contains("v2 hi").contains("greeting  2.0.0").contains("echo ");
+        assertThat(restarted.out).doesNotContain("greeting  1.0.0");
+    }
+
+    @Test
+    void errorsAreOneLineAndTheExitStatusSaysSo() throws Exception {
+        Run run = run("handler:call greeting ok", "handler:call nope", "handler:list");
+        assertThat(run.exit).isEqualTo(1);
+        assertThat(run.out).contains("v1 ok");
+        assertThat(run.err).contains("error: no handler is loaded for endpoint 'nope'");
+        assertThat(run.err).doesNotContain("\tat ").doesNotContain("> handler:list");
+    }
+
+    @Test
+    void brokenFilesInTheDeployFolderAreReportedAndChangeNothing() throws Exception {
+        Files.writeString(home.resolve("deploy/broken.jar"), "not a jar at all");
+        byte[] v2 = Files.readAllBytes(TEST_BUNDLES.resolve("handler-greeting-v2.jar"));
+        Files.write(home.resolve("deploy/half.jar"), java.util.Arrays.copyOf(v2, v2.length / 2));
+
+        Run run = run("handler:deployments", "handler:call greeting still");
+        assertThat(run.exit).as(run.toString()).isZero();
+        assertThat(run.out).containsPattern("broken\\.jar +FAILED").containsPattern("half\\.jar +FAILED")
+                .contains("v1 still");
+        assertThat(run.err).contains("deploy/broken.jar was not deployed").contains("deploy/half.jar was not deployed");
+    }
+
+    private Process start(String... commands) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", home.resolve("bin/handler-registry").toString()));
+        for (String c : commands) {
+            command.add("-c");
+            command.add(c);
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
+                .redirectOutput(work.resolve("out.txt").toFile()).redirectError(work.resolve("err.txt").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        return builder.start();
+    }
+
+    private Run run(String... commands) throws Exception {
+        return finish(start(commands));
+    }
+
+    private Run finish(Process process) throws Exception {
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the container did not exit within 120 s: " + read(work.resolve("err.txt")));
+        }
+        return new Run(process.exitValue(), read(work.resolve("out.txt")), read(work.resolve("err.txt")));
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
+    private static final class Run {
+        final int exit;
+        final String out;
+        final String err;
+
+        Run(int exit, String out, String err) {
+            this.exit = exit;
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+        }
+    }
+}

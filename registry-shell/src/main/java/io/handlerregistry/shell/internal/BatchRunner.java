@@ -1,0 +1,90 @@
+package io.handlerregistry.shell.internal;
+
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.util.tracker.ServiceTracker;
+
+import io.handlerregistry.core.DeployFolder;
+
+/**
+ * Batch mode for scripts: when the framework property {@value #COMMANDS_PROPERTY} holds commands
+ * (one per line), runs them once the container is ready (the deploy folder scanned, if there is
+ * one), prints each result, and exits the JVM: status 0 when all succeeded, 1 at the first failure,
+ * which is printed as one line ({@value #TRACE_PROPERTY}=true adds its stack trace).
+ */
+@Component(immediate = true)
+public final class BatchRunner {
+    static final String COMMANDS_PROPERTY = "io.handlerregistry.shell.commands";
+    static final String TRACE_PROPERTY = "io.handlerregistry.shell.trace";
+    private static final long READY_TIMEOUT_MS = 60_000;
+
+    @Activate
+    public BatchRunner(BundleContext context, @Reference CommandProcessor processor) {
+        String commands = context.getProperty(COMMANDS_PROPERTY);
+        if (commands == null || commands.isBlank()) {
+            return;
+        }
+        boolean trace = Boolean.parseBoolean(context.getProperty(TRACE_PROPERTY));
+        Thread batch = new Thread(() -> System.exit(run(context, processor, commands, trace)), "handler-shell-batch");
+        batch.start();
+    }
+
+    private static int run(BundleContext context, CommandProcessor processor, String commands, boolean trace) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        try {
+            awaitService(context, HandlerCommands.class);
+            if (context.getProperty(DeployFolder.DIRECTORY_PROPERTY) != null) {
+                awaitService(context, DeployFolder.class);
+            }
+            CommandSession session = processor.createSession(System.in, out, err);
+            try {
+                for (String line : commands.split("\\R")) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    err.println("> " + line.strip());
+                    err.flush();
+                    Object result = session.execute(line);
+                    if (result != null) {
+                        out.println(session.format(result, Converter.INSPECT));
+                        out.flush();
+                    }
+                }
+            } finally {
+                session.close();
+            }
+            return 0;
+        } catch (Exception e) {
+            err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (trace) {
+                e.printStackTrace(err);
+            }
+            return 1;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static void awaitService(BundleContext context, Class<?> type) throws InterruptedException {
+        ServiceTracker<?, ?> tracker = new ServiceTracker<>(context, type.getName(), null);
+        tracker.open();
+        try {
+            if (tracker.waitForService(READY_TIMEOUT_MS) == null) {
+                throw new IllegalStateException("the container is not ready: no " + type.getSimpleName()
+                        + " service after " + TimeUnit.MILLISECONDS.toSeconds(READY_TIMEOUT_MS) + " s");
+            }
+        } finally {
+            tracker.close();
+        }
+    }
+}
