@@ -5,9 +5,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 launcher="$root/distribution/target/handler-registry/bin/handler-registry"
-if [ ! -x "$launcher" ] || [ -n "$(find "$root" \( -name target -o -name .git \) -prune -o -type f \
-      -newer "$launcher" -print -quit)" ]; then
+changed() { # a source or build file newer than the last build
+  find "$root" \( -name target -o -name .git \) -prune -o -type f \( -path '*/src/*' -o -name pom.xml \
+    -o -name '*.sh' \) -newer "$launcher" -print -quit
+}
+if [ ! -x "$launcher" ] || [ -n "$(changed)" ]; then
   echo "building handler-registry (mvn package -DskipTests) ..." >&2
   (cd "$root" && mvn -q -B package -DskipTests)
+  touch "$launcher" # the build's time, to compare sources with next time
 fi
 exec "$launcher" "$@"

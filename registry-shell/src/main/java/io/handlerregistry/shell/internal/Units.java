@@ -15,7 +15,7 @@ final class Units {
 
     static String nanos(long nanos) {
         if (nanos < 10_000) {
-            return nanos / 1_000.0 + " µs";
+            return Math.round(nanos / 100.0) / 10.0 + " µs";
         }
         if (nanos < 10_000_000) {
             return Math.round(nanos / 1_000.0) + " µs";
