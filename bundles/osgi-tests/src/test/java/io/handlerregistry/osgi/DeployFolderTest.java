@@ -8,17 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,33 +72,10 @@ class DeployFolderTest {
         await().until(() -> registry.isLoaded("greeting"));
         assertThat(call()).startsWith("v1 hi");
 
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong v2Answers = new AtomicLong();
-        Queue<String> failures = new ConcurrentLinkedQueue<>();
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        List<Future<?>> callers = new ArrayList<>();
-        for (int t = 0; t < 3; t++) {
-            callers.add(pool.submit(() -> {
-                while (running.get()) {
-                    try {
-                        if (call().startsWith("v2 hi")) {
-                            v2Answers.incrementAndGet();
-                        }
-                    } catch (RuntimeException e) {
-                        failures.add(e.toString());
-                    }
-                }
-            }));
-        }
+        ContinuousCalls load = new ContinuousCalls(3, this::call);
         drop("handler-greeting-v2", file);
-        await().atMost(Duration.ofSeconds(30)).until(() -> v2Answers.get() > 1_000);
-        running.set(false);
-        for (Future<?> caller : callers) {
-            caller.get();
-        }
-        pool.shutdown();
-
-        assertThat(failures).isEmpty();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.answers("v2") > 1_000);
+        assertThat(load.stop().failures()).isEmpty();
         await().until(() -> Arrays.stream(osgi.context().getBundles())
                 .filter(b -> "io.handlerregistry.handler.greeting".equals(b.getSymbolicName())).count() == 1);
         assertThat(stateOf("greeting.jar")).isEqualTo(State.DEPLOYED);

@@ -8,17 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,43 +63,17 @@ class HandlerBundlesTest {
         assertThat(call("greeting", "hi")).startsWith("v1 hi");
         assertThat(OsgiFramework.mappingsUnder(v1Data)).isNotEmpty();
 
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong calls = new AtomicLong();
-        AtomicLong v2Answers = new AtomicLong();
-        Queue<String> failures = new ConcurrentLinkedQueue<>();
-        ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
-        List<Future<?>> callers = new ArrayList<>();
-        for (int t = 0; t < CALLERS; t++) {
-            callers.add(pool.submit(() -> {
-                boolean sawV2 = false;
-                while (running.get()) {
-                    try {
-                        String answer = call("greeting", "hi");
-                        if (answer.startsWith("v2 hi")) {
-                            sawV2 = true;
-                            v2Answers.incrementAndGet();
-                        } else if (!answer.startsWith("v1 hi") || sawV2) {
-                            failures.add("unexpected answer " + answer + (sawV2 ? " after v2 answered" : ""));
-                        }
-                    } catch (RuntimeException e) {
-                        failures.add(e.toString());
-                    }
-                    calls.incrementAndGet();
-                }
-            }));
-        }
-        await().until(() -> calls.get() > 1_000);
+        ContinuousCalls load = new ContinuousCalls(CALLERS, () -> call("greeting", "hi"));
+        await().until(() -> load.calls() > 1_000);
 
         Bundle v2 = osgi.installHandler("handler-greeting-v2");
         v2.start();
 
-        await().until(() -> v2Answers.get() > 1_000);
-        running.set(false);
-        for (Future<?> caller : callers) {
-            caller.get();
-        }
-        pool.shutdown();
-        assertThat(failures).isEmpty();
+        await().until(() -> load.answers("v2") > 1_000);
+        load.stop();
+        assertThat(load.failures()).isEmpty();
+        // each thread was answered by v1, then by v2, never by v1 again
+        assertThat(load.switchesPerThread()).allSatisfy(seen -> assertThat(seen).isIn(List.of("v1", "v2"), List.of("v2")));
         await().until(() -> v1.getState() == Bundle.UNINSTALLED);
         assertThat(OsgiFramework.mappingsUnder(v1Data)).isEmpty();
         assertThat(v2.getState()).isEqualTo(Bundle.ACTIVE);
@@ -213,32 +179,11 @@ class HandlerBundlesTest {
         Bundle reserve = osgi.installHandler("handler-greeting-v1");
         reserve.start(); // older than the serving v2: waits in reserve
 
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong v1Answers = new AtomicLong();
-        Queue<String> failures = new ConcurrentLinkedQueue<>();
-        ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
-        List<Future<?>> callers = new ArrayList<>();
-        for (int t = 0; t < CALLERS; t++) {
-            callers.add(pool.submit(() -> {
-                while (running.get()) {
-                    try {
-                        if (call("greeting", "hi").startsWith("v1 hi")) {
-                            v1Answers.incrementAndGet();
-                        }
-                    } catch (RuntimeException e) {
-                        failures.add(e.toString());
-                    }
-                }
-            }));
-        }
+        ContinuousCalls load = new ContinuousCalls(CALLERS, () -> call("greeting", "hi"));
+        await().until(() -> load.answers("v2") > 100);
         v2.stop();
-        await().until(() -> v1Answers.get() > 1_000);
-        running.set(false);
-        for (Future<?> caller : callers) {
-            caller.get();
-        }
-        pool.shutdown();
-        assertThat(failures).isEmpty();
+        await().until(() -> load.answers("v1") > 1_000);
+        assertThat(load.stop().failures()).isEmpty();
     }
 
     @Test
