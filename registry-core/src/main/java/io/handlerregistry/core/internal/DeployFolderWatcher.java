@@ -204,6 +204,9 @@ public final class DeployFolderWatcher implements DeployFolder {
         try {
             bundle = context.installBundle("handler-deploy:" + file.getFileName() + "#" + installs.incrementAndGet(),
                     new ByteArrayInputStream(bytes));
+        } catch (IllegalStateException stopping) {
+            t.done = null; // the framework or this bundle is stopping: try again at the next start
+            return;
         } catch (BundleException | RuntimeException e) {
             fail(file, t, "cannot install it: " + messages(e));
             return;
