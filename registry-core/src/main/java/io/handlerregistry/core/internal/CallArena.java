@@ -26,7 +26,11 @@ final class CallArena {
     static final int RESPONSE = 144;
     static final int RESPONSE_SIZE = 80;
     static final int HEADER_SIZE = 32;
-    static final int RESPONSE_BUFFER = 256;
+    // method, path and query of the last call, kept encoded: requests mostly reuse the same strings
+    private static final int METHOD_SLOT = 224;
+    private static final int PATH_SLOT = 256;
+    private static final int QUERY_SLOT = 768;
+    static final int RESPONSE_BUFFER = 1024;
     static final int RESPONSE_BUFFER_SIZE = 64 * 1024;
     private static final int DATA = RESPONSE_BUFFER + RESPONSE_BUFFER_SIZE;
     private static final int INITIAL_DATA_SIZE = 64 * 1024;
@@ -38,6 +42,9 @@ final class CallArena {
     private long base;
     private long end;
     private int position;
+    private final StringSlot method = new StringSlot(METHOD_SLOT, PATH_SLOT - METHOD_SLOT);
+    private final StringSlot path = new StringSlot(PATH_SLOT, QUERY_SLOT - PATH_SLOT);
+    private final StringSlot query = new StringSlot(QUERY_SLOT, RESPONSE_BUFFER - QUERY_SLOT);
 
     private CallArena() {
         allocate(DATA + INITIAL_DATA_SIZE);
@@ -77,9 +84,9 @@ final class CallArena {
         }
         b.putInt(REQUEST, REQUEST_SIZE);
         b.putInt(REQUEST + 4, headerCount);
-        putString(REQUEST + 8, request.method());
-        putString(REQUEST + 24, request.path());
-        putString(REQUEST + 40, request.query());
+        method.put(REQUEST + 8, request.method());
+        path.put(REQUEST + 24, request.path());
+        query.put(REQUEST + 40, request.query());
         b.putLong(REQUEST + 56, base + headerArray);
         b.putLong(REQUEST + 64, base + position);
         b.putLong(REQUEST + 72, body.length);
@@ -153,6 +160,44 @@ final class CallArena {
         b.putLong(at + 8, length);
     }
 
+    /**
+     * A fixed region holding the last string written through it. The same String instance again
+     * (strings are immutable) costs two stores; another one is encoded there if it fits, else into
+     * the data area like header strings.
+     */
+    private final class StringSlot {
+        private final int offset;
+        private final int capacity;
+        private String last;
+        private long length;
+
+        StringSlot(int offset, int capacity) {
+            this.offset = offset;
+            this.capacity = capacity;
+        }
+
+        void put(int at, String s) {
+            if (s != last) {
+                if (s.length() * 3 > capacity) {
+                    putString(at, s);
+                    return;
+                }
+                int saved = position;
+                position = offset;
+                putString(at, s);
+                length = position - offset;
+                position = saved;
+                last = s;
+            }
+            buffer.putLong(at, base + offset);
+            buffer.putLong(at + 8, length);
+        }
+
+        void forget() {
+            last = null;
+        }
+    }
+
     private static int maxEncoded(HandlerRequest request) {
         long chars = request.method().length() + request.path().length() + request.query().length();
         for (Header h : request.headers()) {
@@ -172,6 +217,9 @@ final class CallArena {
         Memory old = memory;
         allocate((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2 * (end - base))));
         old.close();
+        method.forget(); // the new memory holds none of them
+        path.forget();
+        query.forget();
     }
 
     private void allocate(int size) {

@@ -6,23 +6,30 @@ import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 
 /**
  * JNA direct mappings of one loaded library version. Direct mapping is the fastest JNA call path,
- * but it binds a class's natives to one library; each version therefore gets its own copies of
- * the template classes, defined by a class loader of its own, registered against its library,
- * and unregistered before that library is closed.
+ * but it binds a class's natives to one library; each version therefore binds copies of the
+ * template classes of its own, defined by a class loader of their own, and unbinds them before its
+ * library is closed.
+ *
+ * <p>Unbound copies go back to a pool and are bound again by later versions: JNA keeps per-class
+ * data for as long as a class lives, and a new class per swap would pile up class metadata swap
+ * after swap. The pool only ever holds as many copies as there were versions loaded at once.
  */
 final class DirectBindings {
     private static final byte[] ENTRY_CLASS = classBytes(DirectEntry.class);
     private static final byte[] RELEASE_CLASS = classBytes(DirectRelease.class);
+    private static final Queue<Object> FREE_ENTRIES = new ConcurrentLinkedQueue<>();
+    private static final Queue<Object> FREE_RELEASES = new ConcurrentLinkedQueue<>();
 
-    private final VersionLoader loader = new VersionLoader(DirectBindings.class.getClassLoader());
     private final NativeLibrary library;
-    private final List<Class<?>> registered = new ArrayList<>(2);
+    private final List<Object> bound = new ArrayList<>(2);
 
     DirectBindings(NativeLibrary library) {
         this.library = library;
@@ -30,26 +37,40 @@ final class DirectBindings {
 
     /** @throws UnsatisfiedLinkError if the library does not export handler_entry */
     EntryPoint entry() {
-        return (EntryPoint) bind(DirectEntry.class, ENTRY_CLASS);
+        return (EntryPoint) bind(FREE_ENTRIES, DirectEntry.class, ENTRY_CLASS);
     }
 
     /** @throws UnsatisfiedLinkError if the library does not export handler_release */
     ReleasePoint release() {
-        return (ReleasePoint) bind(DirectRelease.class, RELEASE_CLASS);
+        return (ReleasePoint) bind(FREE_RELEASES, DirectRelease.class, RELEASE_CLASS);
     }
 
-    /** Unbinds every class registered here; call before closing the library. */
+    /** Unbinds every copy bound here and gives it back to the pool; call before closing the library. */
     void unregister() {
-        for (Class<?> c : registered) {
-            Native.unregister(c);
+        for (Object binding : bound) {
+            Native.unregister(binding.getClass());
+            (binding instanceof EntryPoint ? FREE_ENTRIES : FREE_RELEASES).offer(binding);
         }
-        registered.clear();
+        bound.clear();
     }
 
-    private Object bind(Class<?> template, byte[] bytes) {
-        Class<?> copy = loader.define(template.getName(), bytes);
-        Native.register(copy, library);
-        registered.add(copy);
+    private Object bind(Queue<Object> pool, Class<?> template, byte[] bytes) {
+        Object binding = pool.poll();
+        if (binding == null) {
+            binding = newCopy(template, bytes);
+        }
+        try {
+            Native.register(binding.getClass(), library);
+        } catch (RuntimeException | Error e) {
+            pool.offer(binding); // not bound: still free
+            throw e;
+        }
+        bound.add(binding);
+        return binding;
+    }
+
+    private static Object newCopy(Class<?> template, byte[] bytes) {
+        Class<?> copy = new VersionLoader(DirectBindings.class.getClassLoader()).define(template.getName(), bytes);
         try {
             return copy.getConstructor().newInstance();
         } catch (InstantiationException | IllegalAccessException | NoSuchMethodException
@@ -69,7 +90,7 @@ final class DirectBindings {
         }
     }
 
-    /** Defines private copies of the template classes; everything else comes from the parent. */
+    /** Defines a private copy of a template class; everything else comes from the parent. */
     private static final class VersionLoader extends ClassLoader {
         VersionLoader(ClassLoader parent) {
             super(parent);

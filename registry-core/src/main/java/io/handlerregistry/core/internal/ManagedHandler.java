@@ -30,7 +30,6 @@ final class ManagedHandler implements LoadedHandler {
     private final Path loadedCopy;
     private final Instant loadedAt = Instant.now();
     private final RequestTracker tracker = new RequestTracker();
-    private final LongAdder calls = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final AtomicBoolean unloaded = new AtomicBoolean();
     private volatile Instant drainingSince;
@@ -65,8 +64,6 @@ final class ManagedHandler implements LoadedHandler {
         } catch (RuntimeException e) {
             failures.increment();
             throw e;
-        } finally {
-            calls.increment();
         }
     }
 
@@ -177,7 +174,7 @@ final class ManagedHandler implements LoadedHandler {
 
     @Override
     public long totalCalls() {
-        return calls.sum();
+        return tracker.completed();
     }
 
     @Override

@@ -5,17 +5,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Counts the requests inside one loaded version and tells when it has drained.
+ * Counts the requests inside one loaded version, and those it completed, and tells when it has
+ * drained.
  *
- * <p>The count is striped over padded cells (assigned to threads round-robin) so that threads calling the
- * same endpoint do not bounce one cache line. Acquiring increments a cell and then reads the
- * draining flag; draining sets the flag and then sums the cells. Both are volatile accesses, so
- * one of the two always sees the other: a request either sees the flag and backs out, or is
- * counted by the drain. No guard is handed out after draining started and missed by the wait.
+ * <p>The counts are striped over padded cells, assigned to threads round-robin, so that threads
+ * calling the same endpoint do not bounce one cache line. A cell packs the requests in flight
+ * (low {@value #COMPLETED_SHIFT} bits) and the completed ones (the bits above): finishing a call
+ * is one atomic add. Acquiring increments a cell and then reads the draining flag; draining sets
+ * the flag and then sums the cells. Both are volatile accesses, so one of the two always sees the
+ * other: a request either sees the flag and backs out, or is counted by the drain. No guard is
+ * handed out after draining started and missed by the wait.
  */
 final class RequestTracker {
     private static final int PADDING = 16; // longs between cells: 128 bytes, two cache lines
     private static final int STRIPES = stripes();
+    private static final int COMPLETED_SHIFT = 24;
+    private static final long IN_FLIGHT_MASK = (1L << COMPLETED_SHIFT) - 1;
+    private static final long ONE_COMPLETED = (1L << COMPLETED_SHIFT) - 1; // in flight -1, completed +1
     private static final AtomicInteger NEXT_CELL = new AtomicInteger();
     // round-robin per thread, so the first STRIPES calling threads never share a cell
     private static final ThreadLocal<Integer> CELL =
@@ -30,16 +36,18 @@ final class RequestTracker {
         int cell = CELL.get();
         cells.getAndIncrement(cell);
         if (draining) {
-            release(cell);
+            cells.getAndDecrement(cell);
+            checkDrained();
             return -1;
         }
         return cell;
     }
 
+    /** Ends a request taken with {@link #tryAcquire()}. */
     void release(int cell) {
-        cells.getAndDecrement(cell);
-        if (draining && inFlight() == 0) {
-            drained.complete(null);
+        cells.getAndAdd(cell, ONE_COMPLETED);
+        if (draining) {
+            checkDrained();
         }
     }
 
@@ -49,9 +57,7 @@ final class RequestTracker {
             return false;
         }
         draining = true;
-        if (inFlight() == 0) {
-            drained.complete(null);
-        }
+        checkDrained();
         return true;
     }
 
@@ -71,13 +77,27 @@ final class RequestTracker {
     long inFlight() {
         long sum = 0;
         for (int i = 0; i < STRIPES; i++) {
-            sum += cells.get(i * PADDING);
+            sum += cells.get(i * PADDING) & IN_FLIGHT_MASK;
         }
         return sum;
     }
 
+    long completed() {
+        long sum = 0;
+        for (int i = 0; i < STRIPES; i++) {
+            sum += cells.get(i * PADDING) >>> COMPLETED_SHIFT;
+        }
+        return sum;
+    }
+
+    private void checkDrained() {
+        if (inFlight() == 0) {
+            drained.complete(null);
+        }
+    }
+
     private static int stripes() {
-        int wanted = Math.min(64, Runtime.getRuntime().availableProcessors() * 2);
-        return Integer.highestOneBit(Math.max(2, wanted - 1)) << 1;
+        int wanted = Math.max(16, Math.min(64, Runtime.getRuntime().availableProcessors() * 4));
+        return Integer.highestOneBit(wanted - 1) << 1;
     }
 }

@@ -1,0 +1,33 @@
+package io.handlerregistry.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every benchmark and measurement once, briefly, so that they keep working; the numbers of
+ * such a run mean nothing (benchmarks/run.sh makes the real ones).
+ */
+class BenchmarksSmokeTest {
+    @TempDir
+    Path work;
+
+    @Test
+    void everyBenchmarkRunsAndTheReportHasEverySection() throws Exception {
+        Path report = work.resolve("BENCHMARKS.md");
+        RunAll.main(new String[] {"smoke", report.toString(), System.getProperty("bench.dist.dir")});
+
+        String text = Files.readString(report);
+        assertThat(text).contains("## 1. Dispatch cost", "## 2. Throughput", "## 3. Graceful swap",
+                "## 4. 20 graceful swaps", "## 5. Container start");
+        assertThat(text).contains("| no-op |", "| echo | 64 B |", "| echo | 4 KiB |", "| echo | 64 KiB |");
+        assertThat(text).doesNotContain("NaN");
+        // correctness of the soak, whatever the timing: nothing left behind
+        assertThat(text).contains("Target mappings back to the start: **met**")
+                .contains("Target copies deleted (1 left: the active version): **met**");
+    }
+}
