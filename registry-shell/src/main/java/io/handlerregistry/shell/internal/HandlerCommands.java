@@ -82,19 +82,7 @@ public final class HandlerCommands {
         return table;
     }
 
-    @Descriptor("calls an endpoint with an empty body")
-    public CallResult call(
-            @Descriptor("method (default GET, POST with a body)") @Parameter(names = {"-m", "--method"}, absentValue = "") String method,
-            @Descriptor("path") @Parameter(names = {"-p", "--path"}, absentValue = "/") String path,
-            @Descriptor("query string, without ?") @Parameter(names = {"-q", "--query"}, absentValue = "") String query,
-            @Descriptor("headers: 'Name: value', several separated by ';'") @Parameter(names = {"-H", "--header"}, absentValue = "") String headers,
-            @Descriptor("read the body from this file") @Parameter(names = {"-f", "--file"}, absentValue = "") String file,
-            @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
-            @Descriptor("endpoint id") String endpoint) throws IOException {
-        return call(method, path, query, headers, file, timeout, endpoint, null);
-    }
-
-    @Descriptor("calls an endpoint with a body and shows its answer")
+    @Descriptor("calls an endpoint and shows its answer: status, headers, body")
     public CallResult call(
             @Descriptor("method (default GET, POST with a body)") @Parameter(names = {"-m", "--method"}, absentValue = "") String method,
             @Descriptor("path") @Parameter(names = {"-p", "--path"}, absentValue = "/") String path,
@@ -103,14 +91,15 @@ public final class HandlerCommands {
             @Descriptor("read the body from this file") @Parameter(names = {"-f", "--file"}, absentValue = "") String file,
             @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
             @Descriptor("endpoint id") String endpoint,
-            @Descriptor("request body (UTF-8)") String body) throws IOException {
+            @Descriptor("request body, UTF-8 (words are joined with single spaces; none: empty)") String... body)
+            throws IOException {
         HandlerRequest.Builder request = HandlerRequest.builder().path(path).query(query);
         if (!file.isEmpty()) {
             request.body(Files.readAllBytes(Path.of(file)));
-        } else if (body != null) {
-            request.body(body);
+        } else if (body.length > 0) {
+            request.body(String.join(" ", body));
         }
-        boolean hasBody = !file.isEmpty() || body != null;
+        boolean hasBody = !file.isEmpty() || body.length > 0;
         request.method(!method.isEmpty() ? method : hasBody ? "POST" : "GET");
         for (String header : headers.split(";")) {
             if (!header.isBlank()) {
