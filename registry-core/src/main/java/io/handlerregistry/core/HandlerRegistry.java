@@ -140,6 +140,9 @@ public interface HandlerRegistry extends AutoCloseable {
      * Calls the endpoint on the registry's call executor and waits at most {@code timeout}. The
      * handler sees the earlier of the context's deadline and now + timeout.
      *
+     * <p>A call that times out keeps its thread of the call executor, and its version loaded,
+     * until native code returns: handlers that may hang should watch the deadline they are given.
+     *
      * @throws HandlerTimeoutException when the timeout passes first; the native call goes on and
      *                                 keeps its version loaded until it returns
      */

@@ -249,22 +249,21 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
 
     /** Waits up to the timeout for a replaced version to drain, and unloads it if it did. */
     private SwapResult drain(String endpointId, ManagedHandler old, Duration drainTimeout) {
-        if (old == null) {
-            return new SwapResult(false, 0, false);
+        if (old != null) {
+            try {
+                old.drained().get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                unloadIfDrained(old);
+            } catch (TimeoutException e) {
+                LOG.log(Level.WARNING, "endpoint ''{0}'': old version from {1} still has {2} calls inside after"
+                        + " {3} ms; it stays loaded until they return, then cleanup unloads it",
+                        endpointId, old.source(), old.activeRequests(), drainTimeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e); // never completed exceptionally
+            }
         }
-        try {
-            old.drained().get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
-            unloadIfDrained(old);
-        } catch (TimeoutException e) {
-            LOG.log(Level.WARNING, "endpoint ''{0}'': old version from {1} still has {2} calls inside after {3} ms;"
-                    + " it stays loaded until they return, then cleanup unloads it",
-                    endpointId, old.source(), old.activeRequests(), drainTimeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e); // never completed exceptionally
-        }
-        return new SwapResult(true, old.activeRequests(), !old.isUnloaded());
+        return swapped(old);
     }
 
     @Override
