@@ -147,14 +147,18 @@ final class NativeHandler implements Handler, AutoCloseable {
         if (headerCount > MAX_RESPONSE_HEADERS || (headerCount > 0 && headers == 0)) {
             throw broken("header_count " + headerCount + " with headers at 0x" + Long.toHexString(headers));
         }
-        Header[] out = new Header[(int) headerCount];
-        for (int i = 0; i < out.length; i++) {
-            long at = headers + (long) i * CallArena.HEADER_SIZE;
-            out[i] = new Header(string(arena, at), string(arena, at + 16));
+        List<Header> headerList = List.of(); // shared when empty: a call allocates its response and body only
+        if (headerCount > 0) {
+            Header[] out = new Header[(int) headerCount];
+            for (int i = 0; i < out.length; i++) {
+                long at = headers + (long) i * CallArena.HEADER_SIZE;
+                out[i] = new Header(string(arena, at), string(arena, at + 16));
+            }
+            headerList = List.of(out);
         }
         byte[] body = bytes(arena, arena.getLong(CallArena.RESPONSE + 24), arena.getLong(CallArena.RESPONSE + 32),
                 "body");
-        return new HandlerResponse(status, List.of(out), body);
+        return new HandlerResponse(status, headerList, body);
     }
 
     private String errorMessage(CallArena arena) {
