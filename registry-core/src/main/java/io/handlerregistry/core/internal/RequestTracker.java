@@ -23,11 +23,13 @@ final class RequestTracker {
     private static final long IN_FLIGHT_MASK = (1L << COMPLETED_SHIFT) - 1;
     private static final long ONE_COMPLETED = (1L << COMPLETED_SHIFT) - 1; // in flight -1, completed +1
     private static final AtomicInteger NEXT_CELL = new AtomicInteger();
-    // round-robin per thread, so the first STRIPES calling threads never share a cell
+    // round-robin per thread, so the first STRIPES calling threads never share a cell; cell i sits at
+    // (i + 1) * PADDING: the padding before the first cell keeps it off the line that holds this
+    // object's own fields (allocated next to the array, and read on every call)
     private static final ThreadLocal<Integer> CELL =
-            ThreadLocal.withInitial(() -> (NEXT_CELL.getAndIncrement() & (STRIPES - 1)) * PADDING);
+            ThreadLocal.withInitial(() -> ((NEXT_CELL.getAndIncrement() & (STRIPES - 1)) + 1) * PADDING);
 
-    private final AtomicLongArray cells = new AtomicLongArray(STRIPES * PADDING);
+    private final AtomicLongArray cells = new AtomicLongArray((STRIPES + 2) * PADDING);
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
 
@@ -76,7 +78,7 @@ final class RequestTracker {
 
     long inFlight() {
         long sum = 0;
-        for (int i = 0; i < STRIPES; i++) {
+        for (int i = 1; i <= STRIPES; i++) {
             sum += cells.get(i * PADDING) & IN_FLIGHT_MASK;
         }
         return sum;
@@ -84,7 +86,7 @@ final class RequestTracker {
 
     long completed() {
         long sum = 0;
-        for (int i = 0; i < STRIPES; i++) {
+        for (int i = 1; i <= STRIPES; i++) {
             sum += cells.get(i * PADDING) >>> COMPLETED_SHIFT;
         }
         return sum;
