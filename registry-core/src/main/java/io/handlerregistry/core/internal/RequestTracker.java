@@ -1,8 +1,9 @@
 package io.handlerregistry.core.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counts the requests inside one loaded version, and those it completed, and tells when it has
@@ -29,16 +30,20 @@ final class RequestTracker {
     private static final ThreadLocal<Integer> CELL =
             ThreadLocal.withInitial(() -> ((NEXT_CELL.getAndIncrement() & (STRIPES - 1)) + 1) * PADDING);
 
-    private final AtomicLongArray cells = new AtomicLongArray((STRIPES + 2) * PADDING);
+    // a static VarHandle is compiled into the caller; AtomicLongArray's methods were not inlined
+    // into the call path (C2: "callee uses too much stack") and cost a call each
+    private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final long[] cells = new long[(STRIPES + 2) * PADDING];
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
 
     /** @return the cell to hand back to {@link #release(int)}, or -1 when draining */
     int tryAcquire() {
         int cell = CELL.get();
-        cells.getAndIncrement(cell);
+        CELLS.getAndAdd(cells, cell, 1L);
         if (draining) {
-            cells.getAndDecrement(cell);
+            CELLS.getAndAdd(cells, cell, -1L);
             checkDrained();
             return -1;
         }
@@ -47,7 +52,7 @@ final class RequestTracker {
 
     /** Ends a request taken with {@link #tryAcquire()}. */
     void release(int cell) {
-        cells.getAndAdd(cell, ONE_COMPLETED);
+        CELLS.getAndAdd(cells, cell, ONE_COMPLETED);
         if (draining) {
             checkDrained();
         }
@@ -79,7 +84,7 @@ final class RequestTracker {
     long inFlight() {
         long sum = 0;
         for (int i = 1; i <= STRIPES; i++) {
-            sum += cells.get(i * PADDING) & IN_FLIGHT_MASK;
+            sum += (long) CELLS.getVolatile(cells, i * PADDING) & IN_FLIGHT_MASK;
         }
         return sum;
     }
@@ -87,7 +92,7 @@ final class RequestTracker {
     long completed() {
         long sum = 0;
         for (int i = 1; i <= STRIPES; i++) {
-            sum += cells.get(i * PADDING) >>> COMPLETED_SHIFT;
+            sum += (long) CELLS.getVolatile(cells, i * PADDING) >>> COMPLETED_SHIFT;
         }
         return sum;
     }
