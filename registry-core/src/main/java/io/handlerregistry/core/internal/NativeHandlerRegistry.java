@@ -304,7 +304,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
         if (cleanup != null) {
             cleanup.shutdownNow();
         }
-        for (String endpointId : endpoints()) {
+        // every endpoint ever locked, not just the loaded ones: a load that was under way when
+        // `closed` was set finishes under its lock first, and is then taken out here
+        for (String endpointId : List.copyOf(endpointLocks.keySet())) {
             synchronized (lockFor(endpointId)) {
                 ManagedHandler removed = active.remove(endpointId);
                 if (removed != null) {
