@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.handlerregistry.core.Handler;
+import io.handlerregistry.core.HandlerException;
 import io.handlerregistry.core.HandlerRequest;
 import io.handlerregistry.core.HandlerResponse;
 import io.handlerregistry.core.HandlerState;
@@ -57,13 +58,28 @@ final class ManagedHandler implements LoadedHandler {
         return new ManagedHandler(endpointId, generation, source, version, handler, null, null);
     }
 
-    /** Calls the handler; the caller holds a request slot from {@link #tracker()}. */
-    HandlerResponse call(RequestContext context, HandlerRequest request) {
+    /**
+     * Calls the handler as one tracked request, unless this version is draining.
+     *
+     * @return the response, or null when this version takes no new requests
+     */
+    HandlerResponse callIfActive(RequestContext context, HandlerRequest request) {
+        int slot = tracker.tryAcquire();
+        if (slot < 0) {
+            return null;
+        }
         try {
-            return handler.handle(context, request);
+            HandlerResponse response = handler.handle(context, request);
+            if (response == null) {
+                throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' (" + source
+                        + ") returned no response; a Handler must return one or throw");
+            }
+            return response;
         } catch (RuntimeException e) {
             failures.increment();
             throw e;
+        } finally {
+            tracker.release(slot);
         }
     }
 

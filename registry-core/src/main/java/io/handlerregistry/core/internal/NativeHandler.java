@@ -101,22 +101,29 @@ final class NativeHandler implements Handler, AutoCloseable {
     public HandlerResponse handle(RequestContext context, HandlerRequest request) {
         CallArena arena = CallArena.current();
         arena.prepare(Pointer.nativeValue(endpointIdBytes), (int) endpointIdBytes.size(), context, request);
-        long response = arena.address(CallArena.RESPONSE);
-        int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST), response);
-        long releaseData = arena.getLong(CallArena.RESPONSE + 72);
+        int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST),
+                arena.address(CallArena.RESPONSE));
+        if (code == 0 && arena.getLong(CallArena.RESPONSE + 72) == 0) {
+            return readResponse(arena); // the common case, kept small so that it compiles into the caller
+        }
+        return finish(arena, code);
+    }
+
+    /** A handler error, or a response in handler memory that must be released after copying. */
+    private HandlerResponse finish(CallArena arena, int code) {
         try {
             if (code != 0) {
                 throw new HandlerFailedException(endpointId, code, errorMessage(arena));
             }
             return readResponse(arena);
         } finally {
-            if (releaseData != 0) {
+            if (arena.getLong(CallArena.RESPONSE + 72) != 0) {
                 if (release == null) {
                     throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' ("
                             + source + ") set release_data but exports no handler_release: its memory leaks;"
                             + " export handler_release (see handler.h, MEMORY)");
                 }
-                release.release(response);
+                release.release(arena.address(CallArena.RESPONSE));
             }
         }
     }

@@ -169,13 +169,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
             if (handler == null) {
                 throw notFound(endpointId);
             }
-            int slot = handler.tracker().tryAcquire();
-            if (slot >= 0) {
-                try {
-                    return handler.call(context, request);
-                } finally {
-                    handler.tracker().release(slot);
-                }
+            HandlerResponse response = handler.callIfActive(context, request);
+            if (response != null) {
+                return response;
             }
             // That version started draining after we read it: the map already holds its successor.
         }
