@@ -60,7 +60,7 @@ public final class BundleHandler implements Handler {
     /** Extracts, loads and registers the bundle's library; a BundleException says why not. */
     public static BundleHandler start(BundleContext context) throws BundleException {
         Bundle bundle = context.getBundle();
-        String name = describe(bundle);
+        String name = "handler bundle " + describe(bundle);
         String endpointId = bundle.getHeaders().get(NativeHandlerActivator.ENDPOINT_HEADER);
         if (endpointId == null || endpointId.isBlank()) {
             throw new BundleException(name + " has no " + NativeHandlerActivator.ENDPOINT_HEADER
@@ -165,8 +165,8 @@ public final class BundleHandler implements Handler {
             }
             return file;
         } catch (IOException e) {
-            throw new BundleException(describe(context.getBundle()) + ": cannot extract " + entryPath + " to "
-                    + directory + ": " + e, BundleException.ACTIVATOR_ERROR, e);
+            throw new BundleException("handler bundle " + describe(context.getBundle()) + ": cannot extract "
+                    + entryPath + " to " + directory + ": " + e, BundleException.ACTIVATOR_ERROR, e);
         }
     }
 
@@ -204,9 +204,9 @@ public final class BundleHandler implements Handler {
         }
     }
 
+    /** How logs and messages name a bundle: symbolic name, version and id. */
     static String describe(Bundle bundle) {
-        return "handler bundle " + bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId()
-                + "]";
+        return bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId() + "]";
     }
 
     @Override

@@ -71,11 +71,7 @@ public final class DeployFolderWatcher implements DeployFolder {
             this.frameworkListener = null;
             return;
         }
-        this.scanner = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread t = new Thread(runnable, "handler-deploy-folder");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scanner = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("handler-deploy-folder"));
         // Bundles started before the framework reached its start level only activate later: scan once it did.
         AtomicBoolean scheduled = new AtomicBoolean();
         Runnable schedule = () -> {
@@ -221,10 +217,9 @@ public final class DeployFolderWatcher implements DeployFolder {
         Bundle previous = t.bundle;
         t.bundle = bundle;
         t.state = State.DEPLOYED;
-        t.detail = bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId() + "]";
-        LOG.log(Level.INFO, "{0}: started {1}{2}", name(file), t.detail, previous == null ? ""
-                : ", replacing " + previous.getSymbolicName() + " " + previous.getVersion() + " ["
-                        + previous.getBundleId() + "]");
+        t.detail = BundleHandler.describe(bundle);
+        LOG.log(Level.INFO, "{0}: started {1}{2}", name(file), t.detail,
+                previous == null ? "" : ", replacing " + BundleHandler.describe(previous));
         if (previous != null) {
             uninstall(previous); // its calls drain first (see NativeHandlerActivator)
         }

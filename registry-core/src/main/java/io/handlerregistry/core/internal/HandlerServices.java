@@ -48,11 +48,8 @@ final class HandlerServices implements AutoCloseable {
     private final HandlerRegistry registry;
     private volatile Duration drainWarning;
     private volatile boolean uninstallReplaced;
-    private final ExecutorService uninstaller = Executors.newSingleThreadExecutor(runnable -> {
-        Thread t = new Thread(runnable, "handler-registry-uninstaller");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService uninstaller =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("handler-registry-uninstaller"));
     // guarded by this; service events are rare and handled quickly (no native call in here)
     private final Map<String, List<Candidate>> candidates = new HashMap<>();
     private final Map<String, Candidate> serving = new HashMap<>();
@@ -233,8 +230,8 @@ final class HandlerServices implements AutoCloseable {
             this.serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
             Bundle bundle = reference.getBundle();
             this.symbolicName = bundle == null ? "" : String.valueOf(bundle.getSymbolicName());
-            this.description = (bundle == null ? "service" : "bundle " + bundle.getSymbolicName() + " "
-                    + bundle.getVersion() + " [" + bundle.getBundleId() + "]") + " (service " + serviceId + ")";
+            this.description = (bundle == null ? "service" : "bundle " + BundleHandler.describe(bundle))
+                    + " (service " + serviceId + ")";
         }
 
         private static Version version(ServiceReference<Handler> reference) {

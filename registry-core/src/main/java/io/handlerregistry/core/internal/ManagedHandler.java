@@ -83,10 +83,6 @@ final class ManagedHandler implements LoadedHandler {
         }
     }
 
-    RequestTracker tracker() {
-        return tracker;
-    }
-
     boolean isDrained() {
         return tracker.isDrained();
     }

@@ -21,10 +21,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -80,12 +78,12 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
         }
         this.ownsCallExecutor = settings.callExecutor().isEmpty();
         this.callExecutor = settings.callExecutor().orElseGet(
-                () -> Executors.newCachedThreadPool(daemonThreads("handler-call-")));
+                () -> Executors.newCachedThreadPool(DaemonThreads.named("handler-call")));
         if (settings.cleanupInterval().isZero()) {
             this.cleanup = null;
         } else {
             long period = settings.cleanupInterval().toNanos();
-            this.cleanup = Executors.newSingleThreadScheduledExecutor(daemonThreads("handler-registry-cleanup-"));
+            this.cleanup = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("handler-registry-cleanup"));
             cleanup.scheduleWithFixedDelay(this::cleanupQuietly, period, period, TimeUnit.NANOSECONDS);
         }
     }
@@ -425,14 +423,5 @@ public final class NativeHandlerRegistry implements HandlerRegistry {
             throw (Error) cause;
         }
         return new IllegalStateException(cause);
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread t = new Thread(runnable, prefix + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
