@@ -86,7 +86,9 @@ public final class BundleHandler implements Handler {
             String source = bundle.getLocation() + "!/" + entryPath;
             NativeHandler library = NativeHandler.open(endpointId, file, source,
                     LibraryCopy.adopt(endpointId, file));
-            BundleHandler handler = new BundleHandler(endpointId, name, library, stopTimeout(context));
+            BundleHandler handler = new BundleHandler(endpointId, name, library,
+                    FrameworkProperties.millis(context, NativeHandlerActivator.STOP_TIMEOUT_PROPERTY,
+                            DEFAULT_STOP_TIMEOUT_MS));
             Dictionary<String, Object> properties = new Hashtable<>();
             properties.put(Handler.ENDPOINT, endpointId);
             properties.put(Handler.VERSION, bundle.getVersion().toString());
@@ -190,17 +192,6 @@ public final class BundleHandler implements Handler {
         } catch (NumberFormatException e) {
             throw new BundleException(name + ": " + NativeHandlerActivator.RANKING_HEADER + " must be an integer,"
                     + " not '" + value + "'", BundleException.MANIFEST_ERROR, e);
-        }
-    }
-
-    private static long stopTimeout(BundleContext context) {
-        String value = context.getProperty(NativeHandlerActivator.STOP_TIMEOUT_PROPERTY);
-        try {
-            return value == null ? DEFAULT_STOP_TIMEOUT_MS : Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            LOG.log(Level.WARNING, "{0}={1} is not a number of milliseconds; using {2}",
-                    NativeHandlerActivator.STOP_TIMEOUT_PROPERTY, value, DEFAULT_STOP_TIMEOUT_MS);
-            return DEFAULT_STOP_TIMEOUT_MS;
         }
     }
 

@@ -65,7 +65,7 @@ public final class DeployFolderWatcher implements DeployFolder {
         this.context = context;
         String dir = context.getProperty(DIRECTORY_PROPERTY);
         this.directory = dir == null || dir.isBlank() ? null : Path.of(dir.strip()).toAbsolutePath();
-        this.pollMillis = pollMillis(context.getProperty(POLL_PROPERTY));
+        this.pollMillis = Math.max(50, FrameworkProperties.millis(context, POLL_PROPERTY, DEFAULT_POLL_MS));
         if (directory == null) {
             this.scanner = null;
             this.frameworkListener = null;
@@ -288,16 +288,6 @@ public final class DeployFolderWatcher implements DeployFolder {
             }
         }
         return out.toString().replace('\n', ' ');
-    }
-
-    private static long pollMillis(String value) {
-        try {
-            return value == null ? DEFAULT_POLL_MS : Math.max(50, Long.parseLong(value.strip()));
-        } catch (NumberFormatException e) {
-            LOG.log(Level.WARNING, "{0}={1} is not a number of milliseconds; using {2}", POLL_PROPERTY, value,
-                    DEFAULT_POLL_MS);
-            return DEFAULT_POLL_MS;
-        }
     }
 
     /** Size, modification time and file identity (inode): what tells a file changed or was replaced. */
