@@ -32,7 +32,7 @@ class HandlerObjectTest {
             assertThat(response.status()).isEqualTo(201);
             assertThat(response.bodyAsString()).isEqualTo("b");
             LoadedHandler javaVersion = registry.handler("greeting").orElseThrow();
-            assertThat(javaVersion.source()).isEqualTo("java lambda", null);
+            assertThat(javaVersion.source()).isEqualTo("java lambda");
             assertThat(javaVersion.loadedCopy()).isEmpty();
 
             CountDownLatch inside = new CountDownLatch(1);
