@@ -13,7 +13,7 @@
 
 HANDLER_DEFINE_ABI_VERSION()
 
-enum { MAX_ECHOED_HEADERS = 16, FIXED_HEADERS = 4 };
+enum { MAX_ECHOED_HEADERS = 16, FIXED_HEADERS = 6 };
 
 /* Per-response state kept in the scratch buffer (or in a malloc'd block when it is too small). */
 typedef struct echo_out {
@@ -55,6 +55,8 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
     out->headers[n++] = (handler_header){HANDLER_STR("x-deadline"),
                                          {(const uint8_t *)out->deadline, strlen(out->deadline)}};
     out->headers[n++] = (handler_header){HANDLER_STR("x-method"), req->method};
+    out->headers[n++] = (handler_header){HANDLER_STR("x-path"), req->path};
+    out->headers[n++] = (handler_header){HANDLER_STR("x-query"), req->query};
     /* The request's own headers and strings are host memory: valid only during this call, which
      * is all the host needs (it copies the response before handler_entry's memory goes away). */
     for (uint32_t i = 0; i < req->header_count && i < MAX_ECHOED_HEADERS; i++) {

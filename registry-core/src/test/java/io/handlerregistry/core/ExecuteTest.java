@@ -69,6 +69,36 @@ class ExecuteTest {
     }
 
     @Test
+    void consecutiveCallsOnOneThreadEachSeeTheirOwnRequest() {
+        // the per-thread call memory keeps what did not change since the last call: vary every part
+        registry.loadFrom("other", TestLibraries.dir().resolve(HandlerRegistry.libraryFileName("echo")));
+        String longPath = "/" + "p".repeat(2000); // larger than the path's fixed region
+        String[][] calls = {
+            {"echo", "GET", "/a", "", "0"}, {"echo", "GET", "/a", "", "0"}, {"other", "GET", "/a", "", "2"},
+            {"echo", new String("GET"), "/b", "q=1", "1"}, {"echo", "POST", longPath, "q=2", "0"},
+            {"other", "POST", longPath, "q=2", "3"}, {"echo", "DELETE", "/c", "", "0"},
+            {"echo", "GET", "/a", "", "big"}, {"other", "GET", "/a", "", "1"}, {"echo", "GET", "/a", "", "0"},
+        };
+        for (String[] call : calls) {
+            boolean big = call[4].equals("big");
+            HandlerRequest.Builder builder = HandlerRequest.builder().method(call[1]).path(call[2]).query(call[3])
+                    .body(big ? new byte[1 << 20] : call[2].getBytes(StandardCharsets.UTF_8));
+            int headers = big ? 0 : Integer.parseInt(call[4]);
+            for (int i = 0; i < headers; i++) {
+                builder.header("h" + i, "v" + i);
+            }
+            HandlerResponse response = registry.execute(call[0], RequestContext.of(7), builder.build());
+
+            assertThat(response.header("x-endpoint")).as("endpoint of %s", (Object) call).hasValue(call[0]);
+            assertThat(response.header("x-method")).as("method of %s", (Object) call).hasValue(call[1]);
+            assertThat(response.header("x-path")).as("path of %s", (Object) call).hasValue(call[2]);
+            assertThat(response.header("x-query")).as("query of %s", (Object) call).hasValue(call[3]);
+            assertThat(response.headers()).as("headers of %s", (Object) call).hasSize(6 + headers);
+            assertThat(response.body()).hasSize(big ? 1 << 20 : call[2].length());
+        }
+    }
+
+    @Test
     void emptyRequestAndEmptyBody() {
         HandlerResponse response = registry.execute("echo", RequestContext.create(), HandlerRequest.builder().build());
         assertThat(response.body()).isEmpty();

@@ -16,6 +16,10 @@ import io.handlerregistry.core.RequestContext;
  * Per-thread native memory for one call at a time: the handler.h structs at fixed offsets, the
  * response scratch buffer, then the request's strings and body. Reused call after call (grown
  * when a request does not fit), so a call allocates no native memory and takes no lock.
+ *
+ * <p>Context and request are const for the handler (handler.h), so a field that holds the same
+ * value as in the last call is not written again: each write to a direct buffer is checked, and
+ * they were a good part of the registry's cost per call. The response is reset in full every call.
  */
 final class CallArena {
     // handler.h layout (64-bit), see the static asserts there
@@ -36,15 +40,22 @@ final class CallArena {
     private static final int INITIAL_DATA_SIZE = 64 * 1024;
 
     private static final ThreadLocal<CallArena> PER_THREAD = ThreadLocal.withInitial(CallArena::new);
+    // the response's size and status (200) as one 64-bit store
+    private static final long RESPONSE_SIZE_AND_STATUS = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+            ? 200L << 32 | RESPONSE_SIZE : (long) RESPONSE_SIZE << 32 | 200;
 
     private Memory memory;
     private ByteBuffer buffer;
     private long base;
     private long end;
     private int position;
-    private final StringSlot method = new StringSlot(METHOD_SLOT, PATH_SLOT - METHOD_SLOT);
-    private final StringSlot path = new StringSlot(PATH_SLOT, QUERY_SLOT - PATH_SLOT);
-    private final StringSlot query = new StringSlot(QUERY_SLOT, RESPONSE_BUFFER - QUERY_SLOT);
+    // what the context and request hold from the last call
+    private long lastEndpointId;
+    private int lastEndpointIdLength;
+    private int lastHeaderCount = -1;
+    private final StringSlot method = new StringSlot(REQUEST + 8, METHOD_SLOT, PATH_SLOT - METHOD_SLOT);
+    private final StringSlot path = new StringSlot(REQUEST + 24, PATH_SLOT, QUERY_SLOT - PATH_SLOT);
+    private final StringSlot query = new StringSlot(REQUEST + 40, QUERY_SLOT, RESPONSE_BUFFER - QUERY_SLOT);
 
     private CallArena() {
         allocate(DATA + INITIAL_DATA_SIZE);
@@ -66,10 +77,12 @@ final class CallArena {
         ByteBuffer b = buffer;
         position = DATA;
 
-        b.putInt(CONTEXT, CONTEXT_SIZE);
-        b.putInt(CONTEXT + 4, NativeHandler.ABI_VERSION);
-        b.putLong(CONTEXT + 8, endpointId);
-        b.putLong(CONTEXT + 16, endpointIdLength);
+        if (endpointId != lastEndpointId || endpointIdLength != lastEndpointIdLength) {
+            b.putLong(CONTEXT + 8, endpointId);
+            b.putLong(CONTEXT + 16, endpointIdLength);
+            lastEndpointId = endpointId;
+            lastEndpointIdLength = endpointIdLength;
+        }
         b.putLong(CONTEXT + 24, context.requestId());
         b.putLong(CONTEXT + 32, context.deadlineUnixNanos());
 
@@ -82,19 +95,20 @@ final class CallArena {
             putString(at, h.name());
             putString(at + 16, h.value());
         }
-        b.putInt(REQUEST, REQUEST_SIZE);
-        b.putInt(REQUEST + 4, headerCount);
-        method.put(REQUEST + 8, request.method());
-        path.put(REQUEST + 24, request.path());
-        query.put(REQUEST + 40, request.query());
+        if (headerCount != lastHeaderCount) {
+            b.putInt(REQUEST + 4, headerCount);
+            lastHeaderCount = headerCount;
+        }
+        method.put(request.method());
+        path.put(request.path());
+        query.put(request.query());
         b.putLong(REQUEST + 56, base + headerArray);
         b.putLong(REQUEST + 64, base + position);
         b.putLong(REQUEST + 72, body.length);
         b.put(position, body);
         position += body.length;
 
-        b.putInt(RESPONSE, RESPONSE_SIZE);
-        b.putInt(RESPONSE + 4, 200);
+        b.putLong(RESPONSE, RESPONSE_SIZE_AND_STATUS);
         b.putLong(RESPONSE + 8, 0); // header_count, reserved
         b.putLong(RESPONSE + 16, 0); // headers
         b.putLong(RESPONSE + 24, 0); // body
@@ -161,40 +175,55 @@ final class CallArena {
     }
 
     /**
-     * A fixed region holding the last string written through it. The same String instance again
-     * (strings are immutable) costs two stores; another one is encoded there if it fits, else into
-     * the data area like header strings.
+     * One of the request's method, path and query, with a fixed region holding the last string
+     * written through it. The same String instance again (strings are immutable) costs nothing
+     * when the request field still points at the region; another one is encoded there if it fits,
+     * else into the data area like header strings.
      */
     private final class StringSlot {
+        private final int field;
         private final int offset;
         private final int capacity;
         private String last;
         private long length;
+        private boolean fieldPointsHere;
 
-        StringSlot(int offset, int capacity) {
+        StringSlot(int field, int offset, int capacity) {
+            this.field = field;
             this.offset = offset;
             this.capacity = capacity;
         }
 
-        void put(int at, String s) {
-            if (s != last) {
-                if (s.length() * 3 > capacity) {
-                    putString(at, s);
-                    return;
+        void put(String s) {
+            if (s == last) {
+                if (!fieldPointsHere) {
+                    point();
                 }
-                int saved = position;
-                position = offset;
-                putString(at, s);
-                length = position - offset;
-                position = saved;
-                last = s;
+                return;
             }
-            buffer.putLong(at, base + offset);
-            buffer.putLong(at + 8, length);
+            if (s.length() * 3 > capacity) {
+                putString(field, s);
+                fieldPointsHere = false;
+                return;
+            }
+            int saved = position;
+            position = offset;
+            putString(field, s);
+            length = position - offset;
+            position = saved;
+            last = s;
+            fieldPointsHere = true;
+        }
+
+        private void point() {
+            buffer.putLong(field, base + offset);
+            buffer.putLong(field + 8, length);
+            fieldPointsHere = true;
         }
 
         void forget() {
             last = null;
+            fieldPointsHere = false;
         }
     }
 
@@ -217,15 +246,22 @@ final class CallArena {
         Memory old = memory;
         allocate((int) Math.min(Integer.MAX_VALUE - 8, Math.max(size, 2 * (end - base))));
         old.close();
-        method.forget(); // the new memory holds none of them
-        path.forget();
-        query.forget();
     }
 
+    /** New memory holds nothing of the last call: the fixed fields are written, the rest forgotten. */
     private void allocate(int size) {
         memory = new Memory(size);
         base = Pointer.nativeValue(memory);
         end = base + size;
         buffer = memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
+        buffer.putInt(CONTEXT, CONTEXT_SIZE);
+        buffer.putInt(CONTEXT + 4, NativeHandler.ABI_VERSION);
+        buffer.putInt(REQUEST, REQUEST_SIZE);
+        lastEndpointId = 0;
+        lastEndpointIdLength = 0;
+        lastHeaderCount = -1;
+        method.forget();
+        path.forget();
+        query.forget();
     }
 }
