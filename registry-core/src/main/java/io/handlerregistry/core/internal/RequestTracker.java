@@ -3,14 +3,14 @@ package io.handlerregistry.core.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts the requests inside one loaded version, and those it completed, and tells when it has
  * drained.
  *
- * <p>The counts are striped over padded cells, assigned to threads round-robin, so that threads
- * calling the same endpoint do not bounce one cache line. A cell packs the requests in flight
+ * <p>The counts are striped over padded cells, chosen by thread id, so that threads calling the
+ * same endpoint do not bounce one cache line (ids are handed out in sequence, so threads started
+ * together get cells of their own; two threads sharing a cell only share its line). A cell packs the requests in flight
  * (low {@value #COMPLETED_SHIFT} bits) and the completed ones (the bits above): finishing a call
  * is one atomic add. Acquiring increments a cell and then reads the draining flag; draining sets
  * the flag and then sums the cells. Both are volatile accesses, so one of the two always sees the
@@ -23,12 +23,6 @@ final class RequestTracker {
     private static final int COMPLETED_SHIFT = 24;
     private static final long IN_FLIGHT_MASK = (1L << COMPLETED_SHIFT) - 1;
     private static final long ONE_COMPLETED = (1L << COMPLETED_SHIFT) - 1; // in flight -1, completed +1
-    private static final AtomicInteger NEXT_CELL = new AtomicInteger();
-    // round-robin per thread, so the first STRIPES calling threads never share a cell; cell i sits at
-    // (i + 1) * PADDING: the padding before the first cell keeps it off the line that holds this
-    // object's own fields (allocated next to the array, and read on every call)
-    private static final ThreadLocal<Integer> CELL =
-            ThreadLocal.withInitial(() -> ((NEXT_CELL.getAndIncrement() & (STRIPES - 1)) + 1) * PADDING);
 
     // a static VarHandle is compiled into the caller; AtomicLongArray's methods were not inlined
     // into the call path (C2: "callee uses too much stack") and cost a call each
@@ -40,7 +34,11 @@ final class RequestTracker {
 
     /** @return the cell to hand back to {@link #release(int)}, or -1 when draining */
     int tryAcquire() {
-        int cell = CELL.get();
+        // a field read, where a ThreadLocal lookup was a chain of dependent loads; cell i sits at
+        // (i + 1) * PADDING: the padding before the first cell keeps it off the line that holds this
+        // object's own fields (allocated next to the array, and read on every call)
+        @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+
+        int cell = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * PADDING;
         CELLS.getAndAdd(cells, cell, 1L);
         if (draining) {
             CELLS.getAndAdd(cells, cell, -1L);
