@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -196,6 +198,36 @@ class HandlerBundlesTest {
                 .bodyAsString()).isEqualTo("java:/p");
         registration.unregister();
         assertThat(registry.isLoaded("java")).isFalse();
+    }
+
+    @Test
+    void unregisteringAHandlerServiceWaitsForTheCallsTheRegistryRoutedToIt() throws Exception {
+        // the service's owner releases what the handler uses once unregister returns: no registry
+        // call may still be inside then. The gate holds a call in the handler itself, so the test
+        // does not depend on a race being lost.
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        var registration = osgi.context().registerService(Handler.class, (context, request) -> {
+            entered.countDown();
+            gate.join();
+            return new io.handlerregistry.core.HandlerResponse(200, List.of(),
+                    "done".getBytes(StandardCharsets.UTF_8));
+        }, new java.util.Hashtable<>(Map.of(Handler.ENDPOINT, "gated")));
+        CompletableFuture<String> inFlight = registry.executeAsync("gated", RequestContext.create(),
+                HandlerRequest.of("x")).thenApply(r -> r.bodyAsString());
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> unregistering = CompletableFuture.runAsync(registration::unregister);
+        try {
+            await().until(() -> !registry.isLoaded("gated")); // new calls no longer go there
+            assertThatThrownBy(() -> call("gated", "y")).isInstanceOf(EndpointNotFoundException.class);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !unregistering.isDone());
+        } finally {
+            gate.complete(null); // also when an assertion failed: the framework must not wait on it
+        }
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+        unregistering.get(10, TimeUnit.SECONDS);
     }
 
     @Test
