@@ -105,6 +105,12 @@ public class DispatchBenchmark {
         return c.rawNoop.call(c.body);
     }
 
+    /** The JNA call alone (no-op handler, nothing marshalled): what any JNA-bound call costs here. */
+    @Benchmark
+    public int jnaCallOnly(Call c) {
+        return c.rawNoop.callOnly();
+    }
+
     @Benchmark
     public HandlerResponse javaNoop() {
         return new HandlerResponse(200, List.of(), new byte[0]);

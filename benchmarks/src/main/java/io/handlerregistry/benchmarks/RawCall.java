@@ -92,6 +92,11 @@ final class RawCall implements AutoCloseable {
         return out;
     }
 
+    /** Only the JNA call of the no-op handler, nothing written or read: the floor of any call. */
+    int callOnly() {
+        return Noop.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE);
+    }
+
     @Override
     public void close() {
         memory.close();

@@ -25,7 +25,9 @@ class BenchmarksSmokeTest {
         assertThat(text).contains("## 1. Dispatch cost", "## 2. Throughput", "## 3. Graceful swap",
                 "## 4. 20 graceful swaps", "## 5. Container start");
         assertThat(text).contains("| no-op |", "| echo | 64 B |", "| echo | 4 KiB |", "| echo | 64 KiB |");
-        assertThat(text).doesNotContain("NaN");
+        assertThat(text).contains("| run | ratio: median", "| run | registry: median", "The JNA call alone");
+        assertThat(text).containsPattern("\\| 1 \\| \\d+\\.\\d+ \\(\\d+\\.\\d+ – \\d+\\.\\d+\\) \\|");
+        assertThat(text).doesNotContain("NaN", "null");
         // correctness of the soak, whatever the timing: nothing left behind
         assertThat(text).contains("Target mappings back to the start: **met**")
                 .contains("Target copies deleted (1 left: the active version): **met**");

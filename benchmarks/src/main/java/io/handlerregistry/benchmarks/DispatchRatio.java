@@ -1,0 +1,90 @@
+package io.handlerregistry.benchmarks;
+
+import java.time.Duration;
+import java.util.Arrays;
+
+import org.openjdk.jmh.infra.Blackhole;
+
+import io.handlerregistry.core.HandlerRegistry;
+import io.handlerregistry.core.HandlerRequest;
+import io.handlerregistry.core.RequestContext;
+
+/**
+ * registry / raw for the 64 B echo, measured interleaved in one JVM. On a shared machine the speed
+ * of both moves by tens of percent from one minute to the next, so separate JMH runs of the two,
+ * minutes apart, gave ratios from 0.9 to 1.7 for the same code. Here each round times a block of
+ * registry calls and a block of raw calls back to back, in the order registry, raw, raw, registry
+ * (a slow phase that starts or ends mid-round weighs on both), and the report is the median of the
+ * rounds' ratios with its 10th and 90th percentiles.
+ *
+ * <p>Run in a JVM of its own (see RunAll); prints key=value lines. Arguments: rounds, warm-up
+ * seconds.
+ */
+public final class DispatchRatio {
+    private static final long BLOCK_NANOS = 20_000_000; // per block; calibrated into a call count
+
+    private final Blackhole blackhole = Rounds.blackhole();
+    private final HandlerRegistry registry;
+    private final RawCall raw = new RawCall(true);
+    private final RequestContext context = RequestContext.of(1);
+    private final byte[] body = new byte[64];
+    private final HandlerRequest request;
+
+    private DispatchRatio() {
+        Arrays.fill(body, (byte) 'x');
+        request = HandlerRequest.builder().method("POST").body(body).build();
+        registry = HandlerRegistry.builder(BenchHandlers.directory()).cleanupInterval(Duration.ZERO).build();
+        registry.load(BenchHandlers.ECHO);
+    }
+
+    public static void main(String[] args) {
+        DispatchRatio run = new DispatchRatio();
+        try {
+            run.measure(Integer.parseInt(args[0]), Double.parseDouble(args[1]));
+        } finally {
+            run.registry.close();
+            run.raw.close();
+        }
+    }
+
+    private void measure(int rounds, double warmupSeconds) {
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int calls = 1_000;
+        do { // both paths get compiled; the block size settles
+            long t = registryBlock(calls) + rawBlock(calls);
+            calls = (int) Math.max(1_000, Math.min(1_000_000, calls * (2.0 * BLOCK_NANOS / Math.max(1, t))));
+        } while (System.nanoTime() < warmupEnd);
+        Rounds ratios = new Rounds(rounds);
+        long registryTotal = 0;
+        long rawTotal = 0;
+        for (int i = 0; i < rounds; i++) {
+            long reg = registryBlock(calls);
+            long r = rawBlock(calls);
+            r += rawBlock(calls);
+            reg += registryBlock(calls);
+            ratios.add((double) reg / r);
+            registryTotal += reg;
+            rawTotal += r;
+        }
+        System.out.println("callsPerBlock=" + calls);
+        System.out.println("registryNs=" + registryTotal / (2L * calls * rounds));
+        System.out.println("rawNs=" + rawTotal / (2L * calls * rounds));
+        ratios.print("ratio");
+    }
+
+    private long registryBlock(int calls) {
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            blackhole.consume(registry.execute(BenchHandlers.ECHO, context, request));
+        }
+        return System.nanoTime() - start;
+    }
+
+    private long rawBlock(int calls) {
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            blackhole.consume(raw.call(body));
+        }
+        return System.nanoTime() - start;
+    }
+}

@@ -1,0 +1,110 @@
+package io.handlerregistry.benchmarks;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.openjdk.jmh.infra.Blackhole;
+
+import io.handlerregistry.core.HandlerRegistry;
+import io.handlerregistry.core.HandlerRequest;
+import io.handlerregistry.core.RequestContext;
+
+/**
+ * Throughput with 2 threads over 1 thread, echo 64 B, through the registry and through the raw
+ * binding, measured interleaved in one JVM for the reason given in {@link DispatchRatio}: each
+ * round times one thread making N calls and two threads making N calls each, in the order 1, 2,
+ * 2, 1; the round's ratio is (2 × N / time with 2) / (N / time with 1). The same two pool threads
+ * make every call, so each keeps its per-thread call memory and its request-tracking cell.
+ *
+ * <p>Run in a JVM of its own (see RunAll); prints key=value lines. Arguments: rounds, warm-up
+ * seconds.
+ */
+public final class ScalingRatio {
+    private static final long BLOCK_NANOS = 20_000_000;
+
+    private final ThreadLocal<Blackhole> blackhole = ThreadLocal.withInitial(Rounds::blackhole); // not shared: it writes
+    private final ExecutorService threads = Executors.newFixedThreadPool(2);
+    private final HandlerRegistry registry;
+    private final ThreadLocal<RawCall> raw = ThreadLocal.withInitial(() -> new RawCall(true));
+    private final RequestContext context = RequestContext.of(1);
+    private final byte[] body = new byte[64];
+    private final HandlerRequest request;
+
+    private ScalingRatio() {
+        Arrays.fill(body, (byte) 'x');
+        request = HandlerRequest.builder().method("POST").body(body).build();
+        registry = HandlerRegistry.builder(BenchHandlers.directory()).cleanupInterval(Duration.ZERO).build();
+        registry.load(BenchHandlers.ECHO);
+    }
+
+    public static void main(String[] args) throws Exception {
+        ScalingRatio run = new ScalingRatio();
+        try {
+            int rounds = Integer.parseInt(args[0]);
+            double warmupSeconds = Double.parseDouble(args[1]);
+            run.measure("registry", rounds, warmupSeconds, run::registryCalls);
+            run.measure("raw", rounds, warmupSeconds, run::rawCalls);
+        } finally {
+            run.threads.shutdownNow();
+            run.registry.close();
+        }
+    }
+
+    private void measure(String path, int rounds, double warmupSeconds, Calls calls) throws Exception {
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int n = 1_000;
+        do {
+            long t = time(1, n, calls) + time(2, n, calls);
+            n = (int) Math.max(1_000, Math.min(1_000_000, n * (2.0 * BLOCK_NANOS / Math.max(1, t))));
+        } while (System.nanoTime() < warmupEnd);
+        Rounds ratios = new Rounds(rounds);
+        for (int i = 0; i < rounds; i++) {
+            long one = time(1, n, calls);
+            long two = time(2, n, calls);
+            two += time(2, n, calls);
+            one += time(1, n, calls);
+            ratios.add(2.0 * one / two);
+        }
+        ratios.print(path);
+    }
+
+    /** Wall time for {@code threadCount} pool threads to make {@code n} calls each. */
+    private long time(int threadCount, int n, Calls calls) throws InterruptedException, ExecutionException {
+        Callable<Void> task = () -> {
+            calls.make(n);
+            return null;
+        };
+        long start = System.nanoTime();
+        List<Future<Void>> done = threads.invokeAll(threadCount == 1 ? List.of(task) : List.of(task, task));
+        for (Future<Void> f : done) {
+            f.get();
+        }
+        return System.nanoTime() - start;
+    }
+
+    private void registryCalls(int n) {
+        Blackhole blackhole = this.blackhole.get();
+        for (int i = 0; i < n; i++) {
+            blackhole.consume(registry.execute(BenchHandlers.ECHO, context, request));
+        }
+    }
+
+    private void rawCalls(int n) {
+        RawCall call = raw.get();
+        Blackhole blackhole = this.blackhole.get();
+        for (int i = 0; i < n; i++) {
+            blackhole.consume(call.call(body));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Calls {
+        void make(int n);
+    }
+}
