@@ -1,6 +1,10 @@
 package io.handlerregistry.benchmarks;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+
+import io.handlerregistry.core.HandlerRegistry;
 
 /** The benchmark handler libraries built from src/main/native/bench.c. */
 final class BenchHandlers {
@@ -17,5 +21,21 @@ final class BenchHandlers {
 
     static Path library(String endpoint) {
         return directory().resolve("libhandler_" + endpoint + ".so");
+    }
+
+    /** A registry over {@link #directory()} with these endpoints loaded and no cleanup task. */
+    static HandlerRegistry openRegistry(String... endpoints) {
+        HandlerRegistry registry = HandlerRegistry.builder(directory()).cleanupInterval(Duration.ZERO).build();
+        for (String endpoint : endpoints) {
+            registry.load(endpoint);
+        }
+        return registry;
+    }
+
+    /** A request body of this many bytes. */
+    static byte[] body(int size) {
+        byte[] body = new byte[size];
+        Arrays.fill(body, (byte) 'x');
+        return body;
     }
 }

@@ -40,10 +40,7 @@ public class DispatchBenchmark {
 
         @Setup
         public void open() {
-            registry = HandlerRegistry.builder(BenchHandlers.directory()).cleanupInterval(java.time.Duration.ZERO)
-                    .build();
-            registry.load(BenchHandlers.NOOP);
-            registry.load(BenchHandlers.ECHO);
+            registry = BenchHandlers.openRegistry(BenchHandlers.NOOP, BenchHandlers.ECHO);
         }
 
         @TearDown
@@ -65,8 +62,7 @@ public class DispatchBenchmark {
 
         @Setup
         public void prepare() {
-            body = new byte[size];
-            Arrays.fill(body, (byte) 'x');
+            body = BenchHandlers.body(size);
             request = HandlerRequest.builder().method("POST").body(body).build();
             rawEcho = new RawCall(true);
             rawNoop = new RawCall(false);

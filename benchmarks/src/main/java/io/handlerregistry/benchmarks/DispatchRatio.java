@@ -1,7 +1,5 @@
 package io.handlerregistry.benchmarks;
 
-import java.time.Duration;
-import java.util.Arrays;
 
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -24,18 +22,11 @@ public final class DispatchRatio {
     private static final long BLOCK_NANOS = 20_000_000; // per block; calibrated into a call count
 
     private final Blackhole blackhole = Rounds.blackhole();
-    private final HandlerRegistry registry;
     private final RawCall raw = new RawCall(true);
     private final RequestContext context = RequestContext.of(1);
-    private final byte[] body = new byte[64];
-    private final HandlerRequest request;
-
-    private DispatchRatio() {
-        Arrays.fill(body, (byte) 'x');
-        request = HandlerRequest.builder().method("POST").body(body).build();
-        registry = HandlerRegistry.builder(BenchHandlers.directory()).cleanupInterval(Duration.ZERO).build();
-        registry.load(BenchHandlers.ECHO);
-    }
+    private final byte[] body = BenchHandlers.body(64);
+    private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
+    private final HandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
 
     public static void main(String[] args) {
         DispatchRatio run = new DispatchRatio();

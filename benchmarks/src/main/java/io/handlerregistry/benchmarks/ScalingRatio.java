@@ -1,7 +1,5 @@
 package io.handlerregistry.benchmarks;
 
-import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -28,20 +26,14 @@ import io.handlerregistry.core.RequestContext;
 public final class ScalingRatio {
     private static final long BLOCK_NANOS = 20_000_000;
 
-    private final ThreadLocal<Blackhole> blackhole = ThreadLocal.withInitial(Rounds::blackhole); // not shared: it writes
+    // one per thread, as in JMH: a Blackhole writes to its own fields
+    private final ThreadLocal<Blackhole> blackhole = ThreadLocal.withInitial(Rounds::blackhole);
     private final ExecutorService threads = Executors.newFixedThreadPool(2);
-    private final HandlerRegistry registry;
     private final ThreadLocal<RawCall> raw = ThreadLocal.withInitial(() -> new RawCall(true));
     private final RequestContext context = RequestContext.of(1);
-    private final byte[] body = new byte[64];
-    private final HandlerRequest request;
-
-    private ScalingRatio() {
-        Arrays.fill(body, (byte) 'x');
-        request = HandlerRequest.builder().method("POST").body(body).build();
-        registry = HandlerRegistry.builder(BenchHandlers.directory()).cleanupInterval(Duration.ZERO).build();
-        registry.load(BenchHandlers.ECHO);
-    }
+    private final byte[] body = BenchHandlers.body(64);
+    private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
+    private final HandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
 
     public static void main(String[] args) throws Exception {
         ScalingRatio run = new ScalingRatio();

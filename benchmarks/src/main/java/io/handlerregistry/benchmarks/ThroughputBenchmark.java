@@ -1,6 +1,5 @@
 package io.handlerregistry.benchmarks;
 
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,14 +21,9 @@ import io.handlerregistry.core.HandlerResponse;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class ThroughputBenchmark {
-    private static final byte[] BODY = body();
+    private static final byte[] BODY = BenchHandlers.body(64);
     private static final HandlerRequest REQUEST = HandlerRequest.builder().method("POST").body(BODY).build();
 
-    private static byte[] body() {
-        byte[] body = new byte[64];
-        Arrays.fill(body, (byte) 'x');
-        return body;
-    }
 
     @Benchmark
     @Threads(1)
