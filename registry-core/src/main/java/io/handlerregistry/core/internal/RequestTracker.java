@@ -12,10 +12,10 @@ import java.util.concurrent.CompletableFuture;
  * same endpoint do not bounce one cache line (ids are handed out in sequence, so threads started
  * together get cells of their own; two threads sharing a cell only share its line). A cell packs
  * the requests in flight (low {@value #COMPLETED_SHIFT} bits) and the completed ones (the bits
- * above): finishing a call is one atomic add. Acquiring increments a cell and then reads the draining flag; draining sets
- * the flag and then sums the cells. Both are volatile accesses, so one of the two always sees the
- * other: a request either sees the flag and backs out, or is counted by the drain. No guard is
- * handed out after draining started and missed by the wait.
+ * above): finishing a call is one atomic add. Acquiring increments a cell and then reads the
+ * draining flag; draining sets the flag and then sums the cells. Both are volatile accesses, so
+ * one of the two always sees the other: a request either sees the flag and backs out, or is
+ * counted by the drain. No guard is handed out after draining started and missed by the wait.
  */
 final class RequestTracker {
     private static final int PADDING = 16; // longs between cells: 128 bytes, two cache lines
