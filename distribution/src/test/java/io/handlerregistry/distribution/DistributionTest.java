@@ -2,6 +2,7 @@ package io.handlerregistry.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class DistributionTest {
                 Path target = home.resolve(DIST.relativize(source).toString());
                 if (Files.isDirectory(source)) {
                     Files.createDirectories(target);
-                } else if (!source.toString().contains("felix-cache")) {
+                } else if (!isStateOfARun(DIST.relativize(source))) {
                     Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
@@ -92,7 +93,40 @@ class DistributionTest {
         assertThat(run.err).contains("deploy/broken.jar was not deployed").contains("deploy/half.jar was not deployed");
     }
 
+    @Test
+    void aSecondStartMapsTheClassesTheFirstOneRecorded() throws Exception {
+        assumeTrue(Runtime.version().feature() <= 21, "class data sharing is used on JDK 17 to 21 only");
+        Run first = run("handler:call echo one");
+        assertThat(first.exit).as(first.toString()).isZero();
+        assertThat(cdsFiles()).singleElement().asString().containsPattern("\\.jsa\\.tmp-\\d+$");
+
+        Path classLog = work.resolve("classes.log");
+        Run second = run(List.of("-Xlog:class+load=info:file=" + classLog), "handler:call echo two");
+
+        assertThat(second.exit).as(second.toString()).isZero();
+        assertThat(second.out).contains("two");
+        assertThat(second.err).doesNotContain("[cds", "shared archive");
+        assertThat(cdsFiles()).singleElement().asString().endsWith(".jsa"); // verified, then kept
+        assertThat(Files.readString(classLog)).containsPattern("org\\.apache\\.felix\\.\\S+ source: shared objects file");
+    }
+
+    private List<String> cdsFiles() throws IOException {
+        try (Stream<Path> files = Files.list(home.resolve("var/cds"))) {
+            return files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    /** What a run leaves in the home (framework cache, class data archive): not part of an install. */
+    private static boolean isStateOfARun(Path relative) {
+        String first = relative.getName(0).toString();
+        return first.equals("felix-cache") || first.equals("var");
+    }
+
     private Process start(String... commands) throws IOException {
+        return start(List.of(), commands);
+    }
+
+    private Process start(List<String> javaOpts, String... commands) throws IOException {
         List<String> command = new ArrayList<>(List.of("bash", home.resolve("bin/handler-registry").toString()));
         for (String c : commands) {
             command.add("-c");
@@ -102,11 +136,16 @@ class DistributionTest {
                 .redirectOutput(work.resolve("out.txt").toFile()).redirectError(work.resolve("err.txt").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("JAVA_OPTS", String.join(" ", javaOpts));
         return builder.start();
     }
 
     private Run run(String... commands) throws Exception {
         return finish(start(commands));
+    }
+
+    private Run run(List<String> javaOpts, String... commands) throws Exception {
+        return finish(start(javaOpts, commands));
     }
 
     private Run finish(Process process) throws Exception {
