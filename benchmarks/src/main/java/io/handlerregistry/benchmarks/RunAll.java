@@ -191,12 +191,16 @@ public final class RunAll {
 
     private void startup(Path distribution, int runs) throws IOException, InterruptedException {
         List<Double> times = StartupTime.measure(distribution, runs);
-        double median = times.get(times.size() / 2);
+        List<Double> sorted = new ArrayList<>(times);
+        sorted.sort(null);
+        double median = sorted.get(sorted.size() / 2);
         report.append("\n## 5. Container start to first served call (ms)\n\n")
                 .append("`bin/handler-registry -c 'handler:call echo started'`, from process start to the answer; ")
-                .append(runs).append(" runs: ");
+                .append(runs).append(" runs in order, the first without the launcher's class data archive ")
+                .append("(used on JDK 17 to 21; as after an install, and it writes the archive when it exits), ")
+                .append("the others with it: ");
         times.forEach(t -> report.append(String.format(Locale.ROOT, "%.0f ", t)));
-        report.append(String.format(Locale.ROOT, "→ median **%.0f ms**.%n%n", median));
+        report.append(String.format(Locale.ROOT, "→ median of all **%.0f ms**.%n%n", median));
         target("median ≤ 1,500 ms", median <= 1_500, String.format(Locale.ROOT, "%.0f ms", median));
     }
 
