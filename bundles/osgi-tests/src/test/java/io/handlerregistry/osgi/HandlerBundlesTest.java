@@ -20,11 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceRegistration;
 
 import io.handlerregistry.core.EndpointNotFoundException;
 import io.handlerregistry.core.Handler;
 import io.handlerregistry.core.HandlerRegistry;
 import io.handlerregistry.core.HandlerRequest;
+import io.handlerregistry.core.HandlerResponse;
 import io.handlerregistry.core.LoadedHandler;
 import io.handlerregistry.core.RequestContext;
 
@@ -50,6 +52,16 @@ class HandlerBundlesTest {
     @AfterEach
     void stop() throws Exception {
         osgi.close();
+    }
+
+    /** Registers a Handler service written in Java, from the test, for an endpoint. */
+    private ServiceRegistration<Handler> registerJavaHandler(String endpoint, Handler handler) {
+        return osgi.context().registerService(Handler.class, handler,
+                new java.util.Hashtable<>(Map.of(Handler.ENDPOINT, endpoint)));
+    }
+
+    private static HandlerResponse text(String body) {
+        return new HandlerResponse(200, List.of(), body.getBytes(StandardCharsets.UTF_8));
     }
 
     private String call(String endpoint, String body) {
@@ -190,10 +202,7 @@ class HandlerBundlesTest {
 
     @Test
     void aJavaHandlerServiceServesAnEndpointToo() {
-        var registration = osgi.context().registerService(Handler.class,
-                (context, request) -> new io.handlerregistry.core.HandlerResponse(200, List.of(),
-                        ("java:" + request.path()).getBytes(StandardCharsets.UTF_8)),
-                new java.util.Hashtable<>(Map.of(Handler.ENDPOINT, "java")));
+        var registration = registerJavaHandler("java", (context, request) -> text("java:" + request.path()));
         assertThat(registry.execute("java", RequestContext.create(), HandlerRequest.builder().path("/p").build())
                 .bodyAsString()).isEqualTo("java:/p");
         registration.unregister();
@@ -207,12 +216,11 @@ class HandlerBundlesTest {
         // does not depend on a race being lost.
         CountDownLatch entered = new CountDownLatch(1);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        var registration = osgi.context().registerService(Handler.class, (context, request) -> {
+        var registration = registerJavaHandler("gated", (context, request) -> {
             entered.countDown();
             gate.join();
-            return new io.handlerregistry.core.HandlerResponse(200, List.of(),
-                    "done".getBytes(StandardCharsets.UTF_8));
-        }, new java.util.Hashtable<>(Map.of(Handler.ENDPOINT, "gated")));
+            return text("done");
+        });
         CompletableFuture<String> inFlight = registry.executeAsync("gated", RequestContext.create(),
                 HandlerRequest.of("x")).thenApply(r -> r.bodyAsString());
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
