@@ -197,7 +197,7 @@ public final class RunAll {
         report.append("\n## 5. Container start to first served call (ms)\n\n")
                 .append("`bin/handler-registry -c 'handler:call echo started'`, from process start to the answer; ")
                 .append(runs).append(" runs in order, the first without the launcher's class data archive ")
-                .append("(used on JDK 17 to 21; as after an install, and it writes the archive when it exits), ")
+                .append("(JDK 17 to 21 and 25+; as after an install, and it writes the archive when it exits), ")
                 .append("the others with it: ");
         times.forEach(t -> report.append(String.format(Locale.ROOT, "%.0f ", t)));
         report.append(String.format(Locale.ROOT, "→ median of all **%.0f ms**.%n%n", median));
