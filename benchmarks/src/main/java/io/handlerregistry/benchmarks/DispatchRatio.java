@@ -19,8 +19,6 @@ import io.handlerregistry.core.RequestContext;
  * seconds.
  */
 public final class DispatchRatio {
-    private static final long BLOCK_NANOS = 20_000_000; // per block; calibrated into a call count
-
     private final Blackhole blackhole = Rounds.blackhole();
     private final RawCall raw = new RawCall(true);
     private final RequestContext context = RequestContext.of(1);
@@ -28,7 +26,7 @@ public final class DispatchRatio {
     private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
     private final HandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         DispatchRatio run = new DispatchRatio();
         try {
             run.measure(Integer.parseInt(args[0]), Double.parseDouble(args[1]));
@@ -38,29 +36,12 @@ public final class DispatchRatio {
         }
     }
 
-    private void measure(int rounds, double warmupSeconds) {
-        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-        int calls = 1_000;
-        do { // both paths get compiled; the block size settles
-            long t = registryBlock(calls) + rawBlock(calls);
-            calls = (int) Math.max(1_000, Math.min(1_000_000, calls * (2.0 * BLOCK_NANOS / Math.max(1, t))));
-        } while (System.nanoTime() < warmupEnd);
-        Rounds ratios = new Rounds(rounds);
-        long registryTotal = 0;
-        long rawTotal = 0;
-        for (int i = 0; i < rounds; i++) {
-            long reg = registryBlock(calls);
-            long r = rawBlock(calls);
-            r += rawBlock(calls);
-            reg += registryBlock(calls);
-            ratios.add((double) reg / r);
-            registryTotal += reg;
-            rawTotal += r;
-        }
-        System.out.println("callsPerBlock=" + calls);
-        System.out.println("registryNs=" + registryTotal / (2L * calls * rounds));
-        System.out.println("rawNs=" + rawTotal / (2L * calls * rounds));
-        ratios.print("ratio");
+    private void measure(int rounds, double warmupSeconds) throws Exception {
+        Rounds r = Rounds.interleave(rounds, warmupSeconds, this::registryBlock, this::rawBlock);
+        System.out.println("callsPerBlock=" + r.callsPerBlock());
+        System.out.println("registryNs=" + r.nanosPerCallA());
+        System.out.println("rawNs=" + r.nanosPerCallB());
+        r.print("ratio", 1);
     }
 
     private long registryBlock(int calls) {

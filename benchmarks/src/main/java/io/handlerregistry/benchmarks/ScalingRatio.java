@@ -24,8 +24,6 @@ import io.handlerregistry.core.RequestContext;
  * seconds.
  */
 public final class ScalingRatio {
-    private static final long BLOCK_NANOS = 20_000_000;
-
     // one per thread, as in JMH: a Blackhole writes to its own fields
     private final ThreadLocal<Blackhole> blackhole = ThreadLocal.withInitial(Rounds::blackhole);
     private final ExecutorService threads = Executors.newFixedThreadPool(2);
@@ -49,21 +47,8 @@ public final class ScalingRatio {
     }
 
     private void measure(String path, int rounds, double warmupSeconds, Calls calls) throws Exception {
-        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-        int n = 1_000;
-        do {
-            long t = time(1, n, calls) + time(2, n, calls);
-            n = (int) Math.max(1_000, Math.min(1_000_000, n * (2.0 * BLOCK_NANOS / Math.max(1, t))));
-        } while (System.nanoTime() < warmupEnd);
-        Rounds ratios = new Rounds(rounds);
-        for (int i = 0; i < rounds; i++) {
-            long one = time(1, n, calls);
-            long two = time(2, n, calls);
-            two += time(2, n, calls);
-            one += time(1, n, calls);
-            ratios.add(2.0 * one / two);
-        }
-        ratios.print(path);
+        // a: one thread makes n calls, b: two threads make n each; 2 × time(a) / time(b) is the scaling
+        Rounds.interleave(rounds, warmupSeconds, n -> time(1, n, calls), n -> time(2, n, calls)).print(path, 2);
     }
 
     /** Wall time for {@code threadCount} pool threads to make {@code n} calls each. */
