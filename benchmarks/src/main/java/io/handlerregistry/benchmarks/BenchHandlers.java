@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 
-import io.handlerregistry.core.HandlerRegistry;
+import io.handlerregistry.engine.NativeHandlerRegistry;
 
 /** The benchmark handler libraries built from src/main/native/bench.c. */
 final class BenchHandlers {
@@ -24,8 +24,8 @@ final class BenchHandlers {
     }
 
     /** A registry over {@link #directory()} with these endpoints loaded and no cleanup task. */
-    static HandlerRegistry openRegistry(String... endpoints) {
-        HandlerRegistry registry = HandlerRegistry.builder(directory()).cleanupInterval(Duration.ZERO).build();
+    static NativeHandlerRegistry openRegistry(String... endpoints) {
+        NativeHandlerRegistry registry = NativeHandlerRegistry.builder(directory()).cleanupInterval(Duration.ZERO).build();
         for (String endpoint : endpoints) {
             registry.load(endpoint);
         }

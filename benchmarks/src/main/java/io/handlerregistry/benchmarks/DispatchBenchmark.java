@@ -17,10 +17,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.HandlerResponse;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.engine.NativeHandlerRegistry;
 
 /**
  * One call, one thread: through the registry, through the raw JNA binding it uses, and the same
@@ -36,7 +36,7 @@ public class DispatchBenchmark {
     /** The registry with both benchmark handlers loaded. */
     @State(Scope.Benchmark)
     public static class Registry {
-        HandlerRegistry registry;
+        NativeHandlerRegistry registry;
 
         @Setup
         public void open() {

@@ -3,9 +3,9 @@ package io.handlerregistry.benchmarks;
 
 import org.openjdk.jmh.infra.Blackhole;
 
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.engine.NativeHandlerRegistry;
 
 /**
  * registry / raw for the 64 B echo, measured interleaved in one JVM. On a shared machine the speed
@@ -24,7 +24,7 @@ public final class DispatchRatio {
     private final RequestContext context = RequestContext.of(1);
     private final byte[] body = BenchHandlers.body(64);
     private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
-    private final HandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
+    private final NativeHandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
 
     public static void main(String[] args) throws Exception {
         DispatchRatio run = new DispatchRatio();

@@ -9,9 +9,9 @@ import java.util.concurrent.Future;
 
 import org.openjdk.jmh.infra.Blackhole;
 
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.engine.NativeHandlerRegistry;
 
 /**
  * Throughput with 2 threads over 1 thread, echo 64 B, through the registry and through the raw
@@ -31,7 +31,7 @@ public final class ScalingRatio {
     private final RequestContext context = RequestContext.of(1);
     private final byte[] body = BenchHandlers.body(64);
     private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
-    private final HandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
+    private final NativeHandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
 
     public static void main(String[] args) throws Exception {
         ScalingRatio run = new ScalingRatio();

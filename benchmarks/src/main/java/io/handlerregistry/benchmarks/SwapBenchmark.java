@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.SwapResult;
+import io.handlerregistry.api.SwapResult;
+import io.handlerregistry.engine.NativeHandlerRegistry;
 
 /**
  * Graceful swap of an idle endpoint: copy and load the new library, init it, switch, and unload
@@ -32,7 +32,7 @@ import io.handlerregistry.core.SwapResult;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @State(Scope.Benchmark)
 public class SwapBenchmark {
-    private HandlerRegistry registry;
+    private NativeHandlerRegistry registry;
     private Path directory;
     private final Path[] versions = new Path[2];
     private int next;
@@ -43,7 +43,7 @@ public class SwapBenchmark {
         for (int i = 0; i < versions.length; i++) {
             versions[i] = Files.copy(BenchHandlers.library(BenchHandlers.ECHO), directory.resolve("v" + i + ".so"));
         }
-        registry = HandlerRegistry.builder(directory).cleanupInterval(Duration.ZERO).build();
+        registry = NativeHandlerRegistry.builder(directory).cleanupInterval(Duration.ZERO).build();
         registry.loadFrom(BenchHandlers.ECHO, versions[0]);
     }
 

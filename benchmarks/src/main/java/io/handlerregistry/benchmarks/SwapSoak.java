@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.engine.NativeHandlerRegistry;
 
 /**
  * Many graceful swaps in one process, with a call after each: afterwards the handler library
@@ -33,7 +33,7 @@ public final class SwapSoak {
             versions[i] = Files.copy(BenchHandlers.library(BenchHandlers.ECHO), directory.resolve("v" + i + ".so"));
         }
         HandlerRequest request = HandlerRequest.of("soak");
-        try (HandlerRegistry registry = HandlerRegistry.builder(directory).copyDirectory(copies)
+        try (NativeHandlerRegistry registry = NativeHandlerRegistry.builder(directory).copyDirectory(copies)
                 .cleanupInterval(Duration.ZERO).build()) {
             registry.loadFrom(BenchHandlers.ECHO, versions[0]);
             // Warm up as long as measured: C2 compiles the swap path meanwhile, and its arenas stay

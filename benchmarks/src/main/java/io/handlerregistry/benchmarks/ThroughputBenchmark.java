@@ -11,8 +11,8 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.HandlerResponse;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
 
 /** Echo 64 B through the registry and through the raw binding, from 1 and from 2 threads. */
 @BenchmarkMode(Mode.Throughput)

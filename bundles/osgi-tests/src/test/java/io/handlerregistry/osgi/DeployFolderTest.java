@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.util.tracker.ServiceTracker;
 
-import io.handlerregistry.core.DeployFolder;
-import io.handlerregistry.core.DeployFolder.State;
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.DeployFolder.State;
+import io.handlerregistry.api.DeployFolder;
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.RequestContext;
 
 /** The deploy folder in an embedded Felix: drop, replace under load, refuse broken files, delete. */
 class DeployFolderTest {
@@ -36,8 +36,8 @@ class DeployFolderTest {
 
     @BeforeEach
     void start() throws Exception {
-        osgi = new OsgiFramework(storage, Map.of(DeployFolder.DIRECTORY_PROPERTY, deploy.toString(),
-                DeployFolder.POLL_PROPERTY, "100", "org.osgi.framework.bsnversion", "multiple"));
+        osgi = new OsgiFramework(storage, Map.of("io.handlerregistry.deploy.directory", deploy.toString(),
+                "io.handlerregistry.deploy.poll.ms", "100", "org.osgi.framework.bsnversion", "multiple"));
         registry = osgi.registry();
         ServiceTracker<DeployFolder, DeployFolder> tracker = new ServiceTracker<>(osgi.context(), DeployFolder.class, null);
         tracker.open();

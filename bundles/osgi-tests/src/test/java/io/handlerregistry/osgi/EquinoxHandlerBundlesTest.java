@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.RequestContext;
 
 /**
  * The same bundles in Eclipse Equinox, as an application that embeds the registry would run them

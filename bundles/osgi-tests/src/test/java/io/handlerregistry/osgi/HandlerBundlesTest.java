@@ -22,13 +22,13 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceRegistration;
 
-import io.handlerregistry.core.EndpointNotFoundException;
-import io.handlerregistry.core.Handler;
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.HandlerResponse;
-import io.handlerregistry.core.LoadedHandler;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.EndpointNotFoundException;
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.spi.Handler;
 
 /** Handler bundles in an embedded Felix: served, replaced under load, stopped mid-call, refused. */
 class HandlerBundlesTest {
@@ -135,8 +135,8 @@ class HandlerBundlesTest {
                 "Bundle-ManifestVersion", "2",
                 "Bundle-SymbolicName", "test.nolib",
                 "Bundle-Version", "1.0.0",
-                "Bundle-Activator", "io.handlerregistry.core.bundle.NativeHandlerActivator",
-                "Import-Package", "io.handlerregistry.core.bundle",
+                "Bundle-Activator", "io.handlerregistry.bundle.NativeHandlerActivator",
+                "Import-Package", "io.handlerregistry.bundle",
                 "Handler-Endpoint", "nolib"),
                 Map.of("native/darwin-aarch64/libhandler_nolib.dylib", "not for here".getBytes(StandardCharsets.UTF_8)));
         Bundle bundle = osgi.install(jar);

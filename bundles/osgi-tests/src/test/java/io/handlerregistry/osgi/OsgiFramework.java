@@ -24,7 +24,7 @@ import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.util.tracker.ServiceTracker;
 
-import io.handlerregistry.core.HandlerRegistry;
+import io.handlerregistry.api.HandlerRegistry;
 
 /**
  * An OSGi framework embedded in the test JVM (whichever one is on the class path) with SCR, JNA
@@ -43,7 +43,7 @@ final class OsgiFramework implements AutoCloseable {
         Map<String, String> config = new HashMap<>();
         config.put("org.osgi.framework.storage", storage.toString());
         config.put("org.osgi.framework.storage.clean", "onFirstInit");
-        config.put("org.osgi.framework.system.packages.extra", "io.handlerregistry.core;version=1.0.0");
+        config.put("org.osgi.framework.system.packages.extra", "io.handlerregistry.api;version=1.0.0,io.handlerregistry.spi;version=1.0.0");
         config.putAll(properties);
         framework = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(config);
         framework.start();

@@ -7,23 +7,26 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.util.tracker.ServiceTracker;
 
-import io.handlerregistry.core.DeployFolder;
 
 /**
  * Batch mode for scripts: when the framework property {@value #COMMANDS_PROPERTY} holds commands
- * (one per line), runs them once the container is ready (the deploy folder scanned, if there is
- * one), prints each result, and exits the JVM: status 0 when all succeeded, 1 at the first failure,
- * which is printed as one line ({@value #TRACE_PROPERTY}=true adds its stack trace).
+ * (one per line), runs them once the container is ready, prints each result, and exits the JVM:
+ * status 0 when all succeeded, 1 at the first failure, which is printed as one line
+ * ({@value #TRACE_PROPERTY}=true adds its stack trace). Ready means: the commands are there, and a
+ * service matching the filter in {@value #READY_PROPERTY} (if set) is registered, e.g. the
+ * {@code DeployFolder} service, which appears once the files the folder held at start are deployed.
  */
 @Component(immediate = true)
 public final class BatchRunner {
     static final String COMMANDS_PROPERTY = "io.handlerregistry.shell.commands";
     static final String TRACE_PROPERTY = "io.handlerregistry.shell.trace";
+    static final String READY_PROPERTY = "io.handlerregistry.shell.ready";
     private static final long READY_TIMEOUT_MS = 60_000;
 
     @Activate
@@ -41,9 +44,10 @@ public final class BatchRunner {
         PrintStream out = System.out;
         PrintStream err = System.err;
         try {
-            awaitService(context, HandlerCommands.class);
-            if (context.getProperty(DeployFolder.DIRECTORY_PROPERTY) != null) {
-                awaitService(context, DeployFolder.class);
+            awaitService(context, "(objectClass=" + HandlerCommands.class.getName() + ")");
+            String ready = context.getProperty(READY_PROPERTY);
+            if (ready != null && !ready.isBlank()) {
+                awaitService(context, ready.strip());
             }
             CommandSession session = processor.createSession(System.in, out, err);
             try {
@@ -75,13 +79,14 @@ public final class BatchRunner {
         }
     }
 
-    private static void awaitService(BundleContext context, Class<?> type) throws InterruptedException {
-        ServiceTracker<?, ?> tracker = new ServiceTracker<>(context, type.getName(), null);
-        tracker.open();
+    private static void awaitService(BundleContext context, String filter)
+            throws InterruptedException, InvalidSyntaxException {
+        ServiceTracker<?, ?> tracker = new ServiceTracker<>(context, context.createFilter(filter), null);
+        tracker.open(true);
         try {
             if (tracker.waitForService(READY_TIMEOUT_MS) == null) {
-                throw new IllegalStateException("the container is not ready: no " + type.getSimpleName()
-                        + " service after " + TimeUnit.MILLISECONDS.toSeconds(READY_TIMEOUT_MS) + " s");
+                throw new IllegalStateException("the container is not ready: no service " + filter + " after "
+                        + TimeUnit.MILLISECONDS.toSeconds(READY_TIMEOUT_MS) + " s (" + READY_PROPERTY + ")");
             }
         } finally {
             tracker.close();

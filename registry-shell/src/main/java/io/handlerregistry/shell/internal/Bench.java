@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.RequestContext;
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.RequestContext;
 
 /**
  * An operator's load test: T threads call one endpoint through the registry for a time or a number

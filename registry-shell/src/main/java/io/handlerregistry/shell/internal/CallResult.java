@@ -6,8 +6,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import io.handlerregistry.core.Header;
-import io.handlerregistry.core.HandlerResponse;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.Header;
 
 /**
  * The answer of {@code handler:call}: status, headers and body (as text when it is UTF-8). Its

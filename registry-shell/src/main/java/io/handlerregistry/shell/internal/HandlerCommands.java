@@ -16,14 +16,14 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
-import io.handlerregistry.core.DeployFolder;
-import io.handlerregistry.core.HandlerRegistry;
-import io.handlerregistry.core.HandlerRequest;
-import io.handlerregistry.core.HandlerResponse;
-import io.handlerregistry.core.LoadedHandler;
-import io.handlerregistry.core.RegistryStats;
-import io.handlerregistry.core.RequestContext;
-import io.handlerregistry.core.SwapResult;
+import io.handlerregistry.api.DeployFolder;
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RegistryStats;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.SwapResult;
 
 /**
  * The Gogo commands of scope {@code handler}. They return values (tables, results) that Gogo
@@ -196,8 +196,8 @@ public final class HandlerCommands {
     public Table deployments() {
         DeployFolder folder = deployFolder;
         if (folder == null) {
-            throw new IllegalStateException("this container has no deploy folder (framework property "
-                    + DeployFolder.DIRECTORY_PROPERTY + " is not set)");
+            throw new IllegalStateException("this container has no deploy folder: set 'directory' in the"
+                    + " configuration io.handlerregistry.deploy (e.g. conf/io.handlerregistry.deploy.cfg)");
         }
         Table table = new Table("file", "state", "bundle", "detail");
         for (DeployFolder.Deployment d : folder.deployments()) {

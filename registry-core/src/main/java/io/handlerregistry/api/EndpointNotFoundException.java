@@ -1,0 +1,11 @@
+package io.handlerregistry.api;
+
+/** No version of the endpoint is loaded (never was, or it was unloaded). */
+public final class EndpointNotFoundException extends HandlerException {
+    private static final long serialVersionUID = 1L;
+
+    public EndpointNotFoundException(String endpointId) {
+        super(endpointId, "no handler is loaded for endpoint '" + endpointId
+                + "': load it first (load/loadFrom), or check the id");
+    }
+}

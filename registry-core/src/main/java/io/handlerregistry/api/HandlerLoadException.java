@@ -1,0 +1,61 @@
+package io.handlerregistry.api;
+
+import java.nio.file.Path;
+
+/**
+ * A library could not be loaded for an endpoint. Nothing changed: the version that was serving
+ * the endpoint (if any) keeps serving.
+ */
+public final class HandlerLoadException extends HandlerException {
+    private static final long serialVersionUID = 1L;
+
+    /** Why a load was refused. */
+    public enum Reason {
+        /** The file does not exist or is not a readable regular file. */
+        FILE_NOT_FOUND,
+        /** The file is shorter than its own headers say: a copy still in progress, or truncated. */
+        INCOMPLETE_FILE,
+        /** The file changed while the registry copied it. */
+        FILE_CHANGED,
+        /** The file is not a shared library for this platform. */
+        NOT_A_LIBRARY,
+        /** The library was built for another CPU architecture or word size. */
+        WRONG_ARCHITECTURE,
+        /** A library the handler depends on was not found. */
+        MISSING_DEPENDENCY,
+        /** The library uses a symbol nothing defines. */
+        UNRESOLVED_SYMBOL,
+        /** A required export ({@code handler_entry}, {@code handler_abi_version}) is missing. */
+        MISSING_EXPORT,
+        /** The library was built for another version of {@code handler.h}. */
+        ABI_MISMATCH,
+        /** {@code handler_init} returned non-zero. */
+        INIT_FAILED,
+        /** The endpoint already has a version loaded ({@code load} does not replace; swap does). */
+        ALREADY_LOADED,
+        /** Any other failure of the platform's loader or file system. */
+        LOAD_FAILED
+    }
+
+    private final Reason reason;
+    private final Path file;
+
+    public HandlerLoadException(String endpointId, Path file, Reason reason, String message, Throwable cause) {
+        super(endpointId, message, cause);
+        this.reason = reason;
+        this.file = file;
+    }
+
+    public HandlerLoadException(String endpointId, Path file, Reason reason, String message) {
+        this(endpointId, file, reason, message, null);
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The library file the load was asked for. */
+    public Path file() {
+        return file;
+    }
+}

@@ -1,0 +1,168 @@
+package io.handlerregistry.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Hosts native handler libraries, one active version per endpoint id, and replaces them while
+ * they serve.
+ *
+ * <p>A handler library is a shared library built against {@code handler.h} (shipped in this
+ * jar under {@code include/}). Each loaded version is loaded from its own private copy of the
+ * file, so a new build written to the same path really loads, and with local symbol binding,
+ * so two versions side by side never share symbols or globals.
+ *
+ * <p>Guarantees:
+ * <ul>
+ * <li>Native code is never unloaded while a call is inside it, timeouts included: a call whose
+ * caller gave up still holds its version loaded until it returns.</li>
+ * <li>Swaps switch atomically: a request goes either to the old or to the new version, never to
+ * none; a graceful swap loses no request.</li>
+ * <li>Bad input (missing or broken file, wrong ABI version, failing {@code handler_init},
+ * invalid id, ...) gets a specific {@link HandlerException} and changes nothing.</li>
+ * </ul>
+ *
+ * <p>Thread safety: every method may be called from any thread. Calls never hold a lock while
+ * in native code. Loads and swaps of one endpoint are serialized; different endpoints do not
+ * wait for each other.
+ *
+ * <p>In an OSGi framework, get it as a service: its life cycle is the framework's. Outside OSGi,
+ * create one with {@code io.handlerregistry.engine.NativeHandlerRegistry.builder(Path)} and close it
+ * when done.
+ */
+@ProviderType
+public interface HandlerRegistry {
+
+    /**
+     * The platform's file name of the library for an endpoint: {@code libhandler_{id}.so} on
+     * Linux and other ELF systems, {@code handler_{id}.dll} on Windows,
+     * {@code libhandler_{id}.dylib} on macOS.
+     *
+     * @throws InvalidEndpointIdException if the id is not valid
+     */
+    static String libraryFileName(String endpointId) {
+        checkEndpointId(endpointId);
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        if (os.startsWith("windows")) {
+            return "handler_" + endpointId + ".dll";
+        }
+        return "libhandler_" + endpointId + (os.startsWith("mac") || os.startsWith("darwin") ? ".dylib" : ".so");
+    }
+
+    /**
+     * Checks an endpoint id: 1 to 64 characters of {@code A-Z a-z 0-9 _ -}, starting with a letter
+     * or digit, so that it is safe in a file name.
+     *
+     * @throws InvalidEndpointIdException if it is not
+     */
+    static void checkEndpointId(String endpointId) {
+        if (endpointId == null || endpointId.isEmpty() || endpointId.length() > 64
+                || !isIdChar(endpointId.charAt(0), false)) {
+            throw new InvalidEndpointIdException(endpointId);
+        }
+        for (int i = 1; i < endpointId.length(); i++) {
+            if (!isIdChar(endpointId.charAt(i), true)) {
+                throw new InvalidEndpointIdException(endpointId);
+            }
+        }
+    }
+
+    private static boolean isIdChar(char c, boolean punctuation) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || (punctuation && (c == '_' || c == '-'));
+    }
+
+    /** The directory {@link #load(String)} looks in. */
+    Path handlersDirectory();
+
+    /**
+     * Loads {@link #libraryFileName(String)} from the handlers directory and makes it the
+     * endpoint's active version.
+     *
+     * @throws HandlerLoadException with {@link HandlerLoadException.Reason#ALREADY_LOADED} if the
+     *                              endpoint already has an active version (use a swap), or with
+     *                              the reason the library was refused
+     */
+    LoadedHandler load(String endpointId);
+
+    /** Like {@link #load(String)}, from any file. */
+    LoadedHandler loadFrom(String endpointId, Path library);
+
+    /**
+     * Stops the endpoint taking requests. Calls inside it finish; its library is unloaded at
+     * once if none is, else by cleanup after the last one returned.
+     *
+     * @return true if the endpoint had an active version
+     */
+    boolean unload(String endpointId);
+
+    boolean isLoaded(String endpointId);
+
+    /** The endpoints with an active version, sorted. */
+    Set<String> endpoints();
+
+    /** The active version of an endpoint. */
+    Optional<LoadedHandler> handler(String endpointId);
+
+    /** Every loaded version: active ones, then draining ones. */
+    List<LoadedHandler> handlers();
+
+    /**
+     * Calls the endpoint's active version on the calling thread.
+     *
+     * @throws EndpointNotFoundException   if no version is loaded for the endpoint
+     * @throws InvalidEndpointIdException  if the id is not valid
+     * @throws HandlerFailedException      if the handler returned a non-zero code
+     * @throws HandlerException            if the handler's response broke the ABI
+     */
+    HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request);
+
+    /**
+     * Calls the endpoint on the registry's call executor and waits at most {@code timeout}. The
+     * handler sees the earlier of the context's deadline and now + timeout.
+     *
+     * <p>A call that times out keeps its thread of the call executor, and its version loaded,
+     * until native code returns: handlers that may hang should watch the deadline they are given.
+     *
+     * @throws HandlerTimeoutException when the timeout passes first; the native call goes on and
+     *                                 keeps its version loaded until it returns
+     */
+    HandlerResponse executeWithTimeout(String endpointId, RequestContext context, HandlerRequest request,
+            Duration timeout);
+
+    /** Calls the endpoint on the registry's call executor. */
+    CompletableFuture<HandlerResponse> executeAsync(String endpointId, RequestContext context,
+            HandlerRequest request);
+
+    /**
+     * Immediate swap: loads and initializes {@code library}, then makes it the endpoint's active
+     * version; the old version takes no new request from that moment. Calls already inside it are
+     * not cut off (native code cannot be stopped safely): they finish, then cleanup unloads it.
+     * If the endpoint had no version, this loads one. If the new library is refused, nothing
+     * changes.
+     */
+    SwapResult swap(String endpointId, Path library);
+
+    /**
+     * Graceful swap: like {@link #swap(String, Path)}, then waits up to {@code drainTimeout} for
+     * the old version's in-flight calls and unloads it when they are done. If the timeout passes
+     * first it returns with {@link SwapResult#draining()} true; the old version is unloaded by
+     * cleanup after its last call returned.
+     */
+    SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout);
+
+    RegistryStats stats();
+
+    /**
+     * Unloads every draining version with no request left inside.
+     *
+     * @return how many versions were unloaded
+     */
+    int cleanupDrained();
+}

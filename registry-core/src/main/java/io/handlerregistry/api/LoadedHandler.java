@@ -1,0 +1,61 @@
+package io.handlerregistry.api;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One loaded version of an endpoint's handler: its library, its in-flight request count and its
+ * state. A registry keeps at most one {@link HandlerState#ACTIVE} version per endpoint, plus any
+ * number of {@link HandlerState#DRAINING} ones that were replaced while calls were inside them.
+ */
+@ProviderType
+public interface LoadedHandler {
+
+    /** The endpoint this version serves. */
+    String endpointId();
+
+    /** Increases with every version the registry loads (for any endpoint); tells versions apart. */
+    long generation();
+
+    /** Where this version came from: the library file as given, or the service that provides it. */
+    String source();
+
+    /** The version its provider gave it (e.g. the bundle version); empty for library files. */
+    Optional<String> version();
+
+    /** The private copy of the library file that was actually loaded; empty for handler services. */
+    Optional<Path> loadedCopy();
+
+    Instant loadedAt();
+
+    HandlerState state();
+
+    /** True once this version takes no new requests. */
+    boolean isDraining();
+
+    /** When draining started, if it did. */
+    Optional<Instant> drainingSince();
+
+    /** Completes once this version is draining and no request is inside it any more. */
+    CompletionStage<Void> whenDrained();
+
+    /** Requests inside this version right now. */
+    long activeRequests();
+
+    /** Calls made on this version so far (finished ones, failures included). */
+    long totalCalls();
+
+    /** Calls on this version that ended in a handler error. */
+    long failedCalls();
+
+    /**
+     * Registers one more request in flight: the library stays loaded until the guard is closed.
+     * Empty once this version is draining; a guard is never handed out after draining started,
+     * so a drain never misses a request.
+     */
+    Optional<RequestGuard> acquireRequest();
+}

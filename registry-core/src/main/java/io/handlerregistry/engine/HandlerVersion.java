@@ -1,0 +1,234 @@
+package io.handlerregistry.engine;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.handlerregistry.api.HandlerException;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.HandlerState;
+import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.RequestGuard;
+import io.handlerregistry.spi.Handler;
+
+/**
+ * One loaded version of an endpoint's handler: the handler, its request tracking, and what to
+ * close once it drained (the native library it loaded; nothing for handler services, which their
+ * owner closes). The registry keeps one per version it serves; a handler bundle keeps one for the
+ * library it loaded (see {@link #adoptLibrary(String, Path, String)}).
+ *
+ * <p>The drain is race-free (see {@link RequestTracker}): once {@link #startDraining()} returned, no
+ * new call gets in, and {@link #drained()} completes when the last call inside returned.
+ */
+public final class HandlerVersion implements LoadedHandler {
+    private final String endpointId;
+    private final long generation;
+    private final String source;
+    private final String version;
+    private final Handler handler;
+    private final AutoCloseable resources;
+    private final Path loadedCopy;
+    private final Instant loadedAt = Instant.now();
+    private final RequestTracker tracker = new RequestTracker();
+    private final LongAdder failures = new LongAdder();
+    private final AtomicBoolean unloaded = new AtomicBoolean();
+    private volatile Instant drainingSince;
+
+    private HandlerVersion(String endpointId, long generation, String source, String version, Handler handler,
+            AutoCloseable resources, Path loadedCopy) {
+        this.endpointId = endpointId;
+        this.generation = generation;
+        this.source = source;
+        this.version = version;
+        this.handler = handler;
+        this.resources = resources;
+        this.loadedCopy = loadedCopy;
+    }
+
+    /** A version loaded by the registry from a library file: unloaded by the registry. */
+    static HandlerVersion ofLibrary(String endpointId, long generation, Path source, NativeHandler handler) {
+        return new HandlerVersion(endpointId, generation, source.toString(), null, handler, handler,
+                handler.loadedCopy());
+    }
+
+    /**
+     * Loads a library file that already is a private copy (e.g. extracted from a bundle) for an
+     * endpoint: the file is checked, loaded (ABI check, {@code handler_init}) and deleted once the
+     * version is unloaded, or at once if the load fails.
+     *
+     * @param source where the file comes from, for messages and {@code handler_init}
+     * @throws io.handlerregistry.api.HandlerLoadException why it was refused
+     */
+    public static HandlerVersion adoptLibrary(String endpointId, Path file, String source) {
+        NativeHandler handler = NativeHandler.open(endpointId, file, source, LibraryCopy.adopt(endpointId, file));
+        return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy());
+    }
+
+    /** A version provided by someone else (a service): the registry only stops calling it. */
+    static HandlerVersion ofHandler(String endpointId, long generation, String source, String version,
+            Handler handler) {
+        return new HandlerVersion(endpointId, generation, source, version, handler, null, null);
+    }
+
+    /**
+     * Calls the handler as one tracked request, unless this version is draining.
+     *
+     * @return the response, or null when this version takes no new requests
+     */
+    public HandlerResponse callIfActive(RequestContext context, HandlerRequest request) {
+        int slot = tracker.tryAcquire();
+        if (slot < 0) {
+            return null;
+        }
+        try {
+            HandlerResponse response = handler.handle(context, request);
+            if (response == null) {
+                throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' (" + source
+                        + ") returned no response; a Handler must return one or throw");
+            }
+            return response;
+        } catch (RuntimeException e) {
+            failures.increment();
+            throw e;
+        } finally {
+            tracker.release(slot);
+        }
+    }
+
+    boolean isDrained() {
+        return tracker.isDrained();
+    }
+
+    boolean isUnloaded() {
+        return unloaded.get();
+    }
+
+    /** Completes once draining started and no request is inside. */
+    public CompletableFuture<Void> drained() {
+        return tracker.drained();
+    }
+
+    /** Stops new requests; returns true if this call started the drain. */
+    public boolean startDraining() {
+        if (tracker.startDraining()) {
+            drainingSince = Instant.now();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Unloads the library if the drain is complete and nobody unloaded it yet.
+     *
+     * @return true if this call unloaded it
+     */
+    public boolean unloadIfDrained() {
+        if (!tracker.isDrained() || !unloaded.compareAndSet(false, true)) {
+            return false;
+        }
+        if (resources != null) {
+            try {
+                resources.close();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String endpointId() {
+        return endpointId;
+    }
+
+    @Override
+    public long generation() {
+        return generation;
+    }
+
+    @Override
+    public String source() {
+        return source;
+    }
+
+    @Override
+    public Optional<String> version() {
+        return Optional.ofNullable(version);
+    }
+
+    @Override
+    public Optional<Path> loadedCopy() {
+        return Optional.ofNullable(loadedCopy);
+    }
+
+    @Override
+    public CompletionStage<Void> whenDrained() {
+        return tracker.drained().minimalCompletionStage();
+    }
+
+    @Override
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    @Override
+    public HandlerState state() {
+        if (!tracker.isDraining()) {
+            return HandlerState.ACTIVE;
+        }
+        return tracker.isDrained() ? HandlerState.DRAINED : HandlerState.DRAINING;
+    }
+
+    @Override
+    public boolean isDraining() {
+        return tracker.isDraining();
+    }
+
+    @Override
+    public Optional<Instant> drainingSince() {
+        return Optional.ofNullable(drainingSince);
+    }
+
+    @Override
+    public long activeRequests() {
+        return Math.max(0, tracker.inFlight());
+    }
+
+    @Override
+    public long totalCalls() {
+        return tracker.completed();
+    }
+
+    @Override
+    public long failedCalls() {
+        return failures.sum();
+    }
+
+    @Override
+    public Optional<RequestGuard> acquireRequest() {
+        int cell = tracker.tryAcquire();
+        if (cell < 0) {
+            return Optional.empty();
+        }
+        AtomicBoolean closed = new AtomicBoolean();
+        return Optional.of(() -> {
+            if (closed.compareAndSet(false, true)) {
+                tracker.release(cell);
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "endpoint '" + endpointId + "' #" + generation + " from " + source + " (" + state() + ", "
+                + activeRequests() + " in flight)";
+    }
+}

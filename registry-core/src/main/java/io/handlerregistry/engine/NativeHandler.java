@@ -1,0 +1,274 @@
+package io.handlerregistry.engine;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.sun.jna.Function;
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+
+import io.handlerregistry.api.HandlerException;
+import io.handlerregistry.api.HandlerFailedException;
+import io.handlerregistry.api.HandlerLoadException.Reason;
+import io.handlerregistry.api.HandlerLoadException;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.Header;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.spi.Handler;
+
+/**
+ * One loaded version of a handler library: opened from its private copy with
+ * {@code RTLD_NOW | RTLD_LOCAL}, ABI version checked, {@code handler_init} called, entry points
+ * bound. Knows nothing about draining: the registry calls {@link #close()} only once no call is
+ * inside.
+ */
+final class NativeHandler implements Handler, AutoCloseable {
+    static final int ABI_VERSION = 1;
+    private static final int MAX_RESPONSE_HEADERS = 4096;
+    private static final int INIT_ARGS_SIZE = 56;
+
+    private final String endpointId;
+    private final String source;
+    private final LibraryCopy copy;
+    private final NativeLibrary library;
+    private final DirectBindings bindings;
+    private final EntryPoint entry;
+    private final ReleasePoint release; // null when the library exports no handler_release
+    private final Function shutdown; // null when the library exports no handler_shutdown
+    private final Memory endpointIdBytes;
+
+    private NativeHandler(String endpointId, String source, LibraryCopy copy, NativeLibrary library,
+            DirectBindings bindings, EntryPoint entry, ReleasePoint release, Function shutdown,
+            Memory endpointIdBytes) {
+        this.endpointId = endpointId;
+        this.source = source;
+        this.copy = copy;
+        this.library = library;
+        this.bindings = bindings;
+        this.entry = entry;
+        this.release = release;
+        this.shutdown = shutdown;
+        this.endpointIdBytes = endpointIdBytes;
+    }
+
+    /**
+     * Loads the library at {@code copy} (a private copy of {@code file}) for an endpoint.
+     * On failure everything opened is closed again, the copy is deleted, and the exception says why.
+     *
+     * @param file   the library file the load is about (in exceptions)
+     * @param source where it comes from, for messages and for {@code handler_init}'s library_path
+     */
+    static NativeHandler open(String endpointId, Path file, String source, LibraryCopy copy) {
+        NativeLibrary library = null;
+        DirectBindings bindings = null;
+        boolean opened = false;
+        try {
+            library = dlopen(endpointId, file, source, copy.path());
+            checkAbiVersion(endpointId, file, source, library);
+            bindings = new DirectBindings(library);
+            EntryPoint entry = bindEntry(endpointId, file, source, bindings);
+            ReleasePoint release = exports(library, "handler_release") ? bindings.release() : null;
+            Function shutdown = exports(library, "handler_shutdown") ? library.getFunction("handler_shutdown") : null;
+            Memory idBytes = utf8(endpointId);
+            if (exports(library, "handler_init")) {
+                init(endpointId, file, source, library.getFunction("handler_init"), idBytes);
+            }
+            NativeHandler handler = new NativeHandler(endpointId, source, copy, library, bindings, entry, release,
+                    shutdown, idBytes);
+            opened = true;
+            return handler;
+        } finally {
+            if (!opened) {
+                if (bindings != null) {
+                    bindings.unregister();
+                }
+                if (library != null) {
+                    library.close();
+                }
+                copy.delete();
+            }
+        }
+    }
+
+    /** Calls {@code handler_entry} on the calling thread. */
+    @Override
+    public HandlerResponse handle(RequestContext context, HandlerRequest request) {
+        CallArena arena = CallArena.current();
+        arena.prepare(Pointer.nativeValue(endpointIdBytes), (int) endpointIdBytes.size(), context, request);
+        int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST),
+                arena.address(CallArena.RESPONSE));
+        if (code == 0 && arena.getLong(CallArena.RESPONSE + 72) == 0) {
+            return readResponse(arena); // the common case, kept small so that it compiles into the caller
+        }
+        return finish(arena, code);
+    }
+
+    /** A handler error, or a response in handler memory that must be released after copying. */
+    private HandlerResponse finish(CallArena arena, int code) {
+        try {
+            if (code != 0) {
+                throw new HandlerFailedException(endpointId, code, errorMessage(arena));
+            }
+            return readResponse(arena);
+        } finally {
+            if (arena.getLong(CallArena.RESPONSE + 72) != 0) {
+                if (release == null) {
+                    throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' ("
+                            + source + ") set release_data but exports no handler_release: its memory leaks;"
+                            + " export handler_release (see handler.h, MEMORY)");
+                }
+                release.release(arena.address(CallArena.RESPONSE));
+            }
+        }
+    }
+
+    /** Calls {@code handler_shutdown}, unbinds and unloads the library, deletes its copy. */
+    @Override
+    public void close() {
+        try {
+            if (shutdown != null) {
+                shutdown.invokeVoid(new Object[0]);
+            }
+        } finally {
+            bindings.unregister();
+            library.close();
+            endpointIdBytes.close();
+            copy.delete();
+        }
+    }
+
+    Path loadedCopy() {
+        return copy.path();
+    }
+
+    private HandlerResponse readResponse(CallArena arena) {
+        int status = arena.getInt(CallArena.RESPONSE + 4);
+        long headerCount = Integer.toUnsignedLong(arena.getInt(CallArena.RESPONSE + 8));
+        long headers = arena.getLong(CallArena.RESPONSE + 16);
+        if (headerCount > MAX_RESPONSE_HEADERS || (headerCount > 0 && headers == 0)) {
+            throw broken("header_count " + headerCount + " with headers at 0x" + Long.toHexString(headers));
+        }
+        List<Header> headerList = List.of(); // shared when empty: a call allocates its response and body only
+        if (headerCount > 0) {
+            Header[] out = new Header[(int) headerCount];
+            for (int i = 0; i < out.length; i++) {
+                long at = headers + (long) i * CallArena.HEADER_SIZE;
+                out[i] = new Header(string(arena, at), string(arena, at + 16));
+            }
+            headerList = List.of(out);
+        }
+        byte[] body = bytes(arena, arena.getLong(CallArena.RESPONSE + 24), arena.getLong(CallArena.RESPONSE + 32),
+                "body");
+        return new HandlerResponse(status, headerList, body);
+    }
+
+    private String errorMessage(CallArena arena) {
+        long data = arena.getLong(CallArena.RESPONSE + 40);
+        long length = arena.getLong(CallArena.RESPONSE + 48);
+        if (data == 0 || length <= 0 || length > 64 * 1024) {
+            return "";
+        }
+        return new String(arena.readBytes(data, (int) length), StandardCharsets.UTF_8);
+    }
+
+    private String string(CallArena arena, long handlerBytes) {
+        return new String(bytes(arena, arena.readLong(handlerBytes), arena.readLong(handlerBytes + 8), "header"),
+                StandardCharsets.UTF_8);
+    }
+
+    private byte[] bytes(CallArena arena, long data, long length, String what) {
+        if (length < 0 || length > Integer.MAX_VALUE - 8 || (length > 0 && data == 0)) {
+            throw broken(what + " of " + Long.toUnsignedString(length) + " bytes at 0x" + Long.toHexString(data));
+        }
+        return arena.readBytes(data, (int) length);
+    }
+
+    private HandlerException broken(String what) {
+        return new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' (" + source
+                + ") returned an invalid response (" + what + "); fix the handler (see handler.h)");
+    }
+
+    private static NativeLibrary dlopen(String endpointId, Path file, String source, Path copy) {
+        try {
+            return NativeLibrary.getInstance(copy.toString(), Map.of(Library.OPTION_OPEN_FLAGS, openFlags()));
+        } catch (UnsatisfiedLinkError e) {
+            throw LoaderErrors.classify(endpointId, file, source, copy, e);
+        }
+    }
+
+    /** RTLD_NOW | RTLD_LOCAL: unresolved symbols fail here, and versions never see each other's symbols. */
+    private static int openFlags() {
+        return Platform.isMac() ? 0x2 | 0x4 : 0x2; // RTLD_LOCAL is 0 on Linux, 4 on macOS
+    }
+
+    private static void checkAbiVersion(String endpointId, Path file, String source, NativeLibrary library) {
+        if (!exports(library, "handler_abi_version")) {
+            throw new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
+                    + "': " + source + " does not export handler_abi_version, so it was not built against"
+                    + " handler.h: add HANDLER_DEFINE_ABI_VERSION() to one of its sources and rebuild");
+        }
+        int version = library.getFunction("handler_abi_version").invokeInt(new Object[0]);
+        if (version != ABI_VERSION) {
+            throw new HandlerLoadException(endpointId, file, Reason.ABI_MISMATCH, "endpoint '" + endpointId
+                    + "': " + source + " was built for handler ABI version " + Integer.toUnsignedString(version)
+                    + ", but this registry speaks ABI version " + ABI_VERSION
+                    + ": rebuild it against this registry's handler.h");
+        }
+    }
+
+    private static EntryPoint bindEntry(String endpointId, Path file, String source, DirectBindings bindings) {
+        try {
+            return bindings.entry();
+        } catch (UnsatisfiedLinkError e) {
+            throw new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
+                    + "': " + source + " does not export handler_entry: define it with HANDLER_EXPORT"
+                    + " (see handler.h) and rebuild", e);
+        }
+    }
+
+    private static void init(String endpointId, Path file, String source, Function init, Memory idBytes) {
+        byte[] path = source.getBytes(StandardCharsets.UTF_8);
+        try (Memory args = new Memory(INIT_ARGS_SIZE + Math.max(1, path.length))) {
+            args.clear();
+            args.setInt(0, INIT_ARGS_SIZE);
+            args.setInt(4, ABI_VERSION);
+            args.setLong(8, Pointer.nativeValue(idBytes));
+            args.setLong(16, idBytes.size());
+            args.write(INIT_ARGS_SIZE, path, 0, path.length);
+            args.setLong(24, Pointer.nativeValue(args) + INIT_ARGS_SIZE);
+            args.setLong(32, path.length);
+            int code = init.invokeInt(new Object[] {args});
+            if (code != 0) {
+                long data = args.getLong(40);
+                long length = args.getLong(48);
+                String message = data == 0 || length <= 0 || length > 64 * 1024 ? "(no message)"
+                        : new String(new Pointer(data).getByteArray(0, (int) length), StandardCharsets.UTF_8);
+                throw new HandlerLoadException(endpointId, file, Reason.INIT_FAILED, "endpoint '" + endpointId
+                        + "': handler_init of " + source + " failed with code " + code + ": " + message
+                        + "; the version that was serving (if any) keeps serving");
+            }
+        }
+    }
+
+    private static boolean exports(NativeLibrary library, String symbol) {
+        try {
+            library.getFunction(symbol);
+            return true;
+        } catch (UnsatisfiedLinkError e) {
+            return false;
+        }
+    }
+
+    private static Memory utf8(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        Memory m = new Memory(bytes.length);
+        m.write(0, bytes, 0, bytes.length);
+        return m;
+    }
+}

@@ -1,0 +1,504 @@
+package io.handlerregistry.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import io.handlerregistry.api.EndpointNotFoundException;
+import io.handlerregistry.api.HandlerException;
+import io.handlerregistry.api.HandlerLoadException;
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.HandlerTimeoutException;
+import io.handlerregistry.api.InvalidEndpointIdException;
+import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RegistryStats;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.SwapResult;
+import io.handlerregistry.spi.Handler;
+
+/**
+ * The {@link HandlerRegistry} engine, usable on its own (no OSGi needed): an immutable-per-version
+ * map of active handlers swapped atomically, plus the set of draining versions waiting for their
+ * last call. Create one with {@link #create(Path)} or {@link #builder(Path)} and {@link #close()}
+ * it when done; besides native libraries it also serves {@link Handler} objects written in Java.
+ *
+ * <p>Request path: read the active version from the map, take a request slot (fails only once
+ * that version is draining, by which time the map already holds its successor), call, release.
+ * No lock. Loads and swaps of one endpoint are serialized by a per-endpoint monitor, never held
+ * by a request.
+ */
+public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseable {
+    private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
+
+    private final Path handlersDirectory;
+    private final Path copyDirectory;
+    private final boolean ownsCopyDirectory;
+    private final Duration closeTimeout;
+    private final ExecutorService callExecutor;
+    private final boolean ownsCallExecutor;
+    private final ScheduledExecutorService cleanup;
+
+    private final ConcurrentHashMap<String, HandlerVersion> active = new ConcurrentHashMap<>();
+    private final Set<HandlerVersion> draining = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Object> endpointLocks = new ConcurrentHashMap<>();
+    private final AtomicLong generations = new AtomicLong();
+    private volatile boolean closed;
+
+    /** A registry for the libraries in {@code handlersDirectory}, with default settings. */
+    public static NativeHandlerRegistry create(Path handlersDirectory) {
+        return builder(handlersDirectory).build();
+    }
+
+    /** A builder for a registry for the libraries in {@code handlersDirectory}. */
+    public static Builder builder(Path handlersDirectory) {
+        return new Builder(handlersDirectory);
+    }
+
+    private NativeHandlerRegistry(Builder settings) {
+        this.handlersDirectory = settings.handlersDirectory.toAbsolutePath();
+        this.closeTimeout = settings.closeTimeout;
+        this.ownsCopyDirectory = settings.copyDirectory == null;
+        try {
+            this.copyDirectory = ownsCopyDirectory ? Files.createTempDirectory("handler-registry-")
+                    : Files.createDirectories(settings.copyDirectory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the directory for private library copies", e);
+        }
+        this.ownsCallExecutor = settings.callExecutor == null;
+        this.callExecutor = ownsCallExecutor
+                ? Executors.newCachedThreadPool(DaemonThreads.named("handler-call")) : settings.callExecutor;
+        if (settings.cleanupInterval.isZero()) {
+            this.cleanup = null;
+        } else {
+            long period = settings.cleanupInterval.toNanos();
+            this.cleanup = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("handler-registry-cleanup"));
+            cleanup.scheduleWithFixedDelay(this::cleanupQuietly, period, period, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public Path handlersDirectory() {
+        return handlersDirectory;
+    }
+
+    @Override
+    public LoadedHandler load(String endpointId) {
+        return loadFrom(endpointId, handlersDirectory.resolve(HandlerRegistry.libraryFileName(endpointId)));
+    }
+
+    @Override
+    public LoadedHandler loadFrom(String endpointId, Path library) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        Objects.requireNonNull(library, "library");
+        synchronized (lockFor(endpointId)) {
+            ensureOpen();
+            HandlerVersion current = active.get(endpointId);
+            if (current != null) {
+                throw new HandlerLoadException(endpointId, library, HandlerLoadException.Reason.ALREADY_LOADED,
+                        "endpoint '" + endpointId + "' is already served by " + current.source()
+                                + ": use swap or swapGraceful to replace it with " + library);
+            }
+            HandlerVersion loaded = open(endpointId, library);
+            active.put(endpointId, loaded);
+            LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, library);
+            return loaded;
+        }
+    }
+
+    @Override
+    public boolean unload(String endpointId) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        HandlerVersion removed;
+        synchronized (lockFor(endpointId)) {
+            removed = active.remove(endpointId);
+        }
+        if (removed == null) {
+            return false;
+        }
+        retire(removed);
+        LOG.log(Level.INFO, "endpoint ''{0}'' unloaded ({1})", endpointId, removed.isDrained()
+                ? "it was idle" : removed.activeRequests() + " calls still inside, unloaded when they return");
+        return true;
+    }
+
+    @Override
+    public boolean isLoaded(String endpointId) {
+        return endpointId != null && active.containsKey(endpointId);
+    }
+
+    @Override
+    public Set<String> endpoints() {
+        return new TreeSet<>(active.keySet());
+    }
+
+    @Override
+    public Optional<LoadedHandler> handler(String endpointId) {
+        return endpointId == null ? Optional.empty() : Optional.ofNullable(active.get(endpointId));
+    }
+
+    @Override
+    public List<LoadedHandler> handlers() {
+        List<LoadedHandler> all = new ArrayList<>(active.values());
+        all.sort(Comparator.comparing(LoadedHandler::endpointId));
+        List<LoadedHandler> old = new ArrayList<>(draining);
+        old.sort(Comparator.comparingLong(LoadedHandler::generation));
+        all.addAll(old);
+        return all;
+    }
+
+    @Override
+    public HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(request, "request");
+        for (;;) {
+            HandlerVersion handler = endpointId == null ? null : active.get(endpointId);
+            if (handler == null) {
+                throw notFound(endpointId);
+            }
+            HandlerResponse response = handler.callIfActive(context, request);
+            if (response != null) {
+                return response;
+            }
+            // That version started draining after we read it: the map already holds its successor.
+        }
+    }
+
+    @Override
+    public HandlerResponse executeWithTimeout(String endpointId, RequestContext context, HandlerRequest request,
+            Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        Instant deadline = Instant.now().plus(timeout);
+        long deadlineNanos = deadline.getEpochSecond() * 1_000_000_000L + deadline.getNano();
+        RequestContext bounded = context.deadlineUnixNanos() != 0 && context.deadlineUnixNanos() < deadlineNanos
+                ? context : context.withDeadline(deadline);
+        CompletableFuture<HandlerResponse> call = executeAsync(endpointId, bounded, request);
+        try {
+            return call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new HandlerTimeoutException(endpointId, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HandlerException(endpointId, "interrupted while waiting for endpoint '" + endpointId
+                    + "'; the call goes on in native code", e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    @Override
+    public CompletableFuture<HandlerResponse> executeAsync(String endpointId, RequestContext context,
+            HandlerRequest request) {
+        if (endpointId == null || !active.containsKey(endpointId)) {
+            RuntimeException failure;
+            try {
+                failure = notFound(endpointId);
+            } catch (InvalidEndpointIdException e) {
+                failure = e;
+            }
+            return CompletableFuture.failedFuture(failure);
+        }
+        return CompletableFuture.supplyAsync(() -> execute(endpointId, context, request), callExecutor);
+    }
+
+    @Override
+    public SwapResult swap(String endpointId, Path library) {
+        return swapped(replace(endpointId, () -> open(endpointId, library)));
+    }
+
+    @Override
+    public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout) {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        return drain(endpointId, replace(endpointId, () -> open(endpointId, library)), drainTimeout);
+    }
+
+    /**
+     * Immediate swap to a handler object, such as a {@link Handler} service: like
+     * {@link #swap(String, Path)}, but nothing is loaded or unloaded. The old version drains as
+     * usual; watch {@link LoadedHandler#whenDrained()} to release what it holds.
+     *
+     * @param source  where the handler comes from, for people ({@link LoadedHandler#source()})
+     * @param version its version, e.g. its bundle's ({@link LoadedHandler#version()}); may be null
+     */
+    public SwapResult swap(String endpointId, Handler handler, String source, String version) {
+        return swapped(replace(endpointId, () -> wrap(endpointId, handler, source, version)));
+    }
+
+    /** Graceful swap to a handler object; see {@link #swap(String, Handler, String, String)}. */
+    public SwapResult swapGraceful(String endpointId, Handler handler, String source, String version,
+            Duration drainTimeout) {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        return drain(endpointId, replace(endpointId, () -> wrap(endpointId, handler, source, version)),
+                drainTimeout);
+    }
+
+    private static SwapResult swapped(HandlerVersion old) {
+        return old == null ? new SwapResult(false, 0, false)
+                : new SwapResult(true, old.activeRequests(), !old.isUnloaded());
+    }
+
+    /** Waits up to the timeout for a replaced version to drain, and unloads it if it did. */
+    private SwapResult drain(String endpointId, HandlerVersion old, Duration drainTimeout) {
+        if (old != null) {
+            try {
+                old.drained().get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                unloadIfDrained(old);
+            } catch (TimeoutException e) {
+                LOG.log(Level.WARNING, "endpoint ''{0}'': old version from {1} still has {2} calls inside after"
+                        + " {3} ms; it stays loaded until they return, then cleanup unloads it",
+                        endpointId, old.source(), old.activeRequests(), drainTimeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e); // never completed exceptionally
+            }
+        }
+        return swapped(old);
+    }
+
+    @Override
+    public RegistryStats stats() {
+        long activeRequests = 0;
+        for (HandlerVersion h : active.values()) {
+            activeRequests += h.activeRequests();
+        }
+        long drainingRequests = 0;
+        int drainingCount = 0;
+        for (HandlerVersion h : draining) {
+            drainingRequests += h.activeRequests();
+            drainingCount++;
+        }
+        return new RegistryStats(active.size(), drainingCount, activeRequests, drainingRequests);
+    }
+
+    @Override
+    public int cleanupDrained() {
+        int removed = 0;
+        for (HandlerVersion h : draining) {
+            if (unloadIfDrained(h)) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Stops taking calls and the cleanup task, lets every version drain, and unloads them.
+     * Versions with calls still inside when this returns are unloaded when their last call
+     * returns.
+     */
+    @Override
+    public void close() {
+        List<HandlerVersion> closing = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (cleanup != null) {
+            cleanup.shutdownNow();
+        }
+        // every endpoint ever locked, not just the loaded ones: a load that was under way when
+        // `closed` was set finishes under its lock first, and is then taken out here
+        for (String endpointId : List.copyOf(endpointLocks.keySet())) {
+            synchronized (lockFor(endpointId)) {
+                HandlerVersion removed = active.remove(endpointId);
+                if (removed != null) {
+                    closing.add(removed);
+                }
+            }
+        }
+        closing.forEach(this::retire);
+        List<HandlerVersion> all = new ArrayList<>(draining);
+        try {
+            CompletableFuture.allOf(all.stream().map(HandlerVersion::drained).toArray(CompletableFuture[]::new))
+                    .get(closeTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // reported below, per version
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cleanupDrained();
+        for (HandlerVersion h : draining) {
+            LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}; it is unloaded when"
+                    + " they return", h.activeRequests(), h);
+            h.drained().thenRun(() -> unloadIfDrained(h));
+        }
+        if (ownsCallExecutor) {
+            callExecutor.shutdown();
+        }
+        if (ownsCopyDirectory && draining.isEmpty()) {
+            try {
+                Files.deleteIfExists(copyDirectory);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot delete " + copyDirectory + ": " + e);
+            }
+        }
+    }
+
+    /** Makes a new version active and retires the old one; the new one is made under the endpoint's lock. */
+    private HandlerVersion replace(String endpointId, Supplier<HandlerVersion> newVersion) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        HandlerVersion old;
+        HandlerVersion next;
+        synchronized (lockFor(endpointId)) {
+            ensureOpen();
+            next = newVersion.get();
+            old = active.put(endpointId, next);
+        }
+        if (old != null) {
+            retire(old);
+            LOG.log(Level.INFO, "endpoint ''{0}'' swapped to {1}; old version {2}", endpointId, next.source(),
+                    old.isUnloaded() ? "unloaded" : "draining with " + old.activeRequests() + " calls inside");
+        } else {
+            LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, next.source());
+        }
+        return old;
+    }
+
+    /** Moves a version that left the map to the draining set, and unloads it at once if idle. */
+    private void retire(HandlerVersion handler) {
+        draining.add(handler);
+        handler.startDraining();
+        unloadIfDrained(handler);
+    }
+
+    private boolean unloadIfDrained(HandlerVersion handler) {
+        try {
+            if (!handler.unloadIfDrained()) {
+                return false;
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "unloading " + handler + " failed; it is forgotten, its copy may remain", e);
+        }
+        draining.remove(handler);
+        return true;
+    }
+
+    private HandlerVersion wrap(String endpointId, Handler handler, String source, String version) {
+        return HandlerVersion.ofHandler(endpointId, generations.incrementAndGet(),
+                Objects.requireNonNull(source, "source"), version, Objects.requireNonNull(handler, "handler"));
+    }
+
+    private HandlerVersion open(String endpointId, Path library) {
+        long generation = generations.incrementAndGet();
+        Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
+        LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
+        return HandlerVersion.ofLibrary(endpointId, generation, source,
+                NativeHandler.open(endpointId, source, source.toString(), copy));
+    }
+
+    private RuntimeException notFound(String endpointId) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        if (closed) {
+            return new IllegalStateException("the handler registry is closed; endpoint '" + endpointId
+                    + "' cannot be called");
+        }
+        return new EndpointNotFoundException(endpointId);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the handler registry is closed: create a new one");
+        }
+    }
+
+    private Object lockFor(String endpointId) {
+        return endpointLocks.computeIfAbsent(endpointId, id -> new Object());
+    }
+
+    private void cleanupQuietly() {
+        try {
+            cleanupDrained();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "cleanup of drained handlers failed", e);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable cause) {
+        if (cause instanceof RuntimeException) {
+            return (RuntimeException) cause;
+        }
+        if (cause instanceof Error) {
+            throw (Error) cause;
+        }
+        return new IllegalStateException(cause);
+    }
+
+    /** Settings of a {@link NativeHandlerRegistry}. */
+    public static final class Builder {
+        private final Path handlersDirectory;
+        private Path copyDirectory;
+        private Duration cleanupInterval = Duration.ofSeconds(1);
+        private Duration closeTimeout = Duration.ofSeconds(30);
+        private ExecutorService callExecutor;
+
+        private Builder(Path handlersDirectory) {
+            this.handlersDirectory = Objects.requireNonNull(handlersDirectory, "handlersDirectory");
+        }
+
+        /**
+         * Where the private copies of loaded libraries go. Default: a new temporary directory,
+         * deleted on close.
+         */
+        public Builder copyDirectory(Path directory) {
+            this.copyDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** How often the background task unloads drained versions; zero disables it. Default 1 s. */
+        public Builder cleanupInterval(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("cleanup interval must not be negative: " + interval);
+            }
+            this.cleanupInterval = interval;
+            return this;
+        }
+
+        /** How long {@link NativeHandlerRegistry#close()} waits for in-flight calls. Default 30 s. */
+        public Builder closeTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("close timeout must not be negative: " + timeout);
+            }
+            this.closeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The executor for {@code executeAsync} and {@code executeWithTimeout}; the caller keeps
+         * ownership. Default: a cached pool of daemon threads, shut down on close.
+         */
+        public Builder callExecutor(ExecutorService executor) {
+            this.callExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        public NativeHandlerRegistry build() {
+            return new NativeHandlerRegistry(this);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package io.handlerregistry.osgi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+
+import com.sun.jna.Platform;
+
+import io.handlerregistry.api.HandlerException;
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.engine.HandlerVersion;
+import io.handlerregistry.spi.Handler;
+
+/**
+ * The running part of a handler bundle (see {@code io.handlerregistry.bundle.NativeHandlerActivator}):
+ * its loaded library, registered as a {@link Handler} service. The library is a
+ * {@link HandlerVersion} of its own, which counts every call inside whoever made it, so that a stop
+ * never unloads code a thread is running.
+ */
+public final class BundleHandler implements Handler {
+    /** Manifest header naming the endpoint id the bundle serves. */
+    public static final String ENDPOINT_HEADER = "Handler-Endpoint";
+    /** Manifest header with the library's path in the bundle; may use {platform} and {library}. */
+    public static final String LIBRARY_HEADER = "Handler-Library";
+    /** Manifest header with the service ranking of the handler. */
+    public static final String RANKING_HEADER = "Handler-Ranking";
+    /** Where the library is looked for when the bundle has no {@value #LIBRARY_HEADER} header. */
+    public static final String DEFAULT_LIBRARY_PATH = "native/{platform}/{library}";
+
+    private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
+    // set from the registry's configuration (stop.timeout.ms): handler bundles have no configuration
+    // of their own, and start before or after the registry component
+    private static volatile Duration stopTimeout = Duration.ofSeconds(30);
+
+    private final String endpointId;
+    private final String bundleName;
+    private final HandlerVersion library;
+    private volatile ServiceRegistration<Handler> registration;
+
+    private BundleHandler(String endpointId, String bundleName, HandlerVersion library) {
+        this.endpointId = endpointId;
+        this.bundleName = bundleName;
+        this.library = library;
+    }
+
+    /** How long a stop waits for the calls inside a handler bundle's library. */
+    static void configureStopTimeout(Duration timeout) {
+        stopTimeout = timeout;
+    }
+
+    /** True if the bundle is a handler bundle: it names the endpoint it serves. */
+    static boolean isHandlerBundle(Bundle bundle) {
+        return bundle.getHeaders().get(ENDPOINT_HEADER) != null;
+    }
+
+    /** Extracts, loads and registers the bundle's library; a BundleException says why not. */
+    public static BundleHandler start(BundleContext context) throws BundleException {
+        Bundle bundle = context.getBundle();
+        String name = "handler bundle " + HandlerBundles.describe(bundle);
+        String endpointId = bundle.getHeaders().get(ENDPOINT_HEADER);
+        if (endpointId == null || endpointId.isBlank()) {
+            throw new BundleException(name + " has no " + ENDPOINT_HEADER
+                    + " header: add one naming the endpoint id it serves", BundleException.MANIFEST_ERROR);
+        }
+        endpointId = endpointId.strip();
+        String template = bundle.getHeaders().get(LIBRARY_HEADER);
+        if (template == null) {
+            template = DEFAULT_LIBRARY_PATH;
+        }
+        int ranking = ranking(bundle, name);
+        try {
+            String entryPath = template.strip().replace("{platform}", Platform.RESOURCE_PREFIX)
+                    .replace("{library}", HandlerRegistry.libraryFileName(endpointId));
+            URL entry = bundle.getEntry(entryPath);
+            if (entry == null) {
+                throw new BundleException(name + " (endpoint '" + endpointId + "') has no native library for this"
+                        + " platform, " + Platform.RESOURCE_PREFIX + ": looked for " + entryPath + platforms(bundle)
+                        + "; build the library for " + Platform.RESOURCE_PREFIX + " and add it at that path",
+                        BundleException.NATIVECODE_ERROR);
+            }
+            Path file = extract(context, entry, entryPath);
+            HandlerVersion library = HandlerVersion.adoptLibrary(endpointId, file,
+                    bundle.getLocation() + "!/" + entryPath);
+            BundleHandler handler = new BundleHandler(endpointId, name, library);
+            Dictionary<String, Object> properties = new Hashtable<>();
+            properties.put(Handler.ENDPOINT, endpointId);
+            properties.put(Handler.VERSION, bundle.getVersion().toString());
+            properties.put(Constants.SERVICE_RANKING, ranking);
+            properties.put("handler.library", entryPath);
+            try {
+                handler.registration = context.registerService(Handler.class, handler, properties);
+            } catch (RuntimeException e) {
+                library.startDraining();
+                library.unloadIfDrained();
+                throw e;
+            }
+            return handler;
+        } catch (HandlerException e) {
+            throw new BundleException(name + " cannot serve endpoint '" + endpointId + "': " + e.getMessage(),
+                    BundleException.ACTIVATOR_ERROR, e);
+        }
+    }
+
+    @Override
+    public HandlerResponse handle(RequestContext context, HandlerRequest request) {
+        HandlerResponse response = library.callIfActive(context, request);
+        if (response == null) {
+            throw new HandlerException(endpointId, "endpoint '" + endpointId + "': " + bundleName
+                    + " is stopping and takes no new calls; call the endpoint through the registry");
+        }
+        return response;
+    }
+
+    /**
+     * Unregisters the service (the registry then drains the calls it routed here before this goes
+     * on), waits up to the stop timeout for the calls inside the library, and unloads it once the
+     * last of them returned.
+     */
+    public void stop() {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the framework unregistered it already
+        }
+        library.startDraining();
+        library.drained().thenRun(this::unload);
+        Duration timeout = stopTimeout;
+        try {
+            library.drained().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(Level.WARNING, "{0} stopped while {1} calls were still inside the library of endpoint ''{2}''"
+                    + " after {3} ms; it stays loaded until they return (raise stop.timeout.ms of {4} to wait"
+                    + " longer)", bundleName, library.activeRequests(), endpointId, timeout.toMillis(),
+                    RegistryComponent.PID);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never completed exceptionally
+        }
+    }
+
+    private void unload() {
+        try {
+            library.unloadIfDrained();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "unloading the library of endpoint '" + endpointId + "' of " + bundleName
+                    + " failed", e);
+        }
+    }
+
+    private static Path extract(BundleContext context, URL entry, String entryPath) throws BundleException {
+        Path directory = context.getDataFile("native").toPath();
+        try {
+            Files.createDirectories(directory);
+            Path file = Files.createTempFile(directory, "v", "-" + Path.of(entryPath).getFileName());
+            try (InputStream in = entry.openStream()) {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new BundleException("handler bundle " + HandlerBundles.describe(context.getBundle())
+                    + ": cannot extract " + entryPath + " to " + directory + ": " + e,
+                    BundleException.ACTIVATOR_ERROR, e);
+        }
+    }
+
+    private static String platforms(Bundle bundle) {
+        Enumeration<String> folders = bundle.getEntryPaths("native/");
+        if (folders == null) {
+            return " (it has no native/ folder)";
+        }
+        List<String> found = new ArrayList<>();
+        for (String folder : Collections.list(folders)) {
+            found.add(folder.substring("native/".length()).replace("/", ""));
+        }
+        Collections.sort(found);
+        return " (it has native/ folders for: " + String.join(", ", found) + ")";
+    }
+
+    private static int ranking(Bundle bundle, String name) throws BundleException {
+        String value = bundle.getHeaders().get(RANKING_HEADER);
+        try {
+            return value == null ? 0 : Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new BundleException(name + ": " + RANKING_HEADER + " must be an integer, not '" + value + "'",
+                    BundleException.MANIFEST_ERROR, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return bundleName + " serving endpoint '" + endpointId + "'";
+    }
+}

@@ -1,0 +1,192 @@
+package io.handlerregistry.osgi;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+
+import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RegistryStats;
+import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.SwapResult;
+import io.handlerregistry.engine.NativeHandlerRegistry;
+import io.handlerregistry.spi.Handler;
+
+/**
+ * The {@link HandlerRegistry} as an OSGi service, serving every endpoint for which a
+ * {@link Handler} service is registered (see {@link HandlerServices} for which one serves).
+ * Configuration: {@link RegistryConfiguration}, PID {@value #PID}.
+ */
+@Component(service = HandlerRegistry.class, configurationPid = RegistryComponent.PID, immediate = true)
+@Designate(ocd = RegistryConfiguration.class)
+public final class RegistryComponent implements HandlerRegistry {
+    static final String PID = "io.handlerregistry.registry";
+    private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
+
+    private final BundleContext context;
+    private final NativeHandlerRegistry registry;
+    private final HandlerServices services;
+    private final long cleanupIntervalMs;
+    private volatile Path handlersDirectory;
+
+    @Activate
+    public RegistryComponent(BundleContext context, RegistryConfiguration config, Map<String, Object> properties,
+            @Reference HandlerBundles bundles) {
+        this.context = context;
+        Settings settings = new Settings(PID, properties, context);
+        this.cleanupIntervalMs = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
+        String copies = settings.string("copy.directory", config.copy_directory());
+        this.registry = NativeHandlerRegistry.builder(handlersDirectory(settings, config))
+                .copyDirectory(copies.isBlank() ? context.getDataFile("copies").toPath() : Path.of(copies))
+                .cleanupInterval(Duration.ofMillis(cleanupIntervalMs))
+                .build();
+        this.handlersDirectory = registry.handlersDirectory();
+        this.services = new HandlerServices(registry, bundles, drainTimeout(settings, config),
+                settings.flag("uninstall.replaced", config.uninstall_replaced()));
+        configureBundles(settings, config);
+    }
+
+    /**
+     * Applies a configuration change in place: re-creating the registry would unload every
+     * endpoint. The cleanup interval and the copy directory apply from the next start.
+     */
+    @Modified
+    void modified(RegistryConfiguration config, Map<String, Object> properties) {
+        Settings settings = new Settings(PID, properties, context);
+        handlersDirectory = handlersDirectory(settings, config);
+        services.configure(drainTimeout(settings, config),
+                settings.flag("uninstall.replaced", config.uninstall_replaced()));
+        configureBundles(settings, config);
+        long cleanupInterval = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
+        if (cleanupInterval != cleanupIntervalMs) {
+            LOG.log(Level.INFO, "cleanup.interval.ms={0} of {1} applies from the next start (now {2})",
+                    cleanupInterval, PID, cleanupIntervalMs);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        services.close();
+        registry.close();
+    }
+
+    private static Path handlersDirectory(Settings settings, RegistryConfiguration config) {
+        return Path.of(settings.string("handlers.directory", config.handlers_directory())).toAbsolutePath();
+    }
+
+    private static Duration drainTimeout(Settings settings, RegistryConfiguration config) {
+        return Duration.ofMillis(settings.number("drain.timeout.ms", config.drain_timeout_ms()));
+    }
+
+    private static void configureBundles(Settings settings, RegistryConfiguration config) {
+        BundleHandler.configureStopTimeout(
+                Duration.ofMillis(settings.number("stop.timeout.ms", config.stop_timeout_ms())));
+    }
+
+    @Reference(service = Handler.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "removeHandler")
+    void addHandler(ServiceReference<Handler> reference, Handler handler) {
+        services.added(reference, handler);
+    }
+
+    void removeHandler(ServiceReference<Handler> reference) {
+        services.removed(reference);
+    }
+
+    @Override
+    public Path handlersDirectory() {
+        return handlersDirectory;
+    }
+
+    @Override
+    public LoadedHandler load(String endpointId) {
+        return registry.loadFrom(endpointId, handlersDirectory.resolve(HandlerRegistry.libraryFileName(endpointId)));
+    }
+
+    @Override
+    public LoadedHandler loadFrom(String endpointId, Path library) {
+        return registry.loadFrom(endpointId, library);
+    }
+
+    @Override
+    public boolean unload(String endpointId) {
+        return registry.unload(endpointId);
+    }
+
+    @Override
+    public boolean isLoaded(String endpointId) {
+        return registry.isLoaded(endpointId);
+    }
+
+    @Override
+    public Set<String> endpoints() {
+        return registry.endpoints();
+    }
+
+    @Override
+    public Optional<LoadedHandler> handler(String endpointId) {
+        return registry.handler(endpointId);
+    }
+
+    @Override
+    public List<LoadedHandler> handlers() {
+        return registry.handlers();
+    }
+
+    @Override
+    public HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request) {
+        return registry.execute(endpointId, context, request);
+    }
+
+    @Override
+    public HandlerResponse executeWithTimeout(String endpointId, RequestContext context, HandlerRequest request,
+            Duration timeout) {
+        return registry.executeWithTimeout(endpointId, context, request, timeout);
+    }
+
+    @Override
+    public CompletableFuture<HandlerResponse> executeAsync(String endpointId, RequestContext context,
+            HandlerRequest request) {
+        return registry.executeAsync(endpointId, context, request);
+    }
+
+    @Override
+    public SwapResult swap(String endpointId, Path library) {
+        return registry.swap(endpointId, library);
+    }
+
+    @Override
+    public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout) {
+        return registry.swapGraceful(endpointId, library, drainTimeout);
+    }
+
+    @Override
+    public RegistryStats stats() {
+        return registry.stats();
+    }
+
+    @Override
+    public int cleanupDrained() {
+        return registry.cleanupDrained();
+    }
+}

@@ -1,0 +1,38 @@
+package io.handlerregistry.osgi;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Configuration of the handler registry service, PID {@value RegistryComponent#PID}. A key the
+ * configuration does not set falls back to the framework property {@code io.handlerregistry.registry.<key>}.
+ */
+@ObjectClassDefinition(id = RegistryComponent.PID, name = "Handler registry",
+        description = "Hosts native handler libraries, one per endpoint id, and swaps them while they serve.")
+public @interface RegistryConfiguration {
+    @AttributeDefinition(name = "Handlers directory", description = "Where handler:load <id> and load(id) look for"
+            + " the endpoint's library (libhandler_<id>.so), relative to the working directory.")
+    String handlers_directory() default "handlers";
+
+    @AttributeDefinition(name = "Copy directory", description = "Where the private copy of every loaded library"
+            + " version is written (it must allow mapping executable code, not noexec). Empty: the registry"
+            + " bundle's data area.")
+    String copy_directory() default "";
+
+    @AttributeDefinition(name = "Drain timeout (ms)", description = "How long a replaced or removed version may"
+            + " keep calls inside before it is reported; it is never cut off, and unloaded when they return.", min = "0")
+    long drain_timeout_ms() default 30_000;
+
+    @AttributeDefinition(name = "Stop timeout (ms)", description = "How long stopping a handler bundle waits for"
+            + " the calls inside its library before the stop goes on (the library is unloaded when they return).",
+            min = "0")
+    long stop_timeout_ms() default 30_000;
+
+    @AttributeDefinition(name = "Cleanup interval (ms)", description = "How often drained versions are unloaded."
+            + " Applies from the next start of the registry.", min = "1")
+    long cleanup_interval_ms() default 1_000;
+
+    @AttributeDefinition(name = "Uninstall replaced bundles", description = "Whether a handler bundle replaced by a"
+            + " better one for its endpoint is uninstalled once its calls drained.")
+    boolean uninstall_replaced() default true;
+}
