@@ -26,6 +26,14 @@ build() {
   mv -f "$target.tmp" "$target" # rename: never overwrite a library a running JVM may have mapped
 }
 
+# the layout of handler.h's structs as gcc computes it (AbiLayoutTest compares it with the Java side)
+"$cc" -std=c11 -Wall -Wextra -Werror -I"$include" -o "$out/layout_probe" "$here/layout_probe.c"
+# handler.h is also a C++ header: its layout asserts must compile there too
+cxx=${CXX:-g++}
+if command -v "$cxx" >/dev/null 2>&1; then
+  "$cxx" -std=c++11 -fsyntax-only -Wall -Wextra -Werror -x c++ "$include/handler.h"
+fi
+
 build "$out/libhandler_echo.$ext" "$examples/echo.c"
 build "$out/libhandler_greeting.$ext" "$examples/greeting.c"
 build "$out/libhandler_slow.$ext" "$here/slow.c"

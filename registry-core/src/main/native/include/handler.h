@@ -155,24 +155,53 @@ HANDLER_EXPORT void handler_release(handler_response *resp);
 /* Set a handler_bytes from a NUL-terminated C string (static or otherwise long-lived). */
 #define HANDLER_STR(s) ((handler_bytes){(const uint8_t *)(s), sizeof(s) - 1})
 
-/* The layout the host relies on. */
+/* The layout the host relies on: every size and offset the registry reads or writes (its Java
+ * side defines them once, in AbiLayout, and a test checks them against this header). */
 #if defined(__cplusplus)
 #define HANDLER_STATIC_ASSERT(c, m) static_assert(c, m)
 #else
 #define HANDLER_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 HANDLER_STATIC_ASSERT(sizeof(void *) == 8, "handler-registry supports 64-bit platforms only");
+#define HANDLER_ASSERT_OFFSET(type, field, offset) \
+    HANDLER_STATIC_ASSERT(offsetof(type, field) == (offset), #type "." #field " layout")
 HANDLER_STATIC_ASSERT(sizeof(handler_bytes) == 16, "handler_bytes layout");
+HANDLER_ASSERT_OFFSET(handler_bytes, data, 0);
+HANDLER_ASSERT_OFFSET(handler_bytes, len, 8);
 HANDLER_STATIC_ASSERT(sizeof(handler_header) == 32, "handler_header layout");
+HANDLER_ASSERT_OFFSET(handler_header, name, 0);
+HANDLER_ASSERT_OFFSET(handler_header, value, 16);
 HANDLER_STATIC_ASSERT(sizeof(handler_context) == 40, "handler_context layout");
-HANDLER_STATIC_ASSERT(offsetof(handler_context, request_id) == 24, "handler_context layout");
+HANDLER_ASSERT_OFFSET(handler_context, size, 0);
+HANDLER_ASSERT_OFFSET(handler_context, abi_version, 4);
+HANDLER_ASSERT_OFFSET(handler_context, endpoint_id, 8);
+HANDLER_ASSERT_OFFSET(handler_context, request_id, 24);
+HANDLER_ASSERT_OFFSET(handler_context, deadline_unix_ns, 32);
 HANDLER_STATIC_ASSERT(sizeof(handler_request) == 80, "handler_request layout");
-HANDLER_STATIC_ASSERT(offsetof(handler_request, headers) == 56, "handler_request layout");
+HANDLER_ASSERT_OFFSET(handler_request, size, 0);
+HANDLER_ASSERT_OFFSET(handler_request, header_count, 4);
+HANDLER_ASSERT_OFFSET(handler_request, method, 8);
+HANDLER_ASSERT_OFFSET(handler_request, path, 24);
+HANDLER_ASSERT_OFFSET(handler_request, query, 40);
+HANDLER_ASSERT_OFFSET(handler_request, headers, 56);
+HANDLER_ASSERT_OFFSET(handler_request, body, 64);
 HANDLER_STATIC_ASSERT(sizeof(handler_response) == 80, "handler_response layout");
-HANDLER_STATIC_ASSERT(offsetof(handler_response, body) == 24, "handler_response layout");
-HANDLER_STATIC_ASSERT(offsetof(handler_response, buffer) == 56, "handler_response layout");
-HANDLER_STATIC_ASSERT(offsetof(handler_response, release_data) == 72, "handler_response layout");
+HANDLER_ASSERT_OFFSET(handler_response, size, 0);
+HANDLER_ASSERT_OFFSET(handler_response, status, 4);
+HANDLER_ASSERT_OFFSET(handler_response, header_count, 8);
+HANDLER_ASSERT_OFFSET(handler_response, reserved, 12);
+HANDLER_ASSERT_OFFSET(handler_response, headers, 16);
+HANDLER_ASSERT_OFFSET(handler_response, body, 24);
+HANDLER_ASSERT_OFFSET(handler_response, error_message, 40);
+HANDLER_ASSERT_OFFSET(handler_response, buffer, 56);
+HANDLER_ASSERT_OFFSET(handler_response, buffer_capacity, 64);
+HANDLER_ASSERT_OFFSET(handler_response, release_data, 72);
 HANDLER_STATIC_ASSERT(sizeof(handler_init_args) == 56, "handler_init_args layout");
+HANDLER_ASSERT_OFFSET(handler_init_args, size, 0);
+HANDLER_ASSERT_OFFSET(handler_init_args, abi_version, 4);
+HANDLER_ASSERT_OFFSET(handler_init_args, endpoint_id, 8);
+HANDLER_ASSERT_OFFSET(handler_init_args, library_path, 24);
+HANDLER_ASSERT_OFFSET(handler_init_args, error_message, 40);
 
 #ifdef __cplusplus
 }

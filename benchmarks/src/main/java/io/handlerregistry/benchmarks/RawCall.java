@@ -1,5 +1,7 @@
 package io.handlerregistry.benchmarks;
 
+import static io.handlerregistry.engine.AbiLayout.*;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +21,7 @@ import com.sun.jna.Pointer;
  * the response body into a new array. One instance per thread.
  */
 final class RawCall implements AutoCloseable {
-    // handler.h layout, as in the registry
+    // where the structs sit in this memory (their fields: the registry's AbiLayout)
     private static final int CONTEXT = 0;
     private static final int REQUEST = 64;
     private static final int RESPONSE = 144;
@@ -59,33 +61,41 @@ final class RawCall implements AutoCloseable {
         this.echo = echo;
         byte[] id = (echo ? BenchHandlers.ECHO : BenchHandlers.NOOP).getBytes(StandardCharsets.US_ASCII);
         b.put(DATA + 64 * 1024, id);
-        b.putInt(CONTEXT, 40).putInt(CONTEXT + 4, 1).putLong(CONTEXT + 8, base + DATA + 64 * 1024)
-                .putLong(CONTEXT + 16, id.length).putLong(CONTEXT + 24, 1).putLong(CONTEXT + 32, 0);
+        b.putInt(CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE).putInt(CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION)
+                .putLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_DATA, base + DATA + 64 * 1024)
+                .putLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_LEN, id.length)
+                .putLong(CONTEXT + CONTEXT_REQUEST_ID, 1).putLong(CONTEXT + CONTEXT_DEADLINE, 0);
         byte[] post = "POST/".getBytes(StandardCharsets.US_ASCII);
         b.put(DATA + 64 * 1024 + 32, post);
-        b.putInt(REQUEST, 80).putInt(REQUEST + 4, 0)
-                .putLong(REQUEST + 8, base + DATA + 64 * 1024 + 32).putLong(REQUEST + 16, 4) // method
-                .putLong(REQUEST + 24, base + DATA + 64 * 1024 + 36).putLong(REQUEST + 32, 1) // path
-                .putLong(REQUEST + 40, base + DATA).putLong(REQUEST + 48, 0) // query
-                .putLong(REQUEST + 56, 0);
+        b.putInt(REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE).putInt(REQUEST + REQUEST_HEADER_COUNT, 0)
+                .putLong(REQUEST + REQUEST_METHOD + BYTES_DATA, base + DATA + 64 * 1024 + 32)
+                .putLong(REQUEST + REQUEST_METHOD + BYTES_LEN, 4)
+                .putLong(REQUEST + REQUEST_PATH + BYTES_DATA, base + DATA + 64 * 1024 + 36)
+                .putLong(REQUEST + REQUEST_PATH + BYTES_LEN, 1)
+                .putLong(REQUEST + REQUEST_QUERY + BYTES_DATA, base + DATA).putLong(REQUEST + REQUEST_QUERY + BYTES_LEN, 0)
+                .putLong(REQUEST + REQUEST_HEADERS, 0);
     }
 
     /** One call with this body; returns the response body. */
     byte[] call(byte[] body) {
         ByteBuffer b = this.b;
         b.put(DATA, body);
-        b.putLong(REQUEST + 64, base + DATA).putLong(REQUEST + 72, body.length);
-        b.putInt(RESPONSE, 80).putInt(RESPONSE + 4, 200).putLong(RESPONSE + 8, 0).putLong(RESPONSE + 16, 0)
-                .putLong(RESPONSE + 24, 0).putLong(RESPONSE + 32, 0).putLong(RESPONSE + 40, 0)
-                .putLong(RESPONSE + 48, 0).putLong(RESPONSE + 56, base + BUFFER).putLong(RESPONSE + 64, BUFFER_SIZE)
-                .putLong(RESPONSE + 72, 0);
+        b.putLong(REQUEST + REQUEST_BODY + BYTES_DATA, base + DATA).putLong(REQUEST + REQUEST_BODY + BYTES_LEN,
+                body.length);
+        b.putInt(RESPONSE + RESPONSE_SIZE_FIELD, RESPONSE_SIZE).putInt(RESPONSE + RESPONSE_STATUS, 200)
+                .putLong(RESPONSE + RESPONSE_HEADER_COUNT, 0).putLong(RESPONSE + RESPONSE_HEADERS, 0)
+                .putLong(RESPONSE + RESPONSE_BODY + BYTES_DATA, 0).putLong(RESPONSE + RESPONSE_BODY + BYTES_LEN, 0)
+                .putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_DATA, 0)
+                .putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_LEN, 0)
+                .putLong(RESPONSE + RESPONSE_BUFFER, base + BUFFER).putLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, BUFFER_SIZE)
+                .putLong(RESPONSE + RESPONSE_RELEASE_DATA, 0);
         int code = echo ? Echo.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE)
                 : Noop.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE);
         if (code != 0) {
             throw new IllegalStateException("handler_entry returned " + code);
         }
-        byte[] out = new byte[(int) b.getLong(RESPONSE + 32)];
-        long data = b.getLong(RESPONSE + 24);
+        byte[] out = new byte[(int) b.getLong(RESPONSE + RESPONSE_BODY + BYTES_LEN)];
+        long data = b.getLong(RESPONSE + RESPONSE_BODY + BYTES_DATA);
         if (out.length > 0) {
             b.get((int) (data - base), out);
         }

@@ -1,5 +1,7 @@
 package io.handlerregistry.engine;
 
+import static io.handlerregistry.engine.AbiLayout.*;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -22,25 +24,22 @@ import io.handlerregistry.api.RequestContext;
  * they were a good part of the registry's cost per call. The response is reset in full every call.
  */
 final class CallArena {
-    // handler.h layout (64-bit), see the static asserts there
+    // where the structs sit in the arena (their fields: AbiLayout)
     static final int CONTEXT = 0;
-    static final int CONTEXT_SIZE = 40;
     static final int REQUEST = 64;
-    static final int REQUEST_SIZE = 80;
     static final int RESPONSE = 144;
-    static final int RESPONSE_SIZE = 80;
-    static final int HEADER_SIZE = 32;
     // method, path and query of the last call, kept encoded: requests mostly reuse the same strings
     private static final int METHOD_SLOT = 224;
     private static final int PATH_SLOT = 256;
     private static final int QUERY_SLOT = 768;
-    static final int RESPONSE_BUFFER = 1024;
-    static final int RESPONSE_BUFFER_SIZE = 64 * 1024;
-    private static final int DATA = RESPONSE_BUFFER + RESPONSE_BUFFER_SIZE;
+    // the response's scratch buffer, then the request's strings and body
+    private static final int SCRATCH = 1024;
+    private static final int SCRATCH_SIZE = 16 * MIN_BUFFER; // 64 KiB
+    private static final int DATA = SCRATCH + SCRATCH_SIZE;
     private static final int INITIAL_DATA_SIZE = 64 * 1024;
 
     private static final ThreadLocal<CallArena> PER_THREAD = ThreadLocal.withInitial(CallArena::new);
-    // the response's size and status (200) as one 64-bit store
+    // the response's size and status (200) as one 64-bit store: status follows size (RESPONSE_STATUS = 4)
     private static final long RESPONSE_SIZE_AND_STATUS = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
             ? 200L << 32 | RESPONSE_SIZE : (long) RESPONSE_SIZE << 32 | 200;
 
@@ -53,9 +52,9 @@ final class CallArena {
     private long lastEndpointId;
     private int lastEndpointIdLength;
     private int lastHeaderCount = -1;
-    private final StringSlot method = new StringSlot(REQUEST + 8, METHOD_SLOT, PATH_SLOT - METHOD_SLOT);
-    private final StringSlot path = new StringSlot(REQUEST + 24, PATH_SLOT, QUERY_SLOT - PATH_SLOT);
-    private final StringSlot query = new StringSlot(REQUEST + 40, QUERY_SLOT, RESPONSE_BUFFER - QUERY_SLOT);
+    private final StringSlot method = new StringSlot(REQUEST + REQUEST_METHOD, METHOD_SLOT, PATH_SLOT - METHOD_SLOT);
+    private final StringSlot path = new StringSlot(REQUEST + REQUEST_PATH, PATH_SLOT, QUERY_SLOT - PATH_SLOT);
+    private final StringSlot query = new StringSlot(REQUEST + REQUEST_QUERY, QUERY_SLOT, SCRATCH - QUERY_SLOT);
 
     private CallArena() {
         allocate(DATA + INITIAL_DATA_SIZE);
@@ -78,13 +77,13 @@ final class CallArena {
         position = DATA;
 
         if (endpointId != lastEndpointId || endpointIdLength != lastEndpointIdLength) {
-            b.putLong(CONTEXT + 8, endpointId);
-            b.putLong(CONTEXT + 16, endpointIdLength);
+            b.putLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_DATA, endpointId);
+            b.putLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_LEN, endpointIdLength);
             lastEndpointId = endpointId;
             lastEndpointIdLength = endpointIdLength;
         }
-        b.putLong(CONTEXT + 24, context.requestId());
-        b.putLong(CONTEXT + 32, context.deadlineUnixNanos());
+        b.putLong(CONTEXT + CONTEXT_REQUEST_ID, context.requestId());
+        b.putLong(CONTEXT + CONTEXT_DEADLINE, context.deadlineUnixNanos());
 
         int headerCount = headers.size();
         int headerArray = position;
@@ -92,40 +91,42 @@ final class CallArena {
         for (int i = 0; i < headerCount; i++) {
             Header h = headers.get(i);
             int at = headerArray + i * HEADER_SIZE;
-            putString(at, h.name());
-            putString(at + 16, h.value());
+            putString(at + HEADER_NAME, h.name());
+            putString(at + HEADER_VALUE, h.value());
         }
         if (headerCount != lastHeaderCount) {
-            b.putInt(REQUEST + 4, headerCount);
+            b.putInt(REQUEST + REQUEST_HEADER_COUNT, headerCount);
             lastHeaderCount = headerCount;
         }
         method.put(request.method());
         path.put(request.path());
         query.put(request.query());
-        b.putLong(REQUEST + 56, base + headerArray);
-        b.putLong(REQUEST + 64, base + position);
-        b.putLong(REQUEST + 72, body.length);
+        b.putLong(REQUEST + REQUEST_HEADERS, base + headerArray);
+        b.putLong(REQUEST + REQUEST_BODY + BYTES_DATA, base + position);
+        b.putLong(REQUEST + REQUEST_BODY + BYTES_LEN, body.length);
         b.put(position, body);
         position += body.length;
 
-        b.putLong(RESPONSE, RESPONSE_SIZE_AND_STATUS);
-        b.putLong(RESPONSE + 8, 0); // header_count, reserved
-        b.putLong(RESPONSE + 16, 0); // headers
-        b.putLong(RESPONSE + 24, 0); // body
-        b.putLong(RESPONSE + 32, 0);
-        b.putLong(RESPONSE + 40, 0); // error_message
-        b.putLong(RESPONSE + 48, 0);
-        b.putLong(RESPONSE + 56, base + RESPONSE_BUFFER);
-        b.putLong(RESPONSE + 64, RESPONSE_BUFFER_SIZE);
-        b.putLong(RESPONSE + 72, 0); // release_data
+        b.putLong(RESPONSE + RESPONSE_SIZE_FIELD, RESPONSE_SIZE_AND_STATUS);
+        b.putLong(RESPONSE + RESPONSE_HEADER_COUNT, 0); // and reserved
+        b.putLong(RESPONSE + RESPONSE_HEADERS, 0);
+        b.putLong(RESPONSE + RESPONSE_BODY + BYTES_DATA, 0);
+        b.putLong(RESPONSE + RESPONSE_BODY + BYTES_LEN, 0);
+        b.putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_DATA, 0);
+        b.putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_LEN, 0);
+        b.putLong(RESPONSE + RESPONSE_BUFFER, base + SCRATCH);
+        b.putLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, SCRATCH_SIZE);
+        b.putLong(RESPONSE + RESPONSE_RELEASE_DATA, 0);
     }
 
-    int getInt(int offset) {
-        return buffer.getInt(offset);
+    /** A 32-bit field of the response (an offset of {@link AbiLayout}). */
+    int responseInt(int field) {
+        return buffer.getInt(RESPONSE + field);
     }
 
-    long getLong(int offset) {
-        return buffer.getLong(offset);
+    /** A 64-bit field of the response (an offset of {@link AbiLayout}). */
+    long responseLong(int field) {
+        return buffer.getLong(RESPONSE + field);
     }
 
     /** Reads a 64-bit value at a native address, from the arena when it lies inside. */
@@ -170,8 +171,8 @@ final class CallArena {
             length = utf8.length;
         }
         position = start + length;
-        b.putLong(at, base + start);
-        b.putLong(at + 8, length);
+        b.putLong(at + BYTES_DATA, base + start);
+        b.putLong(at + BYTES_LEN, length);
     }
 
     /**
@@ -216,8 +217,8 @@ final class CallArena {
         }
 
         private void point() {
-            buffer.putLong(field, base + offset);
-            buffer.putLong(field + 8, length);
+            buffer.putLong(field + BYTES_DATA, base + offset);
+            buffer.putLong(field + BYTES_LEN, length);
             fieldPointsHere = true;
         }
 
@@ -254,9 +255,9 @@ final class CallArena {
         base = Pointer.nativeValue(memory);
         end = base + size;
         buffer = memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
-        buffer.putInt(CONTEXT, CONTEXT_SIZE);
-        buffer.putInt(CONTEXT + 4, NativeHandler.ABI_VERSION);
-        buffer.putInt(REQUEST, REQUEST_SIZE);
+        buffer.putInt(CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE);
+        buffer.putInt(CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION);
+        buffer.putInt(REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE);
         lastEndpointId = 0;
         lastEndpointIdLength = 0;
         lastHeaderCount = -1;

@@ -1,5 +1,7 @@
 package io.handlerregistry.engine;
 
+import static io.handlerregistry.engine.AbiLayout.*;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,9 +31,7 @@ import io.handlerregistry.spi.Handler;
  * inside.
  */
 final class NativeHandler implements Handler, AutoCloseable {
-    static final int ABI_VERSION = 1;
     private static final int MAX_RESPONSE_HEADERS = 4096;
-    private static final int INIT_ARGS_SIZE = 56;
 
     private final String endpointId;
     private final String source;
@@ -103,7 +103,7 @@ final class NativeHandler implements Handler, AutoCloseable {
         arena.prepare(Pointer.nativeValue(endpointIdBytes), (int) endpointIdBytes.size(), context, request);
         int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST),
                 arena.address(CallArena.RESPONSE));
-        if (code == 0 && arena.getLong(CallArena.RESPONSE + 72) == 0) {
+        if (code == 0 && arena.responseLong(RESPONSE_RELEASE_DATA) == 0) {
             return readResponse(arena); // the common case, kept small so that it compiles into the caller
         }
         return finish(arena, code);
@@ -117,7 +117,7 @@ final class NativeHandler implements Handler, AutoCloseable {
             }
             return readResponse(arena);
         } finally {
-            if (arena.getLong(CallArena.RESPONSE + 72) != 0) {
+            if (arena.responseLong(RESPONSE_RELEASE_DATA) != 0) {
                 if (release == null) {
                     throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' ("
                             + source + ") set release_data but exports no handler_release: its memory leaks;"
@@ -148,9 +148,9 @@ final class NativeHandler implements Handler, AutoCloseable {
     }
 
     private HandlerResponse readResponse(CallArena arena) {
-        int status = arena.getInt(CallArena.RESPONSE + 4);
-        long headerCount = Integer.toUnsignedLong(arena.getInt(CallArena.RESPONSE + 8));
-        long headers = arena.getLong(CallArena.RESPONSE + 16);
+        int status = arena.responseInt(RESPONSE_STATUS);
+        long headerCount = Integer.toUnsignedLong(arena.responseInt(RESPONSE_HEADER_COUNT));
+        long headers = arena.responseLong(RESPONSE_HEADERS);
         if (headerCount > MAX_RESPONSE_HEADERS || (headerCount > 0 && headers == 0)) {
             throw broken("header_count " + headerCount + " with headers at 0x" + Long.toHexString(headers));
         }
@@ -158,19 +158,19 @@ final class NativeHandler implements Handler, AutoCloseable {
         if (headerCount > 0) {
             Header[] out = new Header[(int) headerCount];
             for (int i = 0; i < out.length; i++) {
-                long at = headers + (long) i * CallArena.HEADER_SIZE;
-                out[i] = new Header(string(arena, at), string(arena, at + 16));
+                long at = headers + (long) i * HEADER_SIZE;
+                out[i] = new Header(string(arena, at + HEADER_NAME), string(arena, at + HEADER_VALUE));
             }
             headerList = List.of(out);
         }
-        byte[] body = bytes(arena, arena.getLong(CallArena.RESPONSE + 24), arena.getLong(CallArena.RESPONSE + 32),
-                "body");
+        byte[] body = bytes(arena, arena.responseLong(RESPONSE_BODY + BYTES_DATA),
+                arena.responseLong(RESPONSE_BODY + BYTES_LEN), "body");
         return new HandlerResponse(status, headerList, body);
     }
 
     private String errorMessage(CallArena arena) {
-        long data = arena.getLong(CallArena.RESPONSE + 40);
-        long length = arena.getLong(CallArena.RESPONSE + 48);
+        long data = arena.responseLong(RESPONSE_ERROR_MESSAGE + BYTES_DATA);
+        long length = arena.responseLong(RESPONSE_ERROR_MESSAGE + BYTES_LEN);
         if (data == 0 || length <= 0 || length > 64 * 1024) {
             return "";
         }
@@ -178,7 +178,8 @@ final class NativeHandler implements Handler, AutoCloseable {
     }
 
     private String string(CallArena arena, long handlerBytes) {
-        return new String(bytes(arena, arena.readLong(handlerBytes), arena.readLong(handlerBytes + 8), "header"),
+        return new String(bytes(arena, arena.readLong(handlerBytes + BYTES_DATA),
+                arena.readLong(handlerBytes + BYTES_LEN), "header"),
                 StandardCharsets.UTF_8);
     }
 
@@ -234,19 +235,19 @@ final class NativeHandler implements Handler, AutoCloseable {
 
     private static void init(String endpointId, Path file, String source, Function init, Memory idBytes) {
         byte[] path = source.getBytes(StandardCharsets.UTF_8);
-        try (Memory args = new Memory(INIT_ARGS_SIZE + Math.max(1, path.length))) {
+        try (Memory args = new Memory(INIT_SIZE + Math.max(1, path.length))) {
             args.clear();
-            args.setInt(0, INIT_ARGS_SIZE);
-            args.setInt(4, ABI_VERSION);
-            args.setLong(8, Pointer.nativeValue(idBytes));
-            args.setLong(16, idBytes.size());
-            args.write(INIT_ARGS_SIZE, path, 0, path.length);
-            args.setLong(24, Pointer.nativeValue(args) + INIT_ARGS_SIZE);
-            args.setLong(32, path.length);
+            args.setInt(INIT_SIZE_FIELD, INIT_SIZE);
+            args.setInt(INIT_ABI_VERSION, ABI_VERSION);
+            args.setLong(INIT_ENDPOINT_ID + BYTES_DATA, Pointer.nativeValue(idBytes));
+            args.setLong(INIT_ENDPOINT_ID + BYTES_LEN, idBytes.size());
+            args.write(INIT_SIZE, path, 0, path.length); // the path's bytes follow the struct
+            args.setLong(INIT_LIBRARY_PATH + BYTES_DATA, Pointer.nativeValue(args) + INIT_SIZE);
+            args.setLong(INIT_LIBRARY_PATH + BYTES_LEN, path.length);
             int code = init.invokeInt(new Object[] {args});
             if (code != 0) {
-                long data = args.getLong(40);
-                long length = args.getLong(48);
+                long data = args.getLong(INIT_ERROR_MESSAGE + BYTES_DATA);
+                long length = args.getLong(INIT_ERROR_MESSAGE + BYTES_LEN);
                 String message = data == 0 || length <= 0 || length > 64 * 1024 ? "(no message)"
                         : new String(new Pointer(data).getByteArray(0, (int) length), StandardCharsets.UTF_8);
                 throw new HandlerLoadException(endpointId, file, Reason.INIT_FAILED, "endpoint '" + endpointId
