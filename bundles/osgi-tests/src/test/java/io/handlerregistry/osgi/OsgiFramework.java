@@ -16,6 +16,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -27,14 +28,15 @@ import org.osgi.util.tracker.ServiceTracker;
 import io.handlerregistry.api.HandlerRegistry;
 
 /**
- * An OSGi framework embedded in the test JVM (whichever one is on the class path) with SCR, JNA
- * and registry-core started, and the handler bundles of this build at hand. The registry API
- * package is exported by the system bundle, so tests and bundles share its classes.
+ * An OSGi framework embedded in the test JVM (whichever one is on the class path) with the bundles
+ * of feature handler-registry started (the runtime list, distribution/src/main/feature/features.xml),
+ * and the handler bundles of this build at hand. The registry's API and SPI packages are exported by
+ * the system bundle, as an application that embeds the framework and calls the registry does, so
+ * tests and bundles share their classes.
  */
 final class OsgiFramework implements AutoCloseable {
     static final Path BUNDLES = Path.of(System.getProperty("bundles.dir", "target/bundles"));
-    private static final String[] INFRASTRUCTURE = {"jna", "org.osgi.util.function", "org.osgi.util.promise",
-        "org.osgi.service.component", "org.apache.felix.scr", "registry-core"};
+    static final Path RUNTIME = Path.of(System.getProperty("runtime.dir", "target/runtime"));
 
     private final Framework framework;
     private final ServiceTracker<HandlerRegistry, HandlerRegistry> registry;
@@ -48,14 +50,27 @@ final class OsgiFramework implements AutoCloseable {
         framework = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(config);
         framework.start();
         List<Bundle> installed = new ArrayList<>();
-        for (String name : INFRASTRUCTURE) {
-            installed.add(install(BUNDLES.resolve(name + ".jar")));
+        for (Path jar : runtimeBundles()) {
+            installed.add(install(jar));
         }
         for (Bundle bundle : installed) {
             bundle.start();
         }
         registry = new ServiceTracker<>(context(), HandlerRegistry.class, null);
         registry.open();
+    }
+
+    /** The jars of feature handler-registry. */
+    static List<Path> runtimeBundles() {
+        try (Stream<Path> files = Files.list(RUNTIME)) {
+            List<Path> jars = files.filter(f -> f.toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+            if (jars.isEmpty()) {
+                throw new IllegalStateException("no runtime bundles in " + RUNTIME + ": run the build (mvn verify)");
+            }
+            return jars;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     BundleContext context() {
