@@ -1,0 +1,192 @@
+package io.handlerregistry.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Embeds the registry in Apache Karaf as README says: the features repository is added and
+ * feature handler-registry-shell installed, in a Karaf started as a real process and driven through
+ * its bin/client. A handler bundle dropped into Karaf's deploy/ serves from the Karaf shell, and a
+ * new version dropped beside it while handler:bench calls it takes over with no failed call.
+ *
+ * <p>The features' bundles reach Karaf the way a custom Karaf assembly ships them: in its system/
+ * repository (a user who ran {@code mvn install} gets them from ~/.m2 instead).
+ */
+class KarafTest {
+    private static final Path KARAF = Path.of(System.getProperty("karaf.home", "target/karaf/apache-karaf"));
+    private static final Path SYSTEM_REPOSITORY = Path.of(System.getProperty("karaf.system", "target/karaf-system"));
+    private static final Path FEATURES = Path.of(System.getProperty("features.file", "target/feature/features.xml"));
+    private static final Path TEST_BUNDLES = Path.of(System.getProperty("test.bundles", "target/test-bundles"));
+    private static final String VERSION = System.getProperty("project.version", "0.1.0-SNAPSHOT");
+
+    @TempDir
+    Path work;
+    private Path karaf;
+    private int sshPort;
+    private Process server;
+
+    @BeforeEach
+    void install() throws IOException {
+        int jdk = Runtime.version().feature();
+        assumeTrue(jdk <= 21, "Karaf 4.4 does not start on JDK " + jdk + " (it asks for a Security Manager, which"
+                + " JDK 24+ refuses); this test runs on JDK 17 to 21");
+        assumeTrue(Files.isDirectory(KARAF), "no Karaf at " + KARAF + ": its archive was not downloaded (-Dkaraf.skip"
+                + " or no access to Maven Central); skipped");
+        karaf = work.resolve("karaf");
+        copyTree(KARAF, karaf);
+        copyTree(SYSTEM_REPOSITORY, karaf.resolve("system"));
+        Path features = karaf.resolve("system/io/handlerregistry/handler-registry/" + VERSION
+                + "/handler-registry-" + VERSION + "-features.xml");
+        Files.createDirectories(features.getParent());
+        Files.copy(FEATURES, features);
+        // an administrator for bin/client, and ports of our own
+        edit(karaf.resolve("etc/users.properties"), "(?m)^#(karaf = karaf,_g_:admingroup)$", "$1");
+        edit(karaf.resolve("etc/users.properties"), "(?m)^#(_g_\\\\:admingroup = .*)$", "$1");
+        sshPort = freePort();
+        edit(karaf.resolve("etc/org.apache.karaf.shell.cfg"), "(?m)^sshPort\\s*=.*$", "sshPort = " + sshPort);
+        edit(karaf.resolve("etc/org.apache.karaf.management.cfg"), "(?m)^rmiRegistryPort\\s*=.*$",
+                "rmiRegistryPort = " + freePort());
+        edit(karaf.resolve("etc/org.apache.karaf.management.cfg"), "(?m)^rmiServerPort\\s*=.*$",
+                "rmiServerPort = " + freePort());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server == null) {
+            return;
+        }
+        karafScript("stop").waitFor(60, TimeUnit.SECONDS);
+        if (!server.waitFor(60, TimeUnit.SECONDS)) {
+            server.descendants().forEach(ProcessHandle::destroyForcibly);
+            server.destroyForcibly();
+        }
+    }
+
+    @Test
+    void featureInstallThenADeployedHandlerServesTheKarafShellAndIsReplacedUnderLoadWithoutAFailure()
+            throws Exception {
+        server = new ProcessBuilder("bash", karaf.resolve("bin/karaf").toString(), "server")
+                .directory(karaf.toFile()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("karaf.out").toFile()).start();
+        await("Karaf's shell").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> client("echo ready").contains("ready"));
+
+        String installed = client("feature:repo-add mvn:io.handlerregistry/handler-registry/" + VERSION + "/xml/features",
+                "feature:install --no-auto-refresh handler-registry-shell");
+        assertThat(installed).doesNotContain("Error");
+        await("the handler commands").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client("echo (handler:stats)").contains("draining requests"));
+
+        drop("handler-greeting-v1", "greeting.jar");
+        await("greeting v1 from deploy/").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client("echo (handler:call greeting hi)").contains("v1 hi"));
+
+        Client bench = startClient("echo (handler:bench --threads 2 --duration 8 greeting)");
+        await("the bench's calls").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> calls(client("echo (handler:info greeting)")) > 10_000);
+        drop("handler-greeting-v2", "greeting-v2.jar");
+        String benchOut = bench.output();
+        assertThat(benchOut).contains("failures 0").containsPattern("answers +v1 \\d+, v2 \\d+");
+
+        assertThat(client("echo (handler:call greeting hi)")).contains("v2 hi");
+        await("v1 uninstalled once drained").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> !client("bundle:list -t 0").contains("handler greeting 1.0.0"));
+        assertThat(client("echo (handler:list)")).contains("greeting  2.0.0").doesNotContain("1.0.0");
+    }
+
+    /** Runs commands in one bin/client session (batch mode) and returns what it printed. */
+    private String client(String... commands) throws Exception {
+        return startClient(commands).output();
+    }
+
+    private Client startClient(String... commands) throws IOException {
+        Path input = Files.createTempFile(work, "commands", ".txt");
+        Path output = Files.createTempFile(work, "client", ".out");
+        Files.writeString(input, String.join("\n", commands) + "\n");
+        ProcessBuilder builder = new ProcessBuilder("bash", karaf.resolve("bin/client").toString(), "-u", "karaf",
+                "-p", "karaf", "-a", String.valueOf(sshPort), "-r", "1", "-b")
+                .directory(karaf.toFile()).redirectErrorStream(true).redirectInput(input.toFile())
+                .redirectOutput(output.toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        return new Client(builder.start(), output, String.join("; ", commands));
+    }
+
+    /** One bin/client session and the file its output goes to. */
+    private record Client(Process process, Path outputFile, String commands) {
+        String output() throws Exception {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("bin/client did not return within 120 s: " + commands);
+            }
+            return read(outputFile);
+        }
+    }
+
+    private Process karafScript(String script) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder("bash", karaf.resolve("bin/" + script).toString())
+                .directory(karaf.toFile()).redirectErrorStream(true)
+                .redirectOutput(work.resolve(script + ".out").toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        return builder.start();
+    }
+
+    /** Copies one of this build's handler bundles into Karaf's deploy/ the safe way (temporary name, rename). */
+    private void drop(String bundle, String name) throws IOException {
+        Path temp = karaf.resolve("deploy/." + name + ".tmp");
+        Files.copy(TEST_BUNDLES.resolve(bundle + ".jar"), temp);
+        Files.move(temp, karaf.resolve("deploy/" + name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static long calls(String info) {
+        Matcher m = Pattern.compile("(?m)^calls +(\\d+)").matcher(info);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static void edit(Path file, String regex, String replacement) throws IOException {
+        String before = Files.readString(file);
+        String after = before.replaceAll(regex, replacement);
+        assertThat(after).as("edited " + file + " (" + regex + ")").isNotEqualTo(before);
+        Files.writeString(file, after);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    }
+}
