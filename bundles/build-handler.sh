@@ -2,7 +2,8 @@
 # Compiles one handler library for a handler bundle (run by Maven, see bundles/pom.xml):
 #   build-handler.sh OUTPUT_DIR ENDPOINT_ID SOURCE [extra gcc arguments...]
 # writes OUTPUT_DIR/<platform>/<library>, e.g. native/linux-x86-64/libhandler_echo.so, the path the
-# bundle's NativeHandlerActivator looks for by default.
+# bundle's NativeHandlerActivator looks for by default, and OUTPUT_DIR.requirement with the
+# bundle's Require-Capability for the platforms under OUTPUT_DIR (see native-capability.sh).
 set -euo pipefail
 
 out=${1:?usage: build-handler.sh OUTPUT_DIR ENDPOINT_ID SOURCE [gcc args...]}
@@ -28,3 +29,5 @@ mkdir -p "$out/$platform"
   -o "$out/$platform/$library.tmp" "$source" "$@"
 mv -f "$out/$platform/$library.tmp" "$out/$platform/$library"
 echo "built $out/$platform/$library"
+# the platforms the bundle has libraries for, as the requirement bnd puts into its manifest
+"$here/native-capability.sh" "$out" > "$out.requirement"

@@ -26,6 +26,7 @@ build() {
   mv -f "$target.tmp" "$target" # rename: never overwrite a library a running JVM may have mapped
 }
 
+mkdir -p "$out"
 # the layout of handler.h's structs as gcc computes it (AbiLayoutTest compares it with the Java side)
 "$cc" -std=c11 -Wall -Wextra -Werror -I"$include" -o "$out/layout_probe" "$here/layout_probe.c"
 # handler.h is also a C++ header: its layout asserts must compile there too

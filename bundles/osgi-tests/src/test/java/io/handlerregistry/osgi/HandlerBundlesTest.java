@@ -151,6 +151,41 @@ class HandlerBundlesTest {
     }
 
     @Test
+    void aHandlerBundleForAnotherPlatformIsRefusedByTheResolverWithItsStandardMessage() throws Exception {
+        // the requirement the build generates for a bundle whose only library is for macOS on ARM
+        Path nativeDir = Files.createDirectories(work.resolve("native/darwin-aarch64")).getParent();
+        String requirement = OsgiFramework.nativeRequirement(nativeDir);
+        assertThat(requirement).contains("(osgi.native.osname~=macosx)(osgi.native.processor~=aarch64)");
+        Path jar = OsgiFramework.jar(work.resolve("foreign.jar"), Map.of(
+                "Bundle-ManifestVersion", "2",
+                "Bundle-SymbolicName", "test.foreign",
+                "Bundle-Version", "1.0.0",
+                "Bundle-Activator", "io.handlerregistry.bundle.NativeHandlerActivator",
+                "Import-Package", "io.handlerregistry.bundle",
+                "Handler-Endpoint", "foreign",
+                "Require-Capability", requirement),
+                Map.of("native/darwin-aarch64/libhandler_foreign.dylib", "not for here".getBytes(StandardCharsets.UTF_8)));
+        Bundle bundle = osgi.install(jar);
+
+        assertThatThrownBy(bundle::start)
+                .isInstanceOf(BundleException.class)
+                .hasMessageContaining("test.foreign")
+                .hasMessageContaining("missing requirement")
+                .hasMessageContaining("osgi.native");
+        assertThat(bundle.getState()).isEqualTo(Bundle.INSTALLED);
+        assertThat(registry.isLoaded("foreign")).isFalse();
+    }
+
+    @Test
+    void theBuiltHandlerBundlesRequireThePlatformOfTheirLibrary() throws Exception {
+        Bundle echo = osgi.installHandler("handler-echo");
+        assertThat(echo.getHeaders().get("Require-Capability"))
+                .isEqualTo("osgi.native;filter:=\"(|(&(osgi.native.osname~=linux)(osgi.native.processor~=x86-64)))\"");
+        echo.start(); // resolves here: this machine is linux-x86-64
+        await().until(() -> registry.isLoaded("echo"));
+    }
+
+    @Test
     void anInitFailureOfANewVersionLeavesTheServingOneServing() throws Exception {
         Bundle v1 = osgi.installHandler("handler-greeting-v1");
         v1.start();

@@ -37,6 +37,8 @@ import io.handlerregistry.api.HandlerRegistry;
 final class OsgiFramework implements AutoCloseable {
     static final Path BUNDLES = Path.of(System.getProperty("bundles.dir", "target/bundles"));
     static final Path RUNTIME = Path.of(System.getProperty("runtime.dir", "target/runtime"));
+    private static final Path NATIVE_CAPABILITY_SCRIPT = Path.of(System.getProperty("native.capability.script",
+            "../native-capability.sh"));
 
     private final Framework framework;
     private final ServiceTracker<HandlerRegistry, HandlerRegistry> registry;
@@ -121,6 +123,20 @@ final class OsgiFramework implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return file;
+    }
+
+    /**
+     * The Require-Capability the build gives a handler bundle with these native/&lt;platform&gt;
+     * folders (bundles/native-capability.sh, which the build runs for every handler bundle).
+     */
+    static String nativeRequirement(Path nativeDir) throws IOException, InterruptedException {
+        Process script = new ProcessBuilder("bash", NATIVE_CAPABILITY_SCRIPT.toString(), nativeDir.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(script.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (script.waitFor() != 0) {
+            throw new IllegalStateException(NATIVE_CAPABILITY_SCRIPT + " failed: " + out);
+        }
+        return out.strip();
     }
 
     /** Lines of /proc/self/maps naming a file under {@code directory}. */
