@@ -23,7 +23,10 @@ import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.RequestContext;
 
-/** The deploy folder in an embedded Felix: drop, replace under load, refuse broken files, delete. */
+/**
+ * The deploy folder in an embedded Felix, configured through Config Admin: drop, replace under load,
+ * refuse broken files, delete.
+ */
 class DeployFolderTest {
     @TempDir
     Path storage;
@@ -36,9 +39,9 @@ class DeployFolderTest {
 
     @BeforeEach
     void start() throws Exception {
-        osgi = new OsgiFramework(storage, Map.of("io.handlerregistry.deploy.directory", deploy.toString(),
-                "io.handlerregistry.deploy.poll.ms", "100", "org.osgi.framework.bsnversion", "multiple"));
+        osgi = new OsgiFramework(storage, Map.of("org.osgi.framework.bsnversion", "multiple"));
         registry = osgi.registry();
+        osgi.configure("io.handlerregistry.deploy", Map.of("directory", deploy.toString(), "poll.ms", 100L));
         ServiceTracker<DeployFolder, DeployFolder> tracker = new ServiceTracker<>(osgi.context(), DeployFolder.class, null);
         tracker.open();
         folder = tracker.waitForService(30_000);

@@ -93,6 +93,41 @@ final class OsgiFramework implements AutoCloseable {
         return service;
     }
 
+    /**
+     * Creates or updates a configuration through the framework's Config Admin service, as a management
+     * agent (Karaf's config:edit, the Web Console, FileInstall's *.cfg) does. Through reflection: the
+     * Config Admin API lives inside the framework, not on the test's class path.
+     */
+    void configure(String pid, Map<String, ?> properties) throws Exception {
+        ServiceTracker<Object, Object> admin = new ServiceTracker<>(context(),
+                context().createFilter("(objectClass=org.osgi.service.cm.ConfigurationAdmin)"), null);
+        admin.open(true);
+        try {
+            Object service = admin.waitForService(TimeUnit.SECONDS.toMillis(30));
+            if (service == null) {
+                throw new IllegalStateException("no ConfigurationAdmin service; bundles: " + bundles());
+            }
+            Object configuration = call(service, "getConfiguration", new Class<?>[] {String.class, String.class},
+                    pid, "?");
+            call(configuration, "update", new Class<?>[] {java.util.Dictionary.class},
+                    new java.util.Hashtable<>(properties));
+        } finally {
+            admin.close();
+        }
+    }
+
+    /** Calls a public method of an object from the framework's class space, by its interface's name. */
+    static Object call(Object target, String method, Class<?>[] types, Object... args) throws Exception {
+        for (Class<?> type : target.getClass().getInterfaces()) {
+            try {
+                return type.getMethod(method, types).invoke(target, args);
+            } catch (NoSuchMethodException e) {
+                // not declared by this interface
+            }
+        }
+        return target.getClass().getMethod(method, types).invoke(target, args);
+    }
+
     /** Installs one of this build's handler bundles, e.g. "handler-greeting-v1", without starting it. */
     Bundle installHandler(String name) throws BundleException {
         return install(BUNDLES.resolve(name + ".jar"));
