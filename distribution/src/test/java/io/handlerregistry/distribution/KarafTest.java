@@ -35,7 +35,7 @@ class KarafTest {
     private static final Path SYSTEM_REPOSITORY = Path.of(System.getProperty("karaf.system", "target/karaf-system"));
     private static final Path FEATURES = Path.of(System.getProperty("features.file", "target/feature/features.xml"));
     private static final Path TEST_BUNDLES = Path.of(System.getProperty("test.bundles", "target/test-bundles"));
-    private static final String VERSION = System.getProperty("project.version", "0.1.0-SNAPSHOT");
+    private static final String VERSION = System.getProperty("project.version");
 
     @TempDir
     Path work;
