@@ -25,7 +25,8 @@ final class BenchHandlers {
 
     /** A registry over {@link #directory()} with these endpoints loaded and no cleanup task. */
     static NativeHandlerRegistry openRegistry(String... endpoints) {
-        NativeHandlerRegistry registry = NativeHandlerRegistry.builder(directory()).cleanupInterval(Duration.ZERO).build();
+        NativeHandlerRegistry registry = NativeHandlerRegistry.builder(directory()).cleanupInterval(Duration.ZERO)
+                .build();
         for (String endpoint : endpoints) {
             registry.load(endpoint);
         }

@@ -72,7 +72,8 @@ final class RawCall implements AutoCloseable {
                 .putLong(REQUEST + REQUEST_METHOD + BYTES_LEN, 4)
                 .putLong(REQUEST + REQUEST_PATH + BYTES_DATA, base + DATA + 64 * 1024 + 36)
                 .putLong(REQUEST + REQUEST_PATH + BYTES_LEN, 1)
-                .putLong(REQUEST + REQUEST_QUERY + BYTES_DATA, base + DATA).putLong(REQUEST + REQUEST_QUERY + BYTES_LEN, 0)
+                .putLong(REQUEST + REQUEST_QUERY + BYTES_DATA, base + DATA)
+                .putLong(REQUEST + REQUEST_QUERY + BYTES_LEN, 0)
                 .putLong(REQUEST + REQUEST_HEADERS, 0);
     }
 
@@ -87,7 +88,8 @@ final class RawCall implements AutoCloseable {
                 .putLong(RESPONSE + RESPONSE_BODY + BYTES_DATA, 0).putLong(RESPONSE + RESPONSE_BODY + BYTES_LEN, 0)
                 .putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_DATA, 0)
                 .putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_LEN, 0)
-                .putLong(RESPONSE + RESPONSE_BUFFER, base + BUFFER).putLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, BUFFER_SIZE)
+                .putLong(RESPONSE + RESPONSE_BUFFER, base + BUFFER)
+                .putLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, BUFFER_SIZE)
                 .putLong(RESPONSE + RESPONSE_RELEASE_DATA, 0);
         int code = echo ? Echo.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE)
                 : Noop.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE);

@@ -87,7 +87,8 @@ public final class RunAll {
         Map<String, RunResult> noop = byName(run(DispatchBenchmark.class.getName()
                 + "\\.((registry|raw|java)Noop|jnaCallOnly)$", 3, "size", "64"));
         report.append("\n## 1. Dispatch cost, 1 thread (ns per call)\n\n")
-                .append("`registry`: `NativeHandlerRegistry.execute` (lookup, request tracking, marshalling, response copy). ")
+                .append("`registry`: `NativeHandlerRegistry.execute` (lookup, request tracking, marshalling, ")
+                .append("response copy). ")
                 .append("`raw JNA`: the same `handler_entry` through the direct-mapped binding the registry uses, ")
                 .append("with only the body copied in and out. `Java only`: the same work without native code.\n\n")
                 .append("| handler | body | registry | raw JNA | Java only | registry / raw |\n")

@@ -89,7 +89,8 @@ class KarafTest {
         await("Karaf's shell").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> client("echo ready").contains("ready"));
 
-        String installed = client("feature:repo-add mvn:io.handlerregistry/handler-registry/" + VERSION + "/xml/features",
+        String installed = client(
+                "feature:repo-add mvn:io.handlerregistry/handler-registry/" + VERSION + "/xml/features",
                 "feature:install --no-auto-refresh handler-registry-shell");
         assertThat(installed).doesNotContain("Error");
         await("the handler commands").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))

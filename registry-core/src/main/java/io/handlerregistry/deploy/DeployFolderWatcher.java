@@ -47,7 +47,8 @@ import io.handlerregistry.osgi.Settings;
  * uninstalled (by {@link HandlerBundles}, once its calls drained). Scans on one thread of its own;
  * does nothing unless a directory is configured ({@link DeployFolderConfiguration}, PID {@value #PID}).
  */
-@Component(immediate = true, service = {}, configurationPid = DeployFolderWatcher.PID) // registers DeployFolder itself, after the first scan
+// registers DeployFolder itself, once the first scan is done
+@Component(immediate = true, service = {}, configurationPid = DeployFolderWatcher.PID)
 @Designate(ocd = DeployFolderConfiguration.class)
 public final class DeployFolderWatcher implements DeployFolder {
     static final String PID = "io.handlerregistry.deploy";

@@ -53,17 +53,16 @@ public final class RegistryComponent implements HandlerRegistry {
     public RegistryComponent(BundleContext context, RegistryConfiguration config, Map<String, Object> properties,
             @Reference HandlerBundles bundles) {
         this.context = context;
-        Settings settings = new Settings(PID, properties, context);
-        this.cleanupIntervalMs = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
-        String copies = settings.string("copy.directory", config.copy_directory());
-        this.registry = NativeHandlerRegistry.builder(handlersDirectory(settings, config))
-                .copyDirectory(copies.isBlank() ? context.getDataFile("copies").toPath() : Path.of(copies))
+        Resolved settings = Resolved.of(config, properties, context);
+        this.cleanupIntervalMs = settings.cleanupIntervalMs;
+        this.registry = NativeHandlerRegistry.builder(settings.handlersDirectory)
+                .copyDirectory(settings.copyDirectory.isBlank() ? context.getDataFile("copies").toPath()
+                        : Path.of(settings.copyDirectory))
                 .cleanupInterval(Duration.ofMillis(cleanupIntervalMs))
                 .build();
         this.handlersDirectory = registry.handlersDirectory();
-        this.services = new HandlerServices(registry, bundles, drainTimeout(settings, config),
-                settings.flag("uninstall.replaced", config.uninstall_replaced()));
-        configureBundles(settings, config);
+        this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
+        BundleHandler.configureStopTimeout(settings.stopTimeout);
     }
 
     /**
@@ -72,15 +71,13 @@ public final class RegistryComponent implements HandlerRegistry {
      */
     @Modified
     void modified(RegistryConfiguration config, Map<String, Object> properties) {
-        Settings settings = new Settings(PID, properties, context);
-        handlersDirectory = handlersDirectory(settings, config);
-        services.configure(drainTimeout(settings, config),
-                settings.flag("uninstall.replaced", config.uninstall_replaced()));
-        configureBundles(settings, config);
-        long cleanupInterval = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
-        if (cleanupInterval != cleanupIntervalMs) {
+        Resolved settings = Resolved.of(config, properties, context);
+        handlersDirectory = settings.handlersDirectory;
+        services.configure(settings.drainTimeout, settings.uninstallReplaced);
+        BundleHandler.configureStopTimeout(settings.stopTimeout);
+        if (settings.cleanupIntervalMs != cleanupIntervalMs) {
             LOG.log(Level.INFO, "cleanup.interval.ms={0} of {1} applies from the next start (now {2})",
-                    cleanupInterval, PID, cleanupIntervalMs);
+                    settings.cleanupIntervalMs, PID, cleanupIntervalMs);
         }
     }
 
@@ -90,17 +87,28 @@ public final class RegistryComponent implements HandlerRegistry {
         registry.close();
     }
 
-    private static Path handlersDirectory(Settings settings, RegistryConfiguration config) {
-        return Path.of(settings.string("handlers.directory", config.handlers_directory())).toAbsolutePath();
-    }
+    /** The settings of one configuration, framework property fallbacks applied (see {@link Settings}). */
+    private static final class Resolved {
+        final Path handlersDirectory;
+        final String copyDirectory;
+        final Duration drainTimeout;
+        final Duration stopTimeout;
+        final long cleanupIntervalMs;
+        final boolean uninstallReplaced;
 
-    private static Duration drainTimeout(Settings settings, RegistryConfiguration config) {
-        return Duration.ofMillis(settings.number("drain.timeout.ms", config.drain_timeout_ms()));
-    }
+        private Resolved(Settings settings, RegistryConfiguration config) {
+            handlersDirectory = Path.of(settings.string("handlers.directory", config.handlers_directory()))
+                    .toAbsolutePath();
+            copyDirectory = settings.string("copy.directory", config.copy_directory());
+            drainTimeout = Duration.ofMillis(settings.number("drain.timeout.ms", config.drain_timeout_ms()));
+            stopTimeout = Duration.ofMillis(settings.number("stop.timeout.ms", config.stop_timeout_ms()));
+            cleanupIntervalMs = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
+            uninstallReplaced = settings.flag("uninstall.replaced", config.uninstall_replaced());
+        }
 
-    private static void configureBundles(Settings settings, RegistryConfiguration config) {
-        BundleHandler.configureStopTimeout(
-                Duration.ofMillis(settings.number("stop.timeout.ms", config.stop_timeout_ms())));
+        static Resolved of(RegistryConfiguration config, Map<String, Object> properties, BundleContext context) {
+            return new Resolved(new Settings(PID, properties, context), config);
+        }
     }
 
     @Reference(service = Handler.class, cardinality = ReferenceCardinality.MULTIPLE,

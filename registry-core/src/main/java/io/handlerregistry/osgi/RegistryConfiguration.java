@@ -20,7 +20,8 @@ public @interface RegistryConfiguration {
     String copy_directory() default "";
 
     @AttributeDefinition(name = "Drain timeout (ms)", description = "How long a replaced or removed version may"
-            + " keep calls inside before it is reported; it is never cut off, and unloaded when they return.", min = "0")
+            + " keep calls inside before it is reported; it is never cut off, and unloaded when they return.",
+            min = "0")
     long drain_timeout_ms() default 30_000;
 
     @AttributeDefinition(name = "Stop timeout (ms)", description = "How long stopping a handler bundle waits for"

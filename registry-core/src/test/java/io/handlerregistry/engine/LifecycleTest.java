@@ -50,7 +50,8 @@ class LifecycleTest {
     void aHandlerWrittenInRust() {
         Path library = TestLibraries.library("hello_rust");
         assumeTrue(Files.exists(library), "rustc was not available to the build");
-        try (NativeHandlerRegistry registry = NativeHandlerRegistry.builder(TestLibraries.dir()).copyDirectory(copies).build()) {
+        try (NativeHandlerRegistry registry = NativeHandlerRegistry.builder(TestLibraries.dir()).copyDirectory(copies)
+                .build()) {
             registry.load("hello_rust");
             assertThat(registry.execute("hello_rust", RequestContext.create(), HandlerRequest.of("world"))
                     .bodyAsString()).isEqualTo("hello from rust, world");

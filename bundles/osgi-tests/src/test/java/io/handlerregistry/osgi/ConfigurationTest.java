@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleException;
 import org.osgi.util.tracker.ServiceTracker;
 
 import io.handlerregistry.api.HandlerRegistry;
@@ -88,17 +87,9 @@ class ConfigurationTest {
         await().until(() -> registry.isLoaded("slow"));
         await().until(() -> registry.handler("slow").orElseThrow().source().contains("handler.slow"));
         Path gate = work.resolve("gate");
-        CompletableFuture<String> inFlight = registry.executeAsync("slow", RequestContext.create(),
-                HandlerRequest.of("wait:" + gate)).thenApply(r -> r.bodyAsString());
-        await().until(() -> registry.handler("slow").map(LoadedHandler::activeRequests).orElse(0L) == 1);
+        CompletableFuture<String> inFlight = OsgiFramework.slowCallHeldAt(registry, gate);
 
-        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
-            try {
-                slow.stop();
-            } catch (BundleException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> stopping = OsgiFramework.stopAsync(slow);
 
         // the stop gives up waiting after the configured timeouts (not the default 30 s) ...
         await().atMost(Duration.ofSeconds(10)).until(stopping::isDone);
@@ -124,7 +115,8 @@ class ConfigurationTest {
         tracker.open(true);
         Object metaType = tracker.waitForService(30_000);
         assertThat(metaType).as("MetaTypeService").isNotNull();
-        Object information = OsgiFramework.call(metaType, "getMetaTypeInformation", new Class<?>[] {Bundle.class}, core);
+        Object information = OsgiFramework.call(metaType, "getMetaTypeInformation", new Class<?>[] {Bundle.class},
+                core);
 
         assertThat((String[]) OsgiFramework.call(information, "getPids", new Class<?>[0]))
                 .containsExactlyInAnyOrder(REGISTRY_PID, DEPLOY_PID);

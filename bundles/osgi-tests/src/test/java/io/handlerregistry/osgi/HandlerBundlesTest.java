@@ -104,17 +104,9 @@ class HandlerBundlesTest {
         Path data = slow.getBundleContext().getDataFile("native").toPath();
         await().until(() -> registry.isLoaded("slow"));
         Path gate = work.resolve("gate");
-        CompletableFuture<String> inFlight = registry.executeAsync("slow", RequestContext.create(),
-                HandlerRequest.of("wait:" + gate)).thenApply(r -> r.bodyAsString());
-        await().until(() -> registry.handler("slow").map(LoadedHandler::activeRequests).orElse(0L) == 1);
+        CompletableFuture<String> inFlight = OsgiFramework.slowCallHeldAt(registry, gate);
 
-        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
-            try {
-                slow.stop();
-            } catch (BundleException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> stopping = OsgiFramework.stopAsync(slow);
 
         await().until(() -> !registry.isLoaded("slow")); // no new calls from the moment it stops
         assertThatThrownBy(() -> call("slow", "sleep:0")).isInstanceOf(EndpointNotFoundException.class);
@@ -129,17 +121,24 @@ class HandlerBundlesTest {
         await().until(() -> registry.stats().drainingCount() == 0);
     }
 
-    @Test
-    void aBundleWithoutALibraryForThisPlatformFailsToStartAndSaysWhere() throws Exception {
-        Path jar = OsgiFramework.jar(work.resolve("nolib.jar"), Map.of(
+    /** A handler bundle test.&lt;endpoint&gt; 1.0.0 whose only library is for macOS on ARM. */
+    private Path macOnlyHandlerBundle(String endpoint, Map<String, String> moreHeaders) {
+        Map<String, String> headers = new java.util.HashMap<>(Map.of(
                 "Bundle-ManifestVersion", "2",
-                "Bundle-SymbolicName", "test.nolib",
+                "Bundle-SymbolicName", "test." + endpoint,
                 "Bundle-Version", "1.0.0",
                 "Bundle-Activator", "io.handlerregistry.bundle.NativeHandlerActivator",
                 "Import-Package", "io.handlerregistry.bundle",
-                "Handler-Endpoint", "nolib"),
-                Map.of("native/darwin-aarch64/libhandler_nolib.dylib", "not for here".getBytes(StandardCharsets.UTF_8)));
-        Bundle bundle = osgi.install(jar);
+                "Handler-Endpoint", endpoint));
+        headers.putAll(moreHeaders);
+        return OsgiFramework.jar(work.resolve(endpoint + ".jar"), headers, Map.of(
+                "native/darwin-aarch64/libhandler_" + endpoint + ".dylib",
+                "not for here".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aBundleWithoutALibraryForThisPlatformFailsToStartAndSaysWhere() throws Exception {
+        Bundle bundle = osgi.install(macOnlyHandlerBundle("nolib", Map.of()));
 
         assertThatThrownBy(bundle::start)
                 .isInstanceOf(BundleException.class)
@@ -156,16 +155,7 @@ class HandlerBundlesTest {
         Path nativeDir = Files.createDirectories(work.resolve("native/darwin-aarch64")).getParent();
         String requirement = OsgiFramework.nativeRequirement(nativeDir);
         assertThat(requirement).contains("(osgi.native.osname~=macosx)(osgi.native.processor~=aarch64)");
-        Path jar = OsgiFramework.jar(work.resolve("foreign.jar"), Map.of(
-                "Bundle-ManifestVersion", "2",
-                "Bundle-SymbolicName", "test.foreign",
-                "Bundle-Version", "1.0.0",
-                "Bundle-Activator", "io.handlerregistry.bundle.NativeHandlerActivator",
-                "Import-Package", "io.handlerregistry.bundle",
-                "Handler-Endpoint", "foreign",
-                "Require-Capability", requirement),
-                Map.of("native/darwin-aarch64/libhandler_foreign.dylib", "not for here".getBytes(StandardCharsets.UTF_8)));
-        Bundle bundle = osgi.install(jar);
+        Bundle bundle = osgi.install(macOnlyHandlerBundle("foreign", Map.of("Require-Capability", requirement)));
 
         assertThatThrownBy(bundle::start)
                 .isInstanceOf(BundleException.class)

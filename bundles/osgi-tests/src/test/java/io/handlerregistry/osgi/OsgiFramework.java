@@ -1,5 +1,7 @@
 package io.handlerregistry.osgi;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -10,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -26,6 +29,9 @@ import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.util.tracker.ServiceTracker;
 
 import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RequestContext;
 
 /**
  * An OSGi framework embedded in the test JVM (whichever one is on the class path) with the bundles
@@ -47,7 +53,8 @@ final class OsgiFramework implements AutoCloseable {
         Map<String, String> config = new HashMap<>();
         config.put("org.osgi.framework.storage", storage.toString());
         config.put("org.osgi.framework.storage.clean", "onFirstInit");
-        config.put("org.osgi.framework.system.packages.extra", "io.handlerregistry.api;version=1.0.0,io.handlerregistry.spi;version=1.0.0");
+        config.put("org.osgi.framework.system.packages.extra",
+                "io.handlerregistry.api;version=1.0.0,io.handlerregistry.spi;version=1.0.0");
         config.putAll(properties);
         framework = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(config);
         framework.start();
@@ -126,6 +133,28 @@ final class OsgiFramework implements AutoCloseable {
             }
         }
         return target.getClass().getMethod(method, types).invoke(target, args);
+    }
+
+    /**
+     * A call to endpoint slow (bundle handler-slow) that stays inside its library until {@code gate}
+     * exists; returns once the call is inside.
+     */
+    static CompletableFuture<String> slowCallHeldAt(HandlerRegistry registry, Path gate) {
+        CompletableFuture<String> call = registry.executeAsync("slow", RequestContext.create(),
+                HandlerRequest.of("wait:" + gate)).thenApply(r -> r.bodyAsString());
+        await().until(() -> registry.handler("slow").map(LoadedHandler::activeRequests).orElse(0L) == 1);
+        return call;
+    }
+
+    /** Stops a bundle on a thread of its own: a stop may wait for the calls inside its library. */
+    static CompletableFuture<Void> stopAsync(Bundle bundle) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                bundle.stop();
+            } catch (BundleException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     /** Installs one of this build's handler bundles, e.g. "handler-greeting-v1", without starting it. */
