@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,16 +41,17 @@ class KarafTest {
     @TempDir
     Path work;
     private Path karaf;
+    private String javaHome;
     private int sshPort;
     private Process server;
 
     @BeforeEach
     void install() throws IOException {
-        int jdk = Runtime.version().feature();
-        assumeTrue(jdk <= 21, "Karaf 4.4 does not start on JDK " + jdk + " (it asks for a Security Manager, which"
-                + " JDK 24+ refuses); this test runs on JDK 17 to 21");
         assumeTrue(Files.isDirectory(KARAF), "no Karaf at " + KARAF + ": its archive was not downloaded (-Dkaraf.skip"
                 + " or no access to Maven Central); skipped");
+        javaHome = javaForKaraf().orElse(null);
+        assertThat(javaHome).as("a JDK 17 to 21 for Karaf 4.4 (it asks for a Security Manager, which JDK 24+"
+                + " refuses): this JVM is " + Runtime.version() + "; name one with -Dkaraf.java.home").isNotNull();
         karaf = work.resolve("karaf");
         copyTree(KARAF, karaf);
         copyTree(SYSTEM_REPOSITORY, karaf.resolve("system"));
@@ -83,9 +85,10 @@ class KarafTest {
     @Test
     void featureInstallThenADeployedHandlerServesTheKarafShellAndIsReplacedUnderLoadWithoutAFailure()
             throws Exception {
-        server = new ProcessBuilder("bash", karaf.resolve("bin/karaf").toString(), "server")
-                .directory(karaf.toFile()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("karaf.out").toFile()).start();
+        ProcessBuilder karafServer = new ProcessBuilder("bash", karaf.resolve("bin/karaf").toString(), "server")
+                .directory(karaf.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("karaf.out").toFile());
+        karafServer.environment().put("JAVA_HOME", javaHome);
+        server = karafServer.start();
         await("Karaf's shell").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> client("echo ready").contains("ready"));
 
@@ -126,7 +129,7 @@ class KarafTest {
                 "-p", "karaf", "-a", String.valueOf(sshPort), "-r", "1", "-b")
                 .directory(karaf.toFile()).redirectErrorStream(true).redirectInput(input.toFile())
                 .redirectOutput(output.toFile());
-        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("JAVA_HOME", javaHome);
         return new Client(builder.start(), output, String.join("; ", commands));
     }
 
@@ -145,8 +148,38 @@ class KarafTest {
         ProcessBuilder builder = new ProcessBuilder("bash", karaf.resolve("bin/" + script).toString())
                 .directory(karaf.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve(script + ".out").toFile());
-        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("JAVA_HOME", javaHome);
         return builder.start();
+    }
+
+    /**
+     * The JDK to run Karaf with: this one when Karaf runs on it (17 to 21), else -Dkaraf.java.home, else a
+     * JDK 17 to 21 installed beside it (the bundles are the same: built for Java 17).
+     */
+    private static Optional<String> javaForKaraf() throws IOException {
+        if (Runtime.version().feature() <= 21) {
+            return Optional.of(System.getProperty("java.home"));
+        }
+        String configured = System.getProperty("karaf.java.home");
+        if (configured != null && !configured.isBlank()) {
+            return Optional.of(configured);
+        }
+        Path installed = Path.of(System.getProperty("java.home")).getParent();
+        try (Stream<Path> jdks = Files.list(installed)) {
+            return jdks.filter(jdk -> Files.isExecutable(jdk.resolve("bin/java")))
+                    .filter(jdk -> javaVersion(jdk).matches("(17|18|19|20|21)(\\..*)?"))
+                    .sorted().map(Path::toString).findFirst();
+        }
+    }
+
+    private static String javaVersion(Path jdk) {
+        try {
+            String release = Files.readString(jdk.resolve("release"));
+            Matcher m = Pattern.compile("(?m)^JAVA_VERSION=\"([^\"]+)\"").matcher(release);
+            return m.find() ? m.group(1) : "";
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Copies one of this build's handler bundles into Karaf's deploy/ the safe way (temporary name, rename). */
