@@ -1,9 +1,9 @@
 /*
  * slow: holds a call inside native code for as long as the test wants.
  *   body "sleep:<ms>"   sleeps that long;
- *   body "wait:<path>"  returns once <path> exists (polls every millisecond, gives up after 60 s).
- * Answers TAG (v1/v2) and reports in /tmp-style marker files nothing: the tests observe it only
- * through the registry and /proc/self/maps.
+ *   body "wait:<path>"  writes <path>.inside (a test in another process sees the call is inside),
+ *                       then returns once <path> exists (polls every millisecond, gives up after 60 s).
+ * Answers TAG (v1/v2).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -36,6 +36,12 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
     if (strncmp(arg, "sleep:", 6) == 0) {
         sleep_ms(atol(arg + 6));
     } else if (strncmp(arg, "wait:", 5) == 0) {
+        char inside[1100];
+        snprintf(inside, sizeof inside, "%s.inside", arg + 5);
+        FILE *marker = fopen(inside, "w");
+        if (marker != NULL) {
+            fclose(marker);
+        }
         for (int i = 0; i < 60000 && access(arg + 5, F_OK) != 0; i++) {
             sleep_ms(1);
         }

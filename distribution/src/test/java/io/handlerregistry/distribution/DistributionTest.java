@@ -50,15 +50,12 @@ class DistributionTest {
         Run list = run("handler:list", "handler:deployments");
         assertThat(list.exit).as(list.toString()).isZero();
         assertThat(list.out).contains("echo ").contains("greeting  1.0.0");
-        assertThat(list.out).contains("greeting.jar").contains("DEPLOYED");
+        assertThat(list.out).containsPattern("greeting\\.jar +SERVING");
 
         // bench inside the container; while it runs, v2 is copied over v1 (new file, then rename)
         Process bench = start("handler:bench --threads 2 --duration 8 greeting");
         await().atMost(Duration.ofSeconds(60)).until(() -> read(work.resolve("err.txt")).contains("> handler:bench"));
-        Path temp = home.resolve("deploy/.greeting.jar.part");
-        Files.copy(TEST_BUNDLES.resolve("handler-greeting-v2.jar"), temp);
-        Files.move(temp, home.resolve("deploy/greeting.jar"), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        drop("handler-greeting-v2", "greeting.jar");
         Run benchRun = finish(bench);
         assertThat(benchRun.exit).as(benchRun.toString()).isZero();
         assertThat(benchRun.out).contains("failures 0");
@@ -69,6 +66,59 @@ class DistributionTest {
         assertThat(restarted.exit).as(restarted.toString()).isZero();
         assertThat(restarted.out).contains("v2 hi").contains("greeting  2.0.0").contains("echo ");
         assertThat(restarted.out).doesNotContain("greeting  1.0.0");
+    }
+
+    @Test
+    void removingTheServingOneOfTwoFilesFallsBackToTheOtherWithoutAFailedCall() throws Exception {
+        drop("handler-greeting-v2", "greeting-v2.jar"); // beside greeting.jar, v1
+        Process bench = start("handler:deployments", "handler:bench --threads 2 --duration 8 greeting");
+        await().atMost(Duration.ofSeconds(60)).until(() -> read(work.resolve("err.txt")).contains("> handler:bench"));
+        Files.delete(home.resolve("deploy/greeting-v2.jar"));
+        Run run = finish(bench);
+
+        assertThat(run.exit).as(run.toString()).isZero();
+        assertThat(run.out).containsPattern("greeting-v2\\.jar +SERVING").containsPattern("greeting\\.jar +STANDBY");
+        assertThat(run.out).contains("failures 0").containsPattern("answers +v1 \\d+, v2 \\d+");
+        assertThat(run.err).contains("deploy/greeting-v2.jar was removed");
+    }
+
+    @Test
+    void aDrainingSlowCallDelaysNoOtherDeploy() throws Exception {
+        drop("handler-slow", "slow.jar");
+        Path gate = work.resolve("gate");
+        Process process = start("handler:bench --threads 1 --calls 1 --body wait:" + gate + " slow",
+                "handler:deployments");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(Path.of(gate + ".inside")));
+
+        Files.delete(home.resolve("deploy/slow.jar")); // slow drains: its call is held at the gate
+        drop("handler-greeting-v2", "greeting.jar"); // another endpoint redeployed meanwhile
+        await().atMost(Duration.ofSeconds(30)).until(() -> read(work.resolve("err.txt"))
+                .contains("deploy/greeting.jar: started io.handlerregistry.handler.greeting 2.0.0"));
+        assertThat(read(work.resolve("err.txt"))).doesNotContain("uninstalled io.handlerregistry.handler.slow");
+
+        Files.writeString(gate, "open");
+        Run run = finish(process);
+        assertThat(run.exit).as(run.toString()).isZero();
+        assertThat(run.out).contains("calls     1 ").contains("failures 0")
+                .containsPattern("greeting\\.jar +SERVING +\\d+ +io.handlerregistry.handler.greeting 2.0.0");
+    }
+
+    @Test
+    void theDeployFolderGoingAwayAndComingBackUndeploysNothing() throws Exception {
+        Process bench = start("handler:bench --threads 2 --duration 8 greeting");
+        await().atMost(Duration.ofSeconds(60)).until(() -> read(work.resolve("err.txt")).contains("> handler:bench"));
+        Path deploy = home.resolve("deploy");
+        Path away = home.resolve("deploy.away");
+        Files.move(deploy, away);
+        await().atMost(Duration.ofSeconds(30)).until(() -> read(work.resolve("err.txt")).contains("is gone"));
+        assertThat(deploy).as("not recreated").doesNotExist();
+        Files.move(away, deploy);
+        await().atMost(Duration.ofSeconds(30)).until(() -> read(work.resolve("err.txt")).contains("is back"));
+        Run run = finish(bench);
+
+        assertThat(run.exit).as(run.toString()).isZero();
+        assertThat(run.out).contains("failures 0").containsPattern("(?m)^answers +v1 \\d+$");
+        assertThat(run.err).doesNotContain("was removed");
     }
 
     @Test
@@ -110,6 +160,14 @@ class DistributionTest {
         assertThat(second.err).doesNotContain("[cds", "[aot", "shared archive", "AOT");
         assertThat(cdsFiles()).singleElement().asString().containsPattern("\\.(jsa|aot)$"); // verified, kept
         assertThat(Files.readString(classLog)).containsPattern("org\\.apache\\.felix\\.\\S+ source: shared objects file");
+    }
+
+    /** Copies one of this build's handler bundles into deploy/ the safe way: a temporary name, then rename. */
+    private void drop(String bundle, String name) throws IOException {
+        Path temp = home.resolve("deploy/." + name + ".part");
+        Files.copy(TEST_BUNDLES.resolve(bundle + ".jar"), temp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, home.resolve("deploy/" + name), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     private List<String> cdsFiles() throws IOException {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Embeds the registry in Apache Karaf as README says: the features repository is added and
  * feature handler-registry-shell installed, in a Karaf started as a real process and driven through
  * its bin/client. A handler bundle dropped into Karaf's deploy/ serves from the Karaf shell, and a
- * new version dropped beside it while handler:bench calls it takes over with no failed call.
+ * new version copied over it while handler:bench calls it takes over with no failed call (the registry
+ * deploys handler bundles for Karaf's FileInstall: its own update would stop the old bundle first).
  *
  * <p>The features' bundles reach Karaf the way a custom Karaf assembly ships them: in its system/
  * repository (a user who ran {@code mvn install} gets them from ~/.m2 instead).
@@ -102,11 +103,13 @@ class KarafTest {
         drop("handler-greeting-v1", "greeting.jar");
         await("greeting v1 from deploy/").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> client("echo (handler:call greeting hi)").contains("v1 hi"));
+        assertThat(client("echo (handler:deployments)")).containsPattern("greeting\\.jar +SERVING");
 
+        // a new version copied over the file, in place, while the Karaf shell calls it
         Client bench = startClient("echo (handler:bench --threads 2 --duration 8 greeting)");
         await("the bench's calls").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> calls(client("echo (handler:info greeting)")) > 10_000);
-        drop("handler-greeting-v2", "greeting-v2.jar");
+        drop("handler-greeting-v2", "greeting.jar");
         String benchOut = bench.output();
         assertThat(benchOut).contains("failures 0").containsPattern("answers +v1 \\d+, v2 \\d+");
 
@@ -185,8 +188,9 @@ class KarafTest {
     /** Copies one of this build's handler bundles into Karaf's deploy/ the safe way (temporary name, rename). */
     private void drop(String bundle, String name) throws IOException {
         Path temp = karaf.resolve("deploy/." + name + ".tmp");
-        Files.copy(TEST_BUNDLES.resolve(bundle + ".jar"), temp);
-        Files.move(temp, karaf.resolve("deploy/" + name), StandardCopyOption.ATOMIC_MOVE);
+        Files.copy(TEST_BUNDLES.resolve(bundle + ".jar"), temp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, karaf.resolve("deploy/" + name), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static long calls(String info) {

@@ -6,15 +6,14 @@ import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * The deploy folder of a container: handler bundles dropped into it are installed and started,
- * a new version copied over a file (or beside it) replaces the old one without a failed call,
- * and a deleted file's bundle is uninstalled once drained. Registered as a service when a deploy
- * directory is configured (configuration PID {@code io.handlerregistry.deploy}), once the files it
- * held at start are deployed (or failed).
- *
- * <p>A file is acted on once it stopped changing for one poll; a file that is not a complete jar,
- * not a bundle, or whose bundle fails to start is reported (one log line, and here) and left
- * alone until it changes again, while the version that was serving keeps serving.
+ * A deploy folder: handler bundles dropped into it are served. Every complete handler bundle file is
+ * installed and started and stays so while its file is there; each endpoint is served by its best
+ * candidate (ranking, then version, then the first file by name) and the others stand by, so that
+ * removing the serving file, or a new version copied in, switches without a failed call. A file that
+ * is not a complete handler bundle is reported and changes nothing. Registered as a service for each
+ * folder: the registry's own (configuration PID {@code io.handlerregistry.deploy}), once the files it
+ * held at start are deployed, and each FileInstall folder (such as Karaf's {@code deploy/}) that
+ * holds handler bundles.
  */
 @ProviderType
 public interface DeployFolder {
@@ -37,13 +36,26 @@ public interface DeployFolder {
 
     /** What became of a file. */
     enum State {
-        /** Seen changing; acted on once it is stable. */
+        /** Seen changing (or an incomplete jar still growing); acted on once it is stable. */
         PENDING,
-        /** Its bundle is installed and started. */
+        /** Its bundle is installed and started (a bundle that is not a handler bundle, where allowed). */
         DEPLOYED,
-        /** Not deployed (see the detail); retried when the file changes. */
+        /** Not deployed (see the detail); retried when the file changes. Whatever served before serves on. */
         FAILED,
-        /** Its bundle was uninstalled by someone else, e.g. replaced by a newer version from another file. */
-        REPLACED
+        /**
+         * Not reported any more: a deployed file's bundle stays installed while its file is there.
+         *
+         * @deprecated a replaced file is {@link #STANDBY}
+         */
+        @Deprecated
+        REPLACED,
+        /** Its handler serves its endpoint. */
+        SERVING,
+        /** Its handler is loaded and ready; a better candidate serves the endpoint. */
+        STANDBY,
+        /** Its file was removed or replaced: the calls inside return, then its bundle goes. */
+        DRAINING,
+        /** Not a file the folder deploys (a directory, a link to nothing); see the detail. */
+        IGNORED
     }
 }

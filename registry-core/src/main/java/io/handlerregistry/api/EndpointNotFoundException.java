@@ -6,6 +6,6 @@ public final class EndpointNotFoundException extends HandlerException {
 
     public EndpointNotFoundException(String endpointId) {
         super(endpointId, "no handler is loaded for endpoint '" + endpointId
-                + "': load it first (load/loadFrom), or check the id");
+                + "': check the id, or deploy a handler bundle for it (or load its library)");
     }
 }

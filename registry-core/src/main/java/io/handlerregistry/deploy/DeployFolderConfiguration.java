@@ -17,4 +17,8 @@ public @interface DeployFolderConfiguration {
     @AttributeDefinition(name = "Poll interval (ms)", description = "Time between two scans; a file is deployed"
             + " once it did not change for one interval.", min = "50")
     long poll_ms() default 1_000;
+
+    @AttributeDefinition(name = "Allow other bundles", description = "Whether jars that are OSGi bundles but not"
+            + " handler bundles (no Handler-Endpoint header) are deployed too; refused by default.")
+    boolean allow_other_bundles() default false;
 }

@@ -2,12 +2,14 @@ package io.handlerregistry.osgi;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,11 +41,13 @@ import io.handlerregistry.spi.Handler;
  */
 final class HandlerServices implements AutoCloseable {
     private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
+    // ranking, then version, highest first; then a deployed file before others, the first by name
+    // (the same choice after a restart, whatever order the files came in); then the newest service
     private static final Comparator<Candidate> BEST_FIRST = Comparator
-            .comparingInt((Candidate c) -> c.ranking)
-            .thenComparing(c -> c.version)
-            .thenComparingLong(c -> c.serviceId)
-            .reversed();
+            .comparingInt((Candidate c) -> c.ranking).reversed()
+            .thenComparing(c -> c.version, Comparator.reverseOrder())
+            .thenComparing(c -> c.deployedFile, Comparator.nullsLast(Comparator.naturalOrder()))
+            .thenComparing(c -> c.serviceId, Comparator.reverseOrder());
 
     private final NativeHandlerRegistry registry;
     private final HandlerBundles bundles;
@@ -87,12 +91,13 @@ final class HandlerServices implements AutoCloseable {
         Candidate candidate = new Candidate((String) endpoint, reference, handler);
         List<Candidate> list = candidates.computeIfAbsent(candidate.endpoint, e -> new ArrayList<>());
         for (Candidate other : list) {
-            // the same bundle name and version again is a redeploy: the newer one serves, nothing to warn
             if (other.ranking == candidate.ranking && other.version.equals(candidate.version)
-                    && !other.symbolicName.equals(candidate.symbolicName)) {
+                    && !other.sameSource(candidate)) {
+                Candidate first = BEST_FIRST.compare(other, candidate) < 0 ? other : candidate;
                 LOG.log(Level.WARNING, "endpoint ''{0}'': {1} and {2} both offer version {3} at ranking {4};"
-                        + " the newer service ({2}) serves. Give them different versions or rankings",
-                        candidate.endpoint, other, candidate, candidate.version, candidate.ranking);
+                        + " {5} serves. Remove one, or give them different versions or rankings",
+                        candidate.endpoint, other.origin(), candidate.origin(), candidate.version, candidate.ranking,
+                        first.origin());
             }
         }
         list.add(candidate);
@@ -163,6 +168,10 @@ final class HandlerServices implements AutoCloseable {
         registry.swap(endpoint, best.handler, best.toString(), best.version.toString());
         best.loaded = registry.handler(endpoint).orElseThrow();
         serving.put(endpoint, best);
+        Bundle provider = best.reference.getBundle();
+        if (provider != null) {
+            bundles.serves(provider, best.loaded);
+        }
         LOG.log(Level.INFO, "endpoint ''{0}'' is served by {1}{2}", endpoint, best,
                 current == null ? "" : currentWentAway ? " (" + current + " went away)" : ", replacing " + current);
         if (replaced != null && !currentWentAway) {
@@ -170,11 +179,14 @@ final class HandlerServices implements AutoCloseable {
         }
     }
 
-    /** A replaced handler bundle goes once drained: uninstalling it waits in {@link #removed}. */
+    /**
+     * A replaced handler bundle goes once drained (uninstalling it waits in {@link #removed}); one
+     * from a deploy folder stays while its file is there, ready to serve again.
+     */
     private void uninstallReplaced(Candidate replaced, Candidate by) {
         Bundle bundle = replaced.reference.getBundle();
         if (uninstallReplaced && bundle != null && !bundle.equals(by.reference.getBundle())
-                && BundleHandler.isHandlerBundle(bundle)) {
+                && BundleHandler.isHandlerBundle(bundle) && !HandlerBundles.isDeployed(bundle)) {
             bundles.uninstall(bundle, "replaced by " + by + " for endpoint '" + replaced.endpoint + "'");
         }
     }
@@ -194,6 +206,7 @@ final class HandlerServices implements AutoCloseable {
         final long serviceId;
         final String description; // kept: the reference forgets its bundle once unregistered
         final String symbolicName;
+        final String deployedFile; // the file a deploy folder installed its bundle from, or null
         LoadedHandler loaded; // set while it serves
 
         Candidate(String endpoint, ServiceReference<Handler> reference, Handler handler) {
@@ -206,8 +219,20 @@ final class HandlerServices implements AutoCloseable {
             this.serviceId = (Long) reference.getProperty(Constants.SERVICE_ID);
             Bundle bundle = reference.getBundle();
             this.symbolicName = bundle == null ? "" : String.valueOf(bundle.getSymbolicName());
+            this.deployedFile = bundle == null ? null
+                    : HandlerBundles.deployedFile(bundle).map(Path::toString).orElse(null);
             this.description = (bundle == null ? "service" : "bundle " + HandlerBundles.describe(bundle))
                     + " (service " + serviceId + ")";
+        }
+
+        /** The same bundle name from the same file (or both from none): a redeploy, not a duplicate. */
+        boolean sameSource(Candidate other) {
+            return symbolicName.equals(other.symbolicName) && Objects.equals(deployedFile, other.deployedFile);
+        }
+
+        /** For messages: the file, else the bundle. */
+        String origin() {
+            return deployedFile != null ? deployedFile + " (" + description + ")" : description;
         }
 
         private static Version version(ServiceReference<Handler> reference) {

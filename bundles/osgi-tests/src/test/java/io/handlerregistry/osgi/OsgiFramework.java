@@ -43,6 +43,8 @@ import io.handlerregistry.api.RequestContext;
 final class OsgiFramework implements AutoCloseable {
     static final Path BUNDLES = Path.of(System.getProperty("bundles.dir", "target/bundles"));
     static final Path RUNTIME = Path.of(System.getProperty("runtime.dir", "target/runtime"));
+    /** The API and SPI packages, exported by the system bundle at the versions registry-core exports them. */
+    private static final String SHARED_PACKAGES = sharedPackages();
     private static final Path NATIVE_CAPABILITY_SCRIPT = Path.of(System.getProperty("native.capability.script",
             "../native-capability.sh"));
 
@@ -50,11 +52,29 @@ final class OsgiFramework implements AutoCloseable {
     private final ServiceTracker<HandlerRegistry, HandlerRegistry> registry;
 
     OsgiFramework(Path storage, Map<String, String> properties) throws BundleException {
+        this(storage, true, properties, List.of());
+    }
+
+    /** With more bundles, installed and started with the runtime ones (e.g. FileInstall). */
+    OsgiFramework(Path storage, Map<String, String> properties, List<Path> moreBundles) throws BundleException {
+        this(storage, true, properties, moreBundles);
+    }
+
+    /**
+     * A framework whose bundle cache survives from one start to the next (as Equinox and Karaf keep
+     * theirs by default): what an earlier start installed is there again.
+     */
+    static OsgiFramework persistent(Path storage) throws BundleException {
+        return new OsgiFramework(storage, false, Map.of(), List.of());
+    }
+
+    private OsgiFramework(Path storage, boolean clean, Map<String, String> properties, List<Path> moreBundles)
+            throws BundleException {
         Map<String, String> config = new HashMap<>();
         config.put("org.osgi.framework.storage", storage.toString());
-        config.put("org.osgi.framework.storage.clean", "onFirstInit");
-        config.put("org.osgi.framework.system.packages.extra",
-                "io.handlerregistry.api;version=1.0.0,io.handlerregistry.spi;version=1.0.0");
+        config.put("org.osgi.framework.storage.clean", clean ? "onFirstInit" : "none");
+        config.put("ds.loglevel", "warn"); // SCR says why a component does not activate
+        config.put("org.osgi.framework.system.packages.extra", SHARED_PACKAGES);
         config.putAll(properties);
         framework = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(config);
         framework.start();
@@ -62,11 +82,35 @@ final class OsgiFramework implements AutoCloseable {
         for (Path jar : runtimeBundles()) {
             installed.add(install(jar));
         }
+        for (Path jar : moreBundles) {
+            installed.add(install(jar));
+        }
         for (Bundle bundle : installed) {
             bundle.start();
         }
         registry = new ServiceTracker<>(context(), HandlerRegistry.class, null);
         registry.open();
+    }
+
+    private static String sharedPackages() {
+        for (Path jar : runtimeBundles()) {
+            try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+                Attributes main = file.getManifest().getMainAttributes();
+                if ("io.handlerregistry.core".equals(main.getValue("Bundle-SymbolicName"))) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern
+                            .compile("(io\\.handlerregistry\\.(?:api|spi));version=\"([^\"]+)\"")
+                            .matcher(main.getValue("Export-Package"));
+                    List<String> packages = new ArrayList<>();
+                    while (m.find()) {
+                        packages.add(m.group(1) + ";version=" + m.group(2));
+                    }
+                    return String.join(",", packages);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new IllegalStateException("registry-core is not among the runtime bundles in " + RUNTIME);
     }
 
     /** The jars of feature handler-registry. */
@@ -170,6 +214,22 @@ final class OsgiFramework implements AutoCloseable {
         return List.of(context().getBundles()).stream()
                 .map(b -> b.getSymbolicName() + " " + b.getVersion() + " state " + b.getState())
                 .collect(Collectors.joining(", "));
+    }
+
+    /** A copy of a jar with one more entry: the same bundle (name, version), built again. */
+    static Path withEntry(Path jar, Path copy, String name, String content) throws IOException {
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(jar));
+                JarOutputStream out = new JarOutputStream(Files.newOutputStream(copy), in.getManifest())) {
+            for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                out.putNextEntry(new JarEntry(e.getName()));
+                in.transferTo(out);
+                out.closeEntry();
+            }
+            out.putNextEntry(new JarEntry(name));
+            out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        return copy;
     }
 
     /** Writes a jar with a manifest and entries (name to content) for tests of odd bundles. */

@@ -38,9 +38,9 @@ import io.handlerregistry.api.SwapResult;
 public final class HandlerCommands {
     private final HandlerRegistry registry;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile DeployFolder deployFolder;
+    private volatile List<DeployFolder> deployFolders;
 
     @Activate
     public HandlerCommands(@Reference HandlerRegistry registry) {
@@ -192,16 +192,21 @@ public final class HandlerCommands {
         return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls);
     }
 
-    @Descriptor("lists the files of the deploy folder and what became of each")
+    @Descriptor("lists the files of the deploy folders and what became of each: serving, standing by, draining,"
+            + " pending, failed (and why) or ignored")
     public Table deployments() {
-        DeployFolder folder = deployFolder;
-        if (folder == null) {
+        List<DeployFolder> folders = deployFolders;
+        if (folders == null || folders.isEmpty()) {
             throw new IllegalStateException("this container has no deploy folder: set 'directory' in the"
                     + " configuration io.handlerregistry.deploy (e.g. conf/io.handlerregistry.deploy.cfg)");
         }
+        boolean several = folders.size() > 1;
         Table table = new Table("file", "state", "bundle", "detail");
-        for (DeployFolder.Deployment d : folder.deployments()) {
-            table.row(d.file(), d.state(), d.bundleId() < 0 ? null : d.bundleId(), d.detail());
+        for (DeployFolder folder : folders) {
+            for (DeployFolder.Deployment d : folder.deployments()) {
+                String file = several ? folder.directory().getFileName() + "/" + d.file() : d.file();
+                table.row(file, d.state(), d.bundleId() < 0 ? null : d.bundleId(), d.detail());
+            }
         }
         return table;
     }
