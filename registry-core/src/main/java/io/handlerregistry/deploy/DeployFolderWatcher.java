@@ -41,8 +41,9 @@ import io.handlerregistry.osgi.Settings;
  * a thread of its own and hands stable files to {@link Deployments}, which holds the rules.
  *
  * <ul>
- * <li>A {@code .jar} (any case) is acted on once it did not change for one poll. Names starting with a
- * dot and other extensions are left alone: copy new files under such a name and rename them.</li>
+ * <li>A {@code .jar} (any case) is acted on at the first scan that finds it a complete jar (its end
+ * record at its end) not changing while read. Names starting with a dot and other extensions are left
+ * alone: copy new files under such a name and rename them into place.</li>
  * <li>A jar that ends before its end record is a copy under way: it waits (pending), and is reported
  * only if it stays so for {@value #INCOMPLETE_POLLS} polls.</li>
  * <li>A folder that is gone (deleted, moved, unmounted) undeploys nothing: one warning, and when it
@@ -207,7 +208,10 @@ public final class DeployFolderWatcher {
         return present;
     }
 
-    /** Deploys a file once it did not change for one poll; waits while it is an incomplete jar. */
+    /**
+     * Deploys a file once it is a complete jar that did not change while it was read; waits while it
+     * is an incomplete one (a copy under way).
+     */
     private void look(Path file) {
         Key key = Key.of(file);
         if (key == null) {
@@ -217,12 +221,6 @@ public final class DeployFolderWatcher {
         if (!key.equals(s.key)) {
             s.key = key;
             s.incompletePolls = 0;
-            // at the first scan, a file older than two polls did not just arrive: no need to wait
-            boolean settled = scans == 0 && System.currentTimeMillis() - key.modified > 2 * pollMillis;
-            if (!settled) {
-                deployments.pending(file, "waiting until the file stops changing");
-                return;
-            }
         }
         if (key.equals(s.done)) {
             return;
@@ -234,7 +232,7 @@ public final class DeployFolderWatcher {
             return; // deleted or unreadable meanwhile: the next scan tells
         }
         if (!key.equals(Key.of(file)) || content.length != key.size) {
-            s.key = null; // still changing
+            deployments.pending(file, "waiting until the file stops changing");
             return;
         }
         JarCheck jar = deployments.check(content);

@@ -129,7 +129,8 @@ class ConfigurationTest {
                 "uninstall.replaced", "Boolean = true"));
         assertThat(attributes(information, DEPLOY_PID)).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "directory", "String = ",
-                "poll.ms", "Long = 1000"));
+                "poll.ms", "Long = 1000",
+                "allow.other.bundles", "Boolean = false"));
         tracker.close();
     }
 
