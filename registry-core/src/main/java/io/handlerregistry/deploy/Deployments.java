@@ -82,8 +82,8 @@ final class Deployments implements DeployFolder {
         boolean unchanged = entry.state == State.DEPLOYED && bundle.equals(entry.bundle);
         entry.deployed(bundle, jar.endpoint());
         if (!unchanged) {
-            LOG.log(Level.INFO, "{0}: started {1}, {2}{3}", name(file), HandlerBundles.describe(bundle),
-                    role(entry), older.isEmpty() ? "" : "; the older " + describe(older) + " drains and goes");
+            LOG.log(Level.INFO, "{0}: started {1}: it {2}{3}", name(file), HandlerBundles.describe(bundle),
+                    entry.doing(), older.isEmpty() ? "" : "; the older " + describe(older) + " drains and goes");
         }
         for (Bundle old : older) {
             bundles.uninstall(old, "its file " + name(file) + " now holds " + HandlerBundles.describe(bundle));
@@ -153,6 +153,10 @@ final class Deployments implements DeployFolder {
                 .orElse("endpoint '" + endpoint + "' is not served");
     }
 
+    private String servedBy(String endpoint) {
+        return registry.handler(endpoint).map(h -> " (" + h.source() + " serves)").orElse("");
+    }
+
     @Override
     public synchronized List<Deployment> deployments() {
         List<Deployment> list = new ArrayList<>();
@@ -166,11 +170,6 @@ final class Deployments implements DeployFolder {
             list.add(entry.view(e.getKey().getFileName().toString()));
         }
         return List.copyOf(list);
-    }
-
-    /** What a deployed file's bundle does, for the log. */
-    private String role(Entry entry) {
-        return entry.view("").detail();
     }
 
     private String name(Path file) {
@@ -219,6 +218,15 @@ final class Deployments implements DeployFolder {
             bundle = draining;
         }
 
+        /** What a deployed handler bundle does, after its name: "serves endpoint 'echo'". */
+        String doing() {
+            if (endpoint == null) {
+                return "is active";
+            }
+            return bundles.role(bundle) == HandlerBundles.Role.SERVING ? "serves endpoint '" + endpoint + "'"
+                    : "stands by for endpoint '" + endpoint + "'" + servedBy(endpoint);
+        }
+
         /** The live view: a deployed file's role is what its bundle does now. */
         Deployment view(String file) {
             if (state == State.DRAINING) {
@@ -234,13 +242,11 @@ final class Deployments implements DeployFolder {
             if (endpoint == null && bundle.getState() == Bundle.ACTIVE) { // allow.other.bundles
                 return new Deployment(file, State.DEPLOYED, bundle.getBundleId(), name + " is active");
             }
-            String of = " for endpoint '" + endpoint + "'";
             switch (bundles.role(bundle)) {
                 case SERVING:
-                    return new Deployment(file, State.SERVING, bundle.getBundleId(), name + " serves" + of);
+                    return new Deployment(file, State.SERVING, bundle.getBundleId(), name + " " + doing());
                 case STANDBY:
-                    return new Deployment(file, State.STANDBY, bundle.getBundleId(), name + " stands by" + of
-                            + ": " + servedNow(endpoint));
+                    return new Deployment(file, State.STANDBY, bundle.getBundleId(), name + " " + doing());
                 case DRAINING:
                     return new Deployment(file, State.DRAINING, bundle.getBundleId(), name + " drains: "
                             + bundles.callsInside(bundle) + " calls left");
