@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -122,7 +121,7 @@ class DeployFolderTest {
         await().until(() -> load.calls() > 1_000);
         Path rebuilt = OsgiFramework.withEntry(OsgiFramework.BUNDLES.resolve("handler-greeting-v1.jar"),
                 work.resolve("rebuilt.jar"), "rebuilt.txt", "another build of 1.0.0");
-        move(rebuilt, file);
+        OsgiFramework.drop(rebuilt, file);
         await().atMost(Duration.ofSeconds(30)).until(() -> greetingBundles().size() == 1
                 && greetingBundles().get(0).getBundleId() != before);
         long callsAfter = load.calls();
@@ -187,7 +186,7 @@ class DeployFolderTest {
     void onlyHandlerBundlesAreDeployedUnlessOtherBundlesAreAllowed() throws Exception {
         Path plain = OsgiFramework.jar(work.resolve("plain.jar"), Map.of("Bundle-ManifestVersion", "2",
                 "Bundle-SymbolicName", "test.plain", "Bundle-Version", "1.0.0"), Map.of());
-        move(plain, deploy.resolve("plain.jar"));
+        OsgiFramework.drop(plain, deploy.resolve("plain.jar"));
         await().until(() -> stateOf("plain.jar") == State.FAILED);
         assertThat(detailOf("plain.jar")).contains("test.plain 1.0.0, not a handler bundle")
                 .contains("allow.other.bundles=true");
@@ -280,13 +279,7 @@ class DeployFolderTest {
 
     /** Copies one of this build's bundles into place the safe way: a hidden temporary name, then rename. */
     private static void drop(String bundle, Path target) throws IOException {
-        move(OsgiFramework.BUNDLES.resolve(bundle + ".jar"), target);
-    }
-
-    private static void move(Path from, Path target) throws IOException {
-        Path temp = target.resolveSibling("." + target.getFileName() + ".part");
-        Files.copy(from, temp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        OsgiFramework.drop(OsgiFramework.BUNDLES.resolve(bundle + ".jar"), target);
     }
 
     private String call(String endpoint) {

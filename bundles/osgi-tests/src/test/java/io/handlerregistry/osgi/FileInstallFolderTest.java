@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -79,7 +78,7 @@ class FileInstallFolderTest {
     void otherBundlesStayFileInstalls() throws Exception {
         Path plain = OsgiFramework.jar(work.resolve("plain.jar"), Map.of("Bundle-ManifestVersion", "2",
                 "Bundle-SymbolicName", "test.plain", "Bundle-Version", "1.0.0"), Map.of());
-        drop(plain, deploy.resolve("plain.jar"));
+        OsgiFramework.drop(plain, deploy.resolve("plain.jar"));
         await().atMost(Duration.ofSeconds(30)).until(() -> Arrays.stream(osgi.context().getBundles())
                 .anyMatch(b -> "test.plain".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE
                         && b.getLocation().startsWith("file:")));
@@ -104,12 +103,6 @@ class FileInstallFolderTest {
     }
 
     private static void drop(String bundle, Path target) throws IOException {
-        drop(OsgiFramework.BUNDLES.resolve(bundle + ".jar"), target);
-    }
-
-    private static void drop(Path jar, Path target) throws IOException {
-        Path temp = target.resolveSibling("." + target.getFileName() + ".part");
-        Files.copy(jar, temp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        OsgiFramework.drop(OsgiFramework.BUNDLES.resolve(bundle + ".jar"), target);
     }
 }

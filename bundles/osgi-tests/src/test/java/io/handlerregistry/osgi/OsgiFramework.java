@@ -216,6 +216,14 @@ final class OsgiFramework implements AutoCloseable {
                 .collect(Collectors.joining(", "));
     }
 
+    /** Puts a jar at {@code target} the safe way, as README says: a hidden temporary name, then rename. */
+    static void drop(Path jar, Path target) throws IOException {
+        Path temp = target.resolveSibling("." + target.getFileName() + ".part");
+        Files.copy(jar, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** A copy of a jar with one more entry: the same bundle (name, version), built again. */
     static Path withEntry(Path jar, Path copy, String name, String content) throws IOException {
         try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(jar));
