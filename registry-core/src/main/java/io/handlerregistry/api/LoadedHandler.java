@@ -52,6 +52,9 @@ public interface LoadedHandler {
     /** Calls on this version that ended in a handler error. */
     long failedCalls();
 
+    /** The latencies of this version's calls so far (of those timed: see {@link Latencies#sampling()}). */
+    Latencies latencies();
+
     /**
      * Registers one more request in flight: the library stays loaded until the guard is closed.
      * Empty once this version is draining; a guard is never handed out after draining started,

@@ -12,6 +12,7 @@ import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerState;
+import io.handlerregistry.api.Latencies;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.RequestGuard;
@@ -36,12 +37,13 @@ public final class HandlerVersion implements LoadedHandler {
     private final Path loadedCopy;
     private final Instant loadedAt = Instant.now();
     private final RequestTracker tracker = new RequestTracker();
+    private final LatencyRecorder latencies; // null: not timed (a handler bundle's own, timed by the registry)
     private final LongAdder failures = new LongAdder();
     private final AtomicBoolean unloaded = new AtomicBoolean();
     private volatile Instant drainingSince;
 
     private HandlerVersion(String endpointId, long generation, String source, String version, Handler handler,
-            AutoCloseable resources, Path loadedCopy) {
+            AutoCloseable resources, Path loadedCopy, boolean timed) {
         this.endpointId = endpointId;
         this.generation = generation;
         this.source = source;
@@ -49,12 +51,13 @@ public final class HandlerVersion implements LoadedHandler {
         this.handler = handler;
         this.resources = resources;
         this.loadedCopy = loadedCopy;
+        this.latencies = timed ? new LatencyRecorder() : null;
     }
 
     /** A version loaded by the registry from a library file: unloaded by the registry. */
     static HandlerVersion ofLibrary(String endpointId, long generation, Path source, NativeHandler handler) {
         return new HandlerVersion(endpointId, generation, source.toString(), null, handler, handler,
-                handler.loadedCopy());
+                handler.loadedCopy(), true);
     }
 
     /**
@@ -67,13 +70,13 @@ public final class HandlerVersion implements LoadedHandler {
      */
     public static HandlerVersion adoptLibrary(String endpointId, Path file, String source) {
         NativeHandler handler = NativeHandler.open(endpointId, file, source, LibraryCopy.adopt(endpointId, file));
-        return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy());
+        return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy(), false);
     }
 
     /** A version provided by someone else (a service): the registry only stops calling it. */
     static HandlerVersion ofHandler(String endpointId, long generation, String source, String version,
             Handler handler) {
-        return new HandlerVersion(endpointId, generation, source, version, handler, null, null);
+        return new HandlerVersion(endpointId, generation, source, version, handler, null, null, true);
     }
 
     /**
@@ -86,6 +89,8 @@ public final class HandlerVersion implements LoadedHandler {
         if (slot < 0) {
             return null;
         }
+        boolean timed = latencies != null && RequestTracker.sampled(slot);
+        long start = timed ? System.nanoTime() : 0;
         try {
             HandlerResponse response = handler.handle(context, request);
             if (response == null) {
@@ -97,6 +102,9 @@ public final class HandlerVersion implements LoadedHandler {
             failures.increment();
             throw e;
         } finally {
+            if (timed) {
+                latencies.record(RequestTracker.stripe(slot), System.nanoTime() - start);
+            }
             tracker.release(slot);
         }
     }
@@ -205,6 +213,11 @@ public final class HandlerVersion implements LoadedHandler {
     @Override
     public long totalCalls() {
         return tracker.completed();
+    }
+
+    @Override
+    public Latencies latencies() {
+        return latencies == null ? Latencies.none(0) : latencies.snapshot();
     }
 
     @Override

@@ -19,7 +19,11 @@ import java.util.concurrent.CompletableFuture;
  */
 final class RequestTracker {
     private static final int PADDING = 16; // longs between cells: 128 bytes, two cache lines
-    private static final int STRIPES = stripes();
+    /** How many cells the counts are striped over. */
+    static final int STRIPES = stripes();
+    /** Set in a slot whose call is one to time (see {@link LatencyRecorder}). */
+    private static final int SAMPLED = 1 << 30;
+    private static final int SAMPLE_MASK = LatencyRecorder.SAMPLING - 1;
     private static final int COMPLETED_SHIFT = 24;
     private static final long IN_FLIGHT_MASK = (1L << COMPLETED_SHIFT) - 1;
     private static final long ONE_COMPLETED = (1L << COMPLETED_SHIFT) - 1; // in flight -1, completed +1
@@ -32,24 +36,39 @@ final class RequestTracker {
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
 
-    /** @return the cell to hand back to {@link #release(int)}, or -1 when draining */
+    /**
+     * @return the slot to hand back to {@link #release(int)}, or -1 when draining; it says whether
+     *         this call is one to time ({@link #sampled(int)}) and in which stripe ({@link #stripe(int)})
+     */
     int tryAcquire() {
         // a field read, where a ThreadLocal lookup was a chain of dependent loads; cell i sits at
         // (i + 1) * PADDING: the padding before the first cell keeps it off the line that holds this
         // object's own fields (allocated next to the array, and read on every call)
         @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+
         int cell = (((int) Thread.currentThread().getId() & (STRIPES - 1)) + 1) * PADDING;
-        CELLS.getAndAdd(cells, cell, 1L);
+        long before = (long) CELLS.getAndAdd(cells, cell, 1L);
         if (draining) {
             CELLS.getAndAdd(cells, cell, -1L);
             checkDrained();
             return -1;
         }
-        return cell;
+        // every SAMPLING-th call completed in this cell is timed
+        return SAMPLE_MASK >= 0 && ((before >>> COMPLETED_SHIFT) & SAMPLE_MASK) == 0 ? cell | SAMPLED : cell;
+    }
+
+    /** True if the call of this slot is one to time. */
+    static boolean sampled(int slot) {
+        return (slot & SAMPLED) != 0;
+    }
+
+    /** The stripe (0 to STRIPES - 1) of a slot. */
+    static int stripe(int slot) {
+        return (slot & ~SAMPLED) / PADDING - 1;
     }
 
     /** Ends a request taken with {@link #tryAcquire()}. */
-    void release(int cell) {
+    void release(int slot) {
+        int cell = slot & ~SAMPLED;
         CELLS.getAndAdd(cells, cell, ONE_COMPLETED);
         if (draining) {
             checkDrained();
