@@ -10,8 +10,13 @@ changed() { # a source or build file newer than the last build
     -o -name '*.sh' \) -newer "$launcher" -print -quit
 }
 if [ ! -x "$launcher" ] || [ -n "$(changed)" ]; then
-  echo "building handler-registry (mvn package -DskipTests) ..." >&2
-  (cd "$root" && mvn -q -B package -DskipTests)
+  echo "building handler-registry (mvn package -DskipTests, a minute or two the first time) ..." >&2
+  # quiet unless it fails; Maven 3.8's console library writes colour resets even when quiet: cut out
+  if ! log=$(cd "$root" && mvn -q -B -Dstyle.color=never package -DskipTests 2>&1); then
+    printf '%s\n' "$log" | sed 's/\x1b\[[0-9;]*m//g' >&2
+    echo "run.sh: the build failed (above); fix it, or run 'mvn -B package -DskipTests' to see it whole" >&2
+    exit 1
+  fi
   touch "$launcher" # the build's time, to compare sources with next time
 fi
 exec "$launcher" "$@"
