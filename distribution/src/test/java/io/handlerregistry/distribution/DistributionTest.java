@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * it with shell commands, and replaces a deployed handler while the container calls it.
  */
 class DistributionTest {
-    private static final Path DIST = Path.of(System.getProperty("dist.dir", "target/handler-registry"));
     private static final Path TEST_BUNDLES = Path.of(System.getProperty("test.bundles", "target/test-bundles"));
 
     @TempDir
@@ -32,17 +31,7 @@ class DistributionTest {
 
     @BeforeEach
     void install() throws IOException {
-        home = work.resolve("handler-registry");
-        try (Stream<Path> files = Files.walk(DIST)) {
-            for (Path source : (Iterable<Path>) files::iterator) {
-                Path target = home.resolve(DIST.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else if (!isStateOfARun(DIST.relativize(source))) {
-                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
+        home = Installation.copy(work);
     }
 
     @Test
@@ -131,6 +120,21 @@ class DistributionTest {
     }
 
     @Test
+    void scriptsGetTheSameHelpCompletionCandidatesAndLiveViewAsThePrompt() throws Exception {
+        Run run = run("help handler", "handler:swap --help", "handler:top --count 2 --interval 0.2 greeting",
+                "handler:_complete [handler:info greeting ''] 2", "handler:_complete [handler:bench -t 2 g] 3",
+                "handler:_complete [handler:call -m ''] 2");
+        assertThat(run.exit).as(run.toString()).isZero();
+        assertThat(run.out).contains("handler:top ", "handler:deployments ") // the list of commands
+                .contains("handler:swap [-g] [-t timeout] <endpoint id> <library file>", "-g, --graceful");
+        assertThat(run.out.split("handler:top at ")).as("two views").hasSize(3);
+        assertThat(run.out).containsPattern("greeting +1\\.0\\.0 +ACTIVE +0 +0 +0 ").doesNotContain("echo    ");
+        // what Tab offers: the versions of an endpoint, endpoint ids after an option's value, methods
+        assertThat(run.out).contains("\n1.0.0\n", "\necho\ngreeting\n", "\nGET\nPOST\nPUT\n");
+        assertThat(run.out.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(100));
+    }
+
+    @Test
     void brokenFilesInTheDeployFolderAreReportedAndChangeNothing() throws Exception {
         Files.writeString(home.resolve("deploy/broken.jar"), "not a jar at all");
         byte[] v2 = Files.readAllBytes(TEST_BUNDLES.resolve("handler-greeting-v2.jar"));
@@ -174,12 +178,6 @@ class DistributionTest {
         try (Stream<Path> files = Files.list(home.resolve("var/cds"))) {
             return files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toList());
         }
-    }
-
-    /** What a run leaves in the home (framework cache, class data archive): not part of an install. */
-    private static boolean isStateOfARun(Path relative) {
-        String first = relative.getName(0).toString();
-        return first.equals("felix-cache") || first.equals("var");
     }
 
     private Process start(String... commands) throws IOException {

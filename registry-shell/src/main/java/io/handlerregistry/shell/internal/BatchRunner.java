@@ -1,6 +1,11 @@
 package io.handlerregistry.shell.internal;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -21,6 +26,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * ({@value #TRACE_PROPERTY}=true adds its stack trace). Ready means: the commands are there, and a
  * service matching the filter in {@value #READY_PROPERTY} (if set) is registered, e.g. the
  * {@code DeployFolder} service, which appears once the files the folder held at start are deployed.
+ * The commands run as typed at the prompt: the shell profile ({@code gosh.home}/etc/gosh_profile,
+ * if there is one) is read first, so its scope and functions ({@code help handler}) apply.
  */
 @Component(immediate = true)
 public final class BatchRunner {
@@ -41,8 +48,10 @@ public final class BatchRunner {
     }
 
     private static int run(BundleContext context, CommandProcessor processor, String commands, boolean trace) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
+        // the process's own streams: System.out is Gogo's by now, which hands a command's output to
+        // its session's, so a session on System.out would loop when a command prints (handler:top)
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, Charset.defaultCharset());
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), false, Charset.defaultCharset());
         try {
             awaitService(context, "(objectClass=" + HandlerCommands.class.getName() + ")");
             String ready = context.getProperty(READY_PROPERTY);
@@ -51,6 +60,11 @@ public final class BatchRunner {
             }
             CommandSession session = processor.createSession(System.in, out, err);
             try {
+                String home = context.getProperty("gosh.home");
+                Path profile = home == null ? null : Path.of(home, "etc", "gosh_profile");
+                if (profile != null && Files.isRegularFile(profile)) {
+                    session.execute(Files.readString(profile));
+                }
                 for (String line : commands.split("\\R")) {
                     if (line.isBlank()) {
                         continue;

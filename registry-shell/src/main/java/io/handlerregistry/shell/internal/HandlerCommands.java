@@ -1,13 +1,19 @@
 package io.handlerregistry.shell.internal;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Function;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,6 +26,7 @@ import io.handlerregistry.api.DeployFolder;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.Latencies;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
@@ -27,16 +34,33 @@ import io.handlerregistry.api.SwapResult;
 
 /**
  * The Gogo commands of scope {@code handler}. They return values (tables, results) that Gogo
- * prints; failures are exceptions whose message names the endpoint, the file and what to do.
+ * prints; failures are exceptions whose message names the endpoint, the file and what to do. Every
+ * command answers {@code -h}/{@code --help} with its usage, written from its annotations; long ones
+ * (bench, graceful swap, cleanup --wait, top) show progress on a terminal and stop at Ctrl-C.
  */
 @Component(service = HandlerCommands.class, property = {
     "osgi.command.scope=handler",
     "osgi.command.function=list", "osgi.command.function=info", "osgi.command.function=call",
-    "osgi.command.function=load", "osgi.command.function=unload", "osgi.command.function=swap",
-    "osgi.command.function=stats", "osgi.command.function=cleanup", "osgi.command.function=draining",
-    "osgi.command.function=bench", "osgi.command.function=deployments"})
+    "osgi.command.function=load", "osgi.command.function=swap", "osgi.command.function=unload",
+    "osgi.command.function=draining", "osgi.command.function=cleanup", "osgi.command.function=stats",
+    "osgi.command.function=bench", "osgi.command.function=top", "osgi.command.function=deployments",
+    "osgi.command.function=help", "osgi.command.function=_complete"})
 public final class HandlerCommands {
+    static final String SCOPE = "handler";
+    /** The commands, in the order help lists them. */
+    static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
+            "cleanup", "stats", "bench", "top", "deployments", "help");
+    // what a positional parameter is: its descriptor, which completion reads
+    static final String ENDPOINT = "endpoint id";
+    static final String NEW_ENDPOINT = "endpoint id, not loaded yet";
+    static final String LIBRARY = "library file";
+    static final String VERSION = "version, as handler:list shows it";
+    static final String COMMAND = "command";
+    private static final String HELP = "shows this usage";
+    private static final long CLEANUP_POLL_MS = 100;
+
     private final HandlerRegistry registry;
+    private final Completion completion;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -45,28 +69,42 @@ public final class HandlerCommands {
     @Activate
     public HandlerCommands(@Reference HandlerRegistry registry) {
         this.registry = registry;
+        this.completion = new Completion(registry);
     }
 
     @Descriptor("lists every loaded handler version: active ones, then draining ones")
-    public Table list() {
+    public Object list(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+        if (help) {
+            return usage("list");
+        }
         Table table = new Table("endpoint", "version", "state", "in-flight", "calls", "errors", "source");
         for (LoadedHandler h : registry.handlers()) {
-            table.row(h.endpointId(), h.version().orElse("#" + h.generation()), h.state(), h.activeRequests(),
-                    h.totalCalls(), h.failedCalls(), h.source());
+            table.row(h.endpointId(), versionOf(h), h.state(), h.activeRequests(), h.totalCalls(), h.failedCalls(),
+                    h.source());
         }
         return table;
     }
 
-    @Descriptor("shows everything known about the versions of one endpoint")
-    public Table info(@Descriptor("endpoint id") String endpoint) {
+    @Descriptor("shows everything known about the versions of one endpoint (or one version of it)")
+    public Object info(@Descriptor(ENDPOINT) String endpoint, @Descriptor(VERSION) String... version) {
+        if (Usage.asked(endpoint)) {
+            return usage("info");
+        }
         HandlerRegistry.checkEndpointId(endpoint);
+        if (version.length > 1) {
+            throw new IllegalArgumentException("give at most one version of endpoint '" + endpoint
+                    + "', not " + version.length + ": see handler:info --help");
+        }
         List<LoadedHandler> versions = registry.handlers().stream().filter(h -> h.endpointId().equals(endpoint))
-                .collect(Collectors.toList());
+                .filter(h -> version.length == 0 || versionOf(h).equals(version[0])).collect(Collectors.toList());
         if (versions.isEmpty()) {
-            throw new IllegalArgumentException("no version of endpoint '" + endpoint + "' is loaded; see handler:list");
+            throw new IllegalArgumentException(version.length == 0
+                    ? "no version of endpoint '" + endpoint + "' is loaded; see handler:list"
+                    : "endpoint '" + endpoint + "' has no version '" + version[0] + "' loaded; see handler:list");
         }
         Table table = new Table("property", "value");
         for (LoadedHandler h : versions) {
+            Latencies latencies = h.latencies();
             table.row("endpoint", h.endpointId())
                     .row("generation", h.generation())
                     .row("version", h.version().orElse(null))
@@ -74,6 +112,9 @@ public final class HandlerCommands {
                     .row("in-flight", h.activeRequests())
                     .row("calls", h.totalCalls())
                     .row("errors", h.failedCalls())
+                    .row("latency", latencies.count() == 0 ? null : "p50 " + Units.nanos(latencies.percentileNanos(50))
+                            + ", p99 " + Units.nanos(latencies.percentileNanos(99)) + " (of " + latencies.count()
+                            + " calls timed, 1 in " + latencies.sampling() + ")")
                     .row("loaded", Units.time(h.loadedAt()))
                     .row("draining since", h.drainingSince().map(Units::time).orElse(null))
                     .row("source", h.source())
@@ -83,16 +124,19 @@ public final class HandlerCommands {
     }
 
     @Descriptor("calls an endpoint and shows its answer: status, headers, body")
-    public CallResult call(
+    public Object call(
             @Descriptor("method (default GET, POST with a body)") @Parameter(names = {"-m", "--method"}, absentValue = "") String method,
             @Descriptor("path") @Parameter(names = {"-p", "--path"}, absentValue = "/") String path,
             @Descriptor("query string, without ?") @Parameter(names = {"-q", "--query"}, absentValue = "") String query,
-            @Descriptor("headers: 'Name: value', several separated by ';'") @Parameter(names = {"-H", "--header"}, absentValue = "") String headers,
+            @Descriptor("headers as \"Name: value\", several separated by \";\"") @Parameter(names = {"-H", "--header"}, absentValue = "") String headers,
             @Descriptor("read the body from this file") @Parameter(names = {"-f", "--file"}, absentValue = "") String file,
             @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
-            @Descriptor("endpoint id") String endpoint,
+            @Descriptor(ENDPOINT) String endpoint,
             @Descriptor("request body, UTF-8 (words are joined with single spaces; none: empty)") String... body)
             throws IOException {
+        if (Usage.asked(endpoint)) {
+            return usage("call");
+        }
         HandlerRequest.Builder request = HandlerRequest.builder().path(path).query(query);
         if (!file.isEmpty()) {
             request.body(Files.readAllBytes(Path.of(file)));
@@ -117,71 +161,146 @@ public final class HandlerCommands {
         return new CallResult(endpoint, response, System.nanoTime() - start);
     }
 
-    @Descriptor("loads the endpoint's library from the handlers directory (libhandler_<id>.so)")
-    public Table load(@Descriptor("endpoint id") String endpoint) {
-        return row(registry.load(endpoint));
+    @Descriptor("loads the library of the endpoint from the handlers directory (libhandler_<id>.so)")
+    public Object load(@Descriptor(NEW_ENDPOINT) String endpoint) {
+        return Usage.asked(endpoint) ? usage("load") : row(registry.load(endpoint));
     }
 
     @Descriptor("loads a library file for an endpoint")
-    public Table load(@Descriptor("endpoint id") String endpoint, @Descriptor("library file") String library) {
-        return row(registry.loadFrom(endpoint, Path.of(library)));
+    public Object load(@Descriptor(NEW_ENDPOINT) String endpoint, @Descriptor(LIBRARY) String library) {
+        return Usage.asked(endpoint) ? usage("load") : row(registry.loadFrom(endpoint, Path.of(library)));
+    }
+
+    @Descriptor("replaces the library of an endpoint: new calls go to the new one at once")
+    public String swap(CommandSession session,
+            @Descriptor("wait for the calls inside the old version, then unload it (Ctrl-C stops waiting)") @Parameter(names = {"-g", "--graceful"}, presentValue = "true", absentValue = "false") boolean graceful,
+            @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") long timeout,
+            @Descriptor(ENDPOINT) String endpoint,
+            @Descriptor(LIBRARY) String library) {
+        Path file = Path.of(library);
+        if (!graceful) {
+            return swapped(endpoint, file, registry.swap(endpoint, file), false);
+        }
+        Optional<LoadedHandler> old = registry.handler(endpoint);
+        long start = System.nanoTime();
+        ShellTerminal terminal = ShellTerminal.of(session);
+        SwapResult result;
+        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                LiveLine line = LiveLine.start(terminal, () -> old.map(h -> "swap: old version of '" + endpoint
+                        + "' drains, " + h.activeRequests() + " calls inside, waited "
+                        + Units.seconds((System.nanoTime() - start) / 1e9) + " of " + Units.seconds(timeout / 1e3)
+                        + " (Ctrl-C stops waiting)")
+                        .orElse("swap: loading " + file))) {
+            result = registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout));
+        }
+        return swapped(endpoint, file, result, Thread.interrupted());
+    }
+
+    /** {@code handler:swap --help}, and a swap without its library file (not in the usage). */
+    public String swap(String endpoint) {
+        if (Usage.asked(endpoint)) {
+            return usage("swap");
+        }
+        throw new IllegalArgumentException("which library should endpoint '" + endpoint + "' serve? handler:swap"
+                + " [--graceful] " + endpoint + " <library file> (see handler:swap --help)");
+    }
+
+    private static String swapped(String endpoint, Path file, SwapResult result, boolean interrupted) {
+        String old = !result.swapped() ? "it had no version before"
+                : !result.draining() ? "the old version is unloaded"
+                : (interrupted ? "stopped waiting (Ctrl-C); " : "") + "the old version drains on, "
+                        + result.oldRequestsPending() + " calls still inside; it is unloaded when they returned"
+                        + " (see handler:draining)";
+        return "endpoint '" + endpoint + "' now serves " + file.toAbsolutePath() + "; " + old;
     }
 
     @Descriptor("stops an endpoint taking calls; its library is unloaded once the calls inside returned")
-    public String unload(@Descriptor("endpoint id") String endpoint) {
+    public String unload(@Descriptor(ENDPOINT) String endpoint) {
+        if (Usage.asked(endpoint)) {
+            return usage("unload");
+        }
         if (!registry.unload(endpoint)) {
+            HandlerRegistry.checkEndpointId(endpoint);
             throw new IllegalArgumentException("endpoint '" + endpoint + "' is not loaded; see handler:list");
         }
         return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)";
     }
 
-    @Descriptor("replaces an endpoint's library: new calls go to the new one at once")
-    public String swap(
-            @Descriptor("wait for the old version's calls and unload it") @Parameter(names = {"-g", "--graceful"}, presentValue = "true", absentValue = "false") boolean graceful,
-            @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") long timeout,
-            @Descriptor("endpoint id") String endpoint,
-            @Descriptor("library file") String library) {
-        SwapResult result = graceful ? registry.swapGraceful(endpoint, Path.of(library), Duration.ofMillis(timeout))
-                : registry.swap(endpoint, Path.of(library));
-        String old = !result.swapped() ? "it had no version before"
-                : result.draining() ? "the old version drains, " + result.oldRequestsPending()
-                        + " calls still inside (see handler:draining)"
-                : "the old version is unloaded";
-        return "endpoint '" + endpoint + "' now serves " + Path.of(library).toAbsolutePath() + "; " + old;
-    }
-
-    @Descriptor("counts of loaded and draining versions and of the calls inside them")
-    public Table stats() {
-        RegistryStats s = registry.stats();
-        return new Table("loaded", "draining", "active requests", "draining requests")
-                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests());
-    }
-
-    @Descriptor("unloads the draining versions that have no call left inside")
-    public String cleanup() {
-        int n = registry.cleanupDrained();
-        return "unloaded " + n + " drained version" + (n == 1 ? "" : "s");
-    }
-
     @Descriptor("lists the versions that were replaced or unloaded and still have calls inside")
-    public Table draining() {
+    public Object draining(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+        if (help) {
+            return usage("draining");
+        }
         Table table = new Table("endpoint", "version", "draining since", "calls left", "source");
         for (LoadedHandler h : registry.handlers()) {
             if (h.isDraining()) {
-                table.row(h.endpointId(), h.version().orElse("#" + h.generation()),
-                        h.drainingSince().map(Units::ago).orElse(null), h.activeRequests(), h.source());
+                table.row(h.endpointId(), versionOf(h), h.drainingSince().map(Units::ago).orElse(null),
+                        h.activeRequests(), h.source());
             }
         }
         return table;
     }
 
-    @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers")
-    public Bench.Result bench(
+    @Descriptor("unloads the draining versions that have no call left inside")
+    public String cleanup(CommandSession session,
+            @Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor("wait up to this many seconds for the calls still inside, unloading each version as it drains (Ctrl-C stops waiting)") @Parameter(names = {"-w", "--wait"}, absentValue = "0") double wait)
+            throws InterruptedException {
+        if (help) {
+            return usage("cleanup");
+        }
+        int unloaded = registry.cleanupDrained();
+        long start = System.nanoTime();
+        long deadline = start + (long) (wait * 1e9);
+        boolean interrupted = false;
+        if (wait > 0 && registry.stats().drainingCount() > 0) {
+            ShellTerminal terminal = ShellTerminal.of(session);
+            try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                    LiveLine line = LiveLine.start(terminal, () -> "cleanup: " + draining(registry.stats())
+                            + ", waited " + Units.seconds((System.nanoTime() - start) / 1e9) + " of "
+                            + Units.seconds(wait) + " (Ctrl-C stops waiting)")) {
+                while (registry.stats().drainingCount() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(CLEANUP_POLL_MS);
+                    unloaded += registry.cleanupDrained();
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            interrupted |= Thread.interrupted();
+        }
+        RegistryStats left = registry.stats();
+        return "unloaded " + unloaded + " drained version" + (unloaded == 1 ? "" : "s")
+                + (left.drainingCount() == 0 ? "" : (interrupted ? "; stopped waiting (Ctrl-C)" : "") + "; "
+                        + draining(left) + " (see handler:draining; a call that never returns keeps its version"
+                        + " loaded: find its endpoint there)");
+    }
+
+    private static String draining(RegistryStats s) {
+        return s.drainingCount() + " version" + (s.drainingCount() == 1 ? "" : "s") + " still draining with "
+                + s.drainingRequests() + " call" + (s.drainingRequests() == 1 ? "" : "s") + " inside";
+    }
+
+    @Descriptor("counts of loaded and draining versions and of the calls inside them")
+    public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+        if (help) {
+            return usage("stats");
+        }
+        RegistryStats s = registry.stats();
+        return new Table("loaded", "draining", "active requests", "draining requests")
+                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests());
+    }
+
+    @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers"
+            + " (Ctrl-C stops it and reports what it measured)")
+    public Object bench(CommandSession session,
             @Descriptor("threads") @Parameter(names = {"-t", "--threads"}, absentValue = "2") int threads,
             @Descriptor("seconds to run (unless --calls)") @Parameter(names = {"-d", "--duration"}, absentValue = "5") double seconds,
             @Descriptor("number of calls in all (0: run for --duration)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") long calls,
             @Descriptor("request body") @Parameter(names = {"-b", "--body"}, absentValue = "bench") String body,
-            @Descriptor("endpoint id") String endpoint) throws InterruptedException {
+            @Descriptor(ENDPOINT) String endpoint) {
+        if (Usage.asked(endpoint)) {
+            return usage("bench");
+        }
         if (threads < 1 || seconds <= 0 || calls < 0) {
             throw new IllegalArgumentException("need --threads >= 1, --duration > 0 and --calls >= 0");
         }
@@ -189,12 +308,36 @@ public final class HandlerCommands {
             HandlerRegistry.checkEndpointId(endpoint);
             throw new IllegalArgumentException("endpoint '" + endpoint + "' is not loaded; see handler:list");
         }
-        return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls);
+        return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls,
+                ShellTerminal.of(session));
+    }
+
+    @Descriptor("live view, per endpoint and version: calls/s, errors/s, in-flight, p50/p99 latency,"
+            + " state; refreshed until Ctrl-C")
+    public String top(CommandSession session,
+            @Descriptor("seconds between refreshes") @Parameter(names = {"-i", "--interval"}, absentValue = "1") double interval,
+            @Descriptor("stop after this many refreshes (0: at Ctrl-C)") @Parameter(names = {"-n", "--count"}, absentValue = "0") long count,
+            @Descriptor(ENDPOINT) String... endpoints) {
+        if (Usage.asked(endpoints)) {
+            return usage("top");
+        }
+        if (interval < 0.1 || count < 0) {
+            throw new IllegalArgumentException("need --interval >= 0.1 (seconds) and --count >= 0");
+        }
+        for (String endpoint : endpoints) {
+            HandlerRegistry.checkEndpointId(endpoint);
+        }
+        Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count,
+                ShellTerminal.of(session), System.out);
+        return null;
     }
 
     @Descriptor("lists the files of the deploy folders and what became of each: serving, standing by, draining,"
             + " pending, failed (and why) or ignored")
-    public Table deployments() {
+    public Object deployments(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+        if (help) {
+            return usage("deployments");
+        }
         List<DeployFolder> folders = deployFolders;
         if (folders == null || folders.isEmpty()) {
             throw new IllegalStateException("this container has no deploy folder: set 'directory' in the"
@@ -209,6 +352,47 @@ public final class HandlerCommands {
             }
         }
         return table;
+    }
+
+    @Descriptor("lists the handler commands, or shows the usage of one (other names: the help of the shell)")
+    public Object help(CommandSession session, @Descriptor(COMMAND) String... words) throws Exception {
+        if (words.length == 0 || words[0].equals(SCOPE) || Usage.asked(words)) {
+            return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
+                    + "Tab completes their names, options, endpoint ids and files.\n"
+                    + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS);
+        }
+        String name = words[0].startsWith(SCOPE + ":") ? words[0].substring(SCOPE.length() + 1) : words[0];
+        if (COMMANDS.contains(name)) {
+            return usage(name);
+        }
+        Object gogoHelp = session == null ? null : session.get("gogo:help");
+        if (gogoHelp instanceof Function && !words[0].startsWith(SCOPE + ":")) {
+            return ((Function) gogoHelp).execute(session, new ArrayList<>(List.of(words)));
+        }
+        throw new IllegalArgumentException("no command '" + words[0] + "' in scope handler: 'help handler' lists them");
+    }
+
+    /** For the shell profile's completion: the candidates for the word at {@code index} (null: a file). */
+    public List<String> _complete(List<String> words, int index) {
+        return completion.candidates(words, index);
+    }
+
+    /** The public methods of a command, fewest parameters first; empty for a name that is none. */
+    static List<Method> methods(String command) {
+        return COMMANDS.contains(command) ? Usage.methods(HandlerCommands.class, command) : List.of();
+    }
+
+    /**
+     * How a version is named in tables and completion: its version (a handler bundle's), else
+     * "gen" and its generation (a library loaded by the registry: gen1, gen2...). Not "#1": Gogo
+     * reads a word that starts with # as a comment.
+     */
+    static String versionOf(LoadedHandler h) {
+        return h.version().orElse("gen" + h.generation());
+    }
+
+    private static String usage(String command) {
+        return Usage.of(HandlerCommands.class, SCOPE, command);
     }
 
     private static Table row(LoadedHandler h) {

@@ -26,11 +26,29 @@ final class Units {
         return Math.round(nanos / 100_000_000.0) / 10.0 + " s";
     }
 
+    /** A duration in seconds with one decimal: 2.8 s. */
+    static String seconds(double seconds) {
+        return Math.round(seconds * 10) / 10.0 + " s";
+    }
+
+    /** A count per second, short: 950, 12.3k, 1.45M. */
+    static String rate(double perSecond) {
+        if (perSecond < 1_000) {
+            return perSecond < 10 && perSecond != Math.rint(perSecond) ? String.valueOf(Math.round(perSecond * 10) / 10.0)
+                    : String.valueOf(Math.round(perSecond));
+        }
+        if (perSecond < 1_000_000) {
+            return Math.round(perSecond / 100) / 10.0 + "k";
+        }
+        return Math.round(perSecond / 10_000) / 100.0 + "M";
+    }
+
     static String time(Instant instant) {
         return CLOCK.format(instant);
     }
 
     static String ago(Instant since) {
-        return nanos(Duration.between(since, Instant.now()).toNanos()) + " ago";
+        long nanos = Duration.between(since, Instant.now()).toNanos();
+        return (nanos < 1_000_000_000 ? nanos(nanos) : seconds(nanos / 1e9)) + " ago";
     }
 }

@@ -1,0 +1,122 @@
+package io.handlerregistry.shell.internal;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Job;
+import org.jline.terminal.Terminal;
+
+/**
+ * The terminal a command runs in, when its Gogo session has a real one (gogo.jline's JLine
+ * terminal): a command can then rewrite a line in place and catch Ctrl-C itself. In a script, a
+ * pipe, batch mode or another shell (Karaf's) there is none, and commands print plain results.
+ * JLine is an optional import of this bundle: nothing here touches it unless it is wired.
+ */
+final class ShellTerminal {
+    /** The session variable that holds gogo.jline's terminal. */
+    private static final String TERMINAL_VARIABLE = ".terminal";
+    private static final boolean JLINE = jlineWired();
+    private static final ShellTerminal NONE = new ShellTerminal(null, null);
+
+    private final Object terminal; // a JLine Terminal that is not dumb, or null
+    private final Job job; // the command's job: it owns the terminal while in the foreground
+
+    private ShellTerminal(Object terminal, Job job) {
+        this.terminal = terminal;
+        this.job = job;
+    }
+
+    /** The terminal of the command running on the calling thread. */
+    static ShellTerminal of(CommandSession session) {
+        Object terminal = session == null || !JLINE ? null : session.get(TERMINAL_VARIABLE);
+        return terminal != null && JLine.interactive(terminal) ? new ShellTerminal(terminal, Job.Utils.current())
+                : NONE;
+    }
+
+    /**
+     * True when a person sits at this terminal and the command is in the foreground (not started
+     * with {@code &}): lines can be rewritten and cleared.
+     */
+    boolean interactive() {
+        return terminal != null && foreground();
+    }
+
+    private boolean foreground() {
+        return job == null || job.status() == Job.Status.Foreground;
+    }
+
+    /** Writes text as it is (control sequences included) and flushes, in the foreground only. */
+    void write(String text) {
+        if (interactive()) {
+            JLine.write(terminal, text);
+        }
+    }
+
+    /**
+     * While the returned handle is open, Ctrl-C interrupts the calling thread (the command) instead
+     * of the whole Gogo job: the command stops its work and returns what it has, which Gogo then
+     * prints. (Gogo's own Ctrl-C cancels the job and shows only an InterruptedException.) Without
+     * a terminal, Ctrl-C is the shell's business and the handle does nothing.
+     */
+    Restore interruptOnCtrlC() {
+        if (terminal == null) {
+            return () -> { };
+        }
+        return JLine.interruptOnCtrlC(terminal, Thread.currentThread(), this::foreground);
+    }
+
+    /** Puts back what was changed. */
+    interface Restore extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static boolean jlineWired() {
+        try {
+            Class.forName("org.jline.terminal.Terminal", false, ShellTerminal.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** Everything that names a JLine class: loaded only when JLine is wired. */
+    private static final class JLine {
+        static boolean interactive(Object terminal) {
+            return terminal instanceof Terminal && !((Terminal) terminal).getType().startsWith(Terminal.TYPE_DUMB);
+        }
+
+        static void write(Object terminal, String text) {
+            Terminal t = (Terminal) terminal;
+            t.writer().print(text);
+            t.writer().flush();
+        }
+
+        /**
+         * Handlers chain: a command in the background, or one that ended while a later one's
+         * handler was installed over its own, passes Ctrl-C on to the handler it replaced.
+         */
+        static Restore interruptOnCtrlC(Object terminal, Thread command, BooleanSupplier foreground) {
+            Terminal t = (Terminal) terminal;
+            AtomicBoolean open = new AtomicBoolean(true);
+            AtomicReference<Terminal.SignalHandler> previous = new AtomicReference<>();
+            Terminal.SignalHandler mine = signal -> {
+                if (open.get() && foreground.getAsBoolean()) {
+                    command.interrupt();
+                } else if (previous.get() != null) {
+                    previous.get().handle(signal);
+                }
+            };
+            previous.set(t.handle(Terminal.Signal.INT, mine));
+            return () -> {
+                open.set(false);
+                Terminal.SignalHandler current = t.handle(Terminal.Signal.INT, previous.get());
+                if (current != mine) {
+                    t.handle(Terminal.Signal.INT, current); // a later command's is on top: it stays
+                }
+            };
+        }
+    }
+}
