@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.CommandSession;
@@ -23,6 +24,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import io.handlerregistry.api.DeployFolder;
+import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
@@ -124,7 +126,7 @@ public final class HandlerCommands {
     }
 
     @Descriptor("calls an endpoint and shows its answer: status, headers, body")
-    public Object call(
+    public Object call(CommandSession session,
             @Descriptor("method (default GET, POST with a body)") @Parameter(names = {"-m", "--method"}, absentValue = "") String method,
             @Descriptor("path") @Parameter(names = {"-p", "--path"}, absentValue = "/") String path,
             @Descriptor("query string, without ?") @Parameter(names = {"-q", "--query"}, absentValue = "") String query,
@@ -155,9 +157,28 @@ public final class HandlerCommands {
             }
         }
         long start = System.nanoTime();
-        HandlerResponse response = timeout > 0
-                ? registry.executeWithTimeout(endpoint, RequestContext.create(), request.build(), Duration.ofMillis(timeout))
-                : registry.execute(endpoint, RequestContext.create(), request.build());
+        ShellTerminal terminal = ShellTerminal.of(session);
+        HandlerResponse response;
+        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC()) {
+            if (timeout > 0) {
+                response = registry.executeWithTimeout(endpoint, RequestContext.create(), request.build(),
+                        Duration.ofMillis(timeout));
+            } else if (terminal.interactive()) { // waited for on this thread, so that Ctrl-C can stop waiting
+                response = registry.executeAsync(endpoint, RequestContext.create(), request.build()).get();
+            } else {
+                response = registry.execute(endpoint, RequestContext.create(), request.build());
+            }
+        } catch (InterruptedException | HandlerException e) {
+            if (e instanceof InterruptedException || Thread.interrupted()) {
+                Thread.interrupted();
+                return "stopped waiting (Ctrl-C): the call goes on inside endpoint '" + endpoint
+                        + "', which stays loaded until it returns (see handler:list, in-flight)";
+            }
+            throw (HandlerException) e;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                    : new IllegalStateException(e.getCause());
+        }
         return new CallResult(endpoint, response, System.nanoTime() - start);
     }
 
