@@ -387,10 +387,13 @@ public final class HandlerCommands {
             return usage(name);
         }
         Object gogoHelp = session == null ? null : session.get("gogo:help");
-        if (gogoHelp instanceof Function && !words[0].startsWith(SCOPE + ":")) {
+        Object other = session == null || words[0].startsWith(SCOPE + ":") ? null
+                : session.get(words[0].contains(":") ? words[0] : "*:" + words[0]);
+        if (gogoHelp instanceof Function && other instanceof Function) {
             return ((Function) gogoHelp).execute(session, new ArrayList<>(List.of(words)));
         }
-        throw new IllegalArgumentException("no command '" + words[0] + "' in scope handler: 'help handler' lists them");
+        throw new IllegalArgumentException("no command '" + words[0] + "': 'help' lists every command, 'help handler'"
+                + " the handler commands");
     }
 
     /** For the shell profile's completion: the candidates for the word at {@code index} (null: a file). */

@@ -181,11 +181,11 @@ final class Usage {
         return longest.replaceFirst("^-+", "");
     }
 
-    /** A name in a column of 24, then its text, wrapped to fit {@link Table#WIDTH} columns. */
+    /** A name in a column of 26, then its text, wrapped to fit {@link Table#WIDTH} columns. */
     private static String column(int indent, String name, String text) {
-        String head = " ".repeat(indent) + String.format("%-24s ", name);
-        if (head.length() > indent + 25) {
-            return head.stripTrailing() + "\n" + indented(indent + 25, text);
+        String head = " ".repeat(indent) + String.format("%-26s ", name);
+        if (head.length() > indent + 27) {
+            return head.stripTrailing() + "\n" + indented(indent + 27, text);
         }
         List<String> lines = Table.wrap(text, Table.WIDTH - head.length());
         StringBuilder out = new StringBuilder(head).append(lines.get(0)).append('\n');
