@@ -31,9 +31,13 @@
  * MEMORY
  *   Everything the host passes in (context, request, headers, body, the response buffer) is owned
  *   by the host and valid only until handler_entry returns. Do not keep pointers into it.
+ *   The request and context are const: the host writes them whole before every call, so a handler
+ *   that writes into them anyway (decoding its path in place) spoils only its own call.
  *   Everything a response points to is owned by the handler. It may point
  *     - into resp->buffer, a host-provided scratch area of resp->buffer_capacity bytes
- *       (at least HANDLER_MIN_BUFFER): nothing to free, the cheapest way;
+ *       (at least HANDLER_MIN_BUFFER): nothing to free, the cheapest way. The buffer is not
+ *       cleared between calls: point only at bytes this call wrote;
+ *     - into the request of this call (its body, path, header strings), e.g. to echo them;
  *     - to static or otherwise long-lived memory: nothing to free;
  *     - to memory the handler allocated: then set resp->release_data to any non-NULL value and
  *       export handler_release. The host copies the response out, then calls handler_release(resp)
@@ -41,12 +45,16 @@
  *       handler_entry returned. Free it there, with the allocator that allocated it.
  *   The host never frees handler memory and the handler never frees host memory, so the two
  *   never have to share an allocator or a C runtime.
+ *   A response range that reaches into the host's call memory anywhere else (past
+ *   buffer_capacity, before the buffer, into the structs) is refused: the caller gets a
+ *   HandlerException naming the field, never those bytes. A pointer to memory that is not mapped
+ *   at all cannot be checked: it crashes the process (see README, isolation).
  *
  * RESULTS
  *   handler_entry returns 0 when it produced a response (any status, 4xx/5xx included), and a
  *   non-zero code when it failed to; the Java caller then gets a HandlerFailedException carrying
- *   that code and resp->error_message, if set. Strings are UTF-8 and not NUL-terminated: always
- *   use their length.
+ *   that code and resp->error_message, if set (cut at 64 KiB). Strings are UTF-8 and not
+ *   NUL-terminated: always use their length.
  *
  * DEADLINE
  *   ctx->deadline_unix_ns is the caller's deadline in nanoseconds since 1970-01-01 UTC

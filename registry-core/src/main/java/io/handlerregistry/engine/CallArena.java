@@ -2,6 +2,8 @@ package io.handlerregistry.engine;
 
 import static io.handlerregistry.engine.AbiLayout.*;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -19,25 +21,27 @@ import io.handlerregistry.api.RequestContext;
  * response scratch buffer, then the request's strings and body. Reused call after call (grown
  * when a request does not fit), so a call allocates no native memory and takes no lock.
  *
- * <p>Context and request are const for the handler (handler.h), so a field that holds the same
- * value as in the last call is not written again: each write to a direct buffer is checked, and
- * they were a good part of the registry's cost per call. The response is reset in full every call.
+ * <p>Every call writes the context and request whole: they are const for the handler, but a
+ * handler can write them all the same (decode its path in place), and a field kept from the last
+ * call would then carry one handler's change into the next call, to another endpoint. What a
+ * response points to inside this memory is checked ({@link #readable}): only this call's scratch
+ * buffer and request bytes may be read back, never the structs or an earlier call's bytes.
  */
 final class CallArena {
     // where the structs sit in the arena (their fields: AbiLayout)
     static final int CONTEXT = 0;
     static final int REQUEST = 64;
     static final int RESPONSE = 144;
-    // method, path and query of the last call, kept encoded: requests mostly reuse the same strings
-    private static final int METHOD_SLOT = 224;
-    private static final int PATH_SLOT = 256;
-    private static final int QUERY_SLOT = 768;
+    // the request's method, path and query, after the structs
+    private static final int STRINGS = RESPONSE + RESPONSE_SIZE;
     // the response's scratch buffer, then the request's strings and body
     private static final int SCRATCH = 1024;
     private static final int SCRATCH_SIZE = 16 * MIN_BUFFER; // 64 KiB
     private static final int DATA = SCRATCH + SCRATCH_SIZE;
     private static final int INITIAL_DATA_SIZE = 64 * 1024;
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
     private static final ThreadLocal<CallArena> PER_THREAD = ThreadLocal.withInitial(CallArena::new);
     // the response's size and status (200) as one 64-bit store: status follows size (RESPONSE_STATUS = 4)
     private static final long RESPONSE_SIZE_AND_STATUS = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
@@ -48,13 +52,16 @@ final class CallArena {
     private long base;
     private long end;
     private int position;
-    // what the context and request hold from the last call
-    private long lastEndpointId;
-    private int lastEndpointIdLength;
-    private int lastHeaderCount = -1;
-    private final StringSlot method = new StringSlot(REQUEST + REQUEST_METHOD, METHOD_SLOT, PATH_SLOT - METHOD_SLOT);
-    private final StringSlot path = new StringSlot(REQUEST + REQUEST_PATH, PATH_SLOT, QUERY_SLOT - PATH_SLOT);
-    private final StringSlot query = new StringSlot(REQUEST + REQUEST_QUERY, QUERY_SLOT, SCRATCH - QUERY_SLOT);
+    /** What offsets 0 to {@link #fixedLength} hold at each call: out of the handler's reach. */
+    private final byte[] fixed = new byte[SCRATCH];
+    private int fixedLength;
+    // the strings laid out in fixed (the same instances come again: they are not encoded again)
+    private String method;
+    private String path;
+    private String query;
+    private byte[] methodBytes;
+    private byte[] pathBytes;
+    private byte[] queryBytes;
 
     private CallArena() {
         allocate(DATA + INITIAL_DATA_SIZE);
@@ -73,17 +80,20 @@ final class CallArena {
         List<Header> headers = request.headers();
         byte[] body = request.body();
         ensureData(headers.size() * HEADER_SIZE + maxEncoded(request) + body.length);
-        ByteBuffer b = buffer;
+        byte[] f = fixed;
         position = DATA;
-
-        if (endpointId != lastEndpointId || endpointIdLength != lastEndpointIdLength) {
-            b.putLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_DATA, endpointId);
-            b.putLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_LEN, endpointIdLength);
-            lastEndpointId = endpointId;
-            lastEndpointIdLength = endpointIdLength;
+        if (request.method() != method || request.path() != path || request.query() != query) {
+            layOutStrings(request.method(), request.path(), request.query());
         }
-        b.putLong(CONTEXT + CONTEXT_REQUEST_ID, context.requestId());
-        b.putLong(CONTEXT + CONTEXT_DEADLINE, context.deadlineUnixNanos());
+        if (fixedLength == STRINGS) { // too long to keep: into the data area, this call only
+            putRequestString(REQUEST + REQUEST_METHOD, methodBytes);
+            putRequestString(REQUEST + REQUEST_PATH, pathBytes);
+            putRequestString(REQUEST + REQUEST_QUERY, queryBytes);
+        }
+        LONGS.set(f, CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_DATA, endpointId);
+        LONGS.set(f, CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_LEN, (long) endpointIdLength);
+        LONGS.set(f, CONTEXT + CONTEXT_REQUEST_ID, context.requestId());
+        LONGS.set(f, CONTEXT + CONTEXT_DEADLINE, context.deadlineUnixNanos());
 
         int headerCount = headers.size();
         int headerArray = position;
@@ -94,29 +104,50 @@ final class CallArena {
             putString(at + HEADER_NAME, h.name());
             putString(at + HEADER_VALUE, h.value());
         }
-        if (headerCount != lastHeaderCount) {
-            b.putInt(REQUEST + REQUEST_HEADER_COUNT, headerCount);
-            lastHeaderCount = headerCount;
-        }
-        method.put(request.method());
-        path.put(request.path());
-        query.put(request.query());
-        b.putLong(REQUEST + REQUEST_HEADERS, base + headerArray);
-        b.putLong(REQUEST + REQUEST_BODY + BYTES_DATA, base + position);
-        b.putLong(REQUEST + REQUEST_BODY + BYTES_LEN, body.length);
-        b.put(position, body);
+        INTS.set(f, REQUEST + REQUEST_HEADER_COUNT, headerCount);
+        LONGS.set(f, REQUEST + REQUEST_HEADERS, base + headerArray);
+        LONGS.set(f, REQUEST + REQUEST_BODY + BYTES_DATA, base + position);
+        LONGS.set(f, REQUEST + REQUEST_BODY + BYTES_LEN, (long) body.length);
+        buffer.put(position, body);
         position += body.length;
+        // context, request, a fresh response and the request's strings: one copy from Java memory
+        buffer.put(0, f, 0, fixedLength);
+    }
 
-        b.putLong(RESPONSE + RESPONSE_SIZE_FIELD, RESPONSE_SIZE_AND_STATUS);
-        b.putLong(RESPONSE + RESPONSE_HEADER_COUNT, 0); // and reserved
-        b.putLong(RESPONSE + RESPONSE_HEADERS, 0);
-        b.putLong(RESPONSE + RESPONSE_BODY + BYTES_DATA, 0);
-        b.putLong(RESPONSE + RESPONSE_BODY + BYTES_LEN, 0);
-        b.putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_DATA, 0);
-        b.putLong(RESPONSE + RESPONSE_ERROR_MESSAGE + BYTES_LEN, 0);
-        b.putLong(RESPONSE + RESPONSE_BUFFER, base + SCRATCH);
-        b.putLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, SCRATCH_SIZE);
-        b.putLong(RESPONSE + RESPONSE_RELEASE_DATA, 0);
+    /**
+     * Lays the request's method, path and query out after the structs in {@link #fixed}, where
+     * they stay while requests bring the same String instances; strings too long for that room go
+     * to the data area at each call instead.
+     */
+    private void layOutStrings(String m, String p, String q) {
+        method = m;
+        path = p;
+        query = q;
+        methodBytes = m.getBytes(StandardCharsets.UTF_8);
+        pathBytes = p.getBytes(StandardCharsets.UTF_8);
+        queryBytes = q.getBytes(StandardCharsets.UTF_8);
+        if (STRINGS + methodBytes.length + pathBytes.length + queryBytes.length > SCRATCH) {
+            fixedLength = STRINGS;
+            return;
+        }
+        int at = STRINGS;
+        at = layOut(REQUEST + REQUEST_METHOD, methodBytes, at);
+        at = layOut(REQUEST + REQUEST_PATH, pathBytes, at);
+        fixedLength = layOut(REQUEST + REQUEST_QUERY, queryBytes, at);
+    }
+
+    private int layOut(int field, byte[] bytes, int at) {
+        System.arraycopy(bytes, 0, fixed, at, bytes.length);
+        LONGS.set(fixed, field + BYTES_DATA, base + at);
+        LONGS.set(fixed, field + BYTES_LEN, (long) bytes.length);
+        return at + bytes.length;
+    }
+
+    private void putRequestString(int field, byte[] bytes) {
+        buffer.put(position, bytes);
+        LONGS.set(fixed, field + BYTES_DATA, base + position);
+        LONGS.set(fixed, field + BYTES_LEN, (long) bytes.length);
+        position += bytes.length;
     }
 
     /** A 32-bit field of the response (an offset of {@link AbiLayout}). */
@@ -127,6 +158,24 @@ final class CallArena {
     /** A 64-bit field of the response (an offset of {@link AbiLayout}). */
     long responseLong(int field) {
         return buffer.getLong(RESPONSE + field);
+    }
+
+    /**
+     * Whether a range a response points to may be read: anything outside this memory (the
+     * handler's own), or inside it wholly within this call's scratch buffer or request bytes. A
+     * range that touches the structs, or bytes an earlier call left, is refused: it would hand one
+     * caller another call's data.
+     */
+    boolean readable(long address, long length) {
+        if (length == 0 || address >= end || address + length <= base) {
+            return true;
+        }
+        return within(address, length, SCRATCH, SCRATCH + SCRATCH_SIZE) || within(address, length, DATA, position)
+                || within(address, length, STRINGS, fixedLength);
+    }
+
+    private boolean within(long address, long length, int from, int to) {
+        return address >= base + from && address + length <= base + to;
     }
 
     /** Reads a 64-bit value at a native address, from the arena when it lies inside. */
@@ -175,59 +224,6 @@ final class CallArena {
         b.putLong(at + BYTES_LEN, length);
     }
 
-    /**
-     * One of the request's method, path and query, with a fixed region holding the last string
-     * written through it. The same String instance again (strings are immutable) costs nothing
-     * when the request field still points at the region; another one is encoded there if it fits,
-     * else into the data area like header strings.
-     */
-    private final class StringSlot {
-        private final int field;
-        private final int offset;
-        private final int capacity;
-        private String last;
-        private long length;
-        private boolean fieldPointsHere;
-
-        StringSlot(int field, int offset, int capacity) {
-            this.field = field;
-            this.offset = offset;
-            this.capacity = capacity;
-        }
-
-        void put(String s) {
-            if (s == last) {
-                if (!fieldPointsHere) {
-                    point();
-                }
-                return;
-            }
-            if (s.length() * 3 > capacity) {
-                putString(field, s);
-                fieldPointsHere = false;
-                return;
-            }
-            int saved = position;
-            position = offset;
-            putString(field, s);
-            length = position - offset;
-            position = saved;
-            last = s;
-            fieldPointsHere = true;
-        }
-
-        private void point() {
-            buffer.putLong(field + BYTES_DATA, base + offset);
-            buffer.putLong(field + BYTES_LEN, length);
-            fieldPointsHere = true;
-        }
-
-        void forget() {
-            last = null;
-            fieldPointsHere = false;
-        }
-    }
-
     private static int maxEncoded(HandlerRequest request) {
         long chars = request.method().length() + request.path().length() + request.query().length();
         for (Header h : request.headers()) {
@@ -249,20 +245,22 @@ final class CallArena {
         old.close();
     }
 
-    /** New memory holds nothing of the last call: the fixed fields are written, the rest forgotten. */
+    /** New memory: the fixed part is laid out again for its address. */
     private void allocate(int size) {
         memory = new Memory(size);
         base = Pointer.nativeValue(memory);
         end = base + size;
         buffer = memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
-        buffer.putInt(CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE);
-        buffer.putInt(CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION);
-        buffer.putInt(REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE);
-        lastEndpointId = 0;
-        lastEndpointIdLength = 0;
-        lastHeaderCount = -1;
-        method.forget();
-        path.forget();
-        query.forget();
+        byte[] f = fixed;
+        INTS.set(f, CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE);
+        INTS.set(f, CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION);
+        INTS.set(f, REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE);
+        LONGS.set(f, RESPONSE + RESPONSE_SIZE_FIELD, RESPONSE_SIZE_AND_STATUS); // the rest of it stays 0
+        LONGS.set(f, RESPONSE + RESPONSE_BUFFER, base + SCRATCH);
+        LONGS.set(f, RESPONSE + RESPONSE_BUFFER_CAPACITY, (long) SCRATCH_SIZE);
+        method = null; // strings point into the old memory
+        path = null;
+        query = null;
+        fixedLength = STRINGS;
     }
 }

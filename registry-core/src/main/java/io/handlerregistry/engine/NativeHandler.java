@@ -32,6 +32,8 @@ import io.handlerregistry.spi.Handler;
  */
 final class NativeHandler implements Handler, AutoCloseable {
     private static final int MAX_RESPONSE_HEADERS = 4096;
+    /** An error message longer than this is cut here (it stays valid UTF-8). */
+    private static final int MAX_ERROR_MESSAGE = 64 * 1024;
 
     private final String endpointId;
     private final String source;
@@ -154,6 +156,9 @@ final class NativeHandler implements Handler, AutoCloseable {
         if (headerCount > MAX_RESPONSE_HEADERS || (headerCount > 0 && headers == 0)) {
             throw broken("header_count " + headerCount + " with headers at 0x" + Long.toHexString(headers));
         }
+        if (!arena.readable(headers, headerCount * HEADER_SIZE)) {
+            throw outsideBuffer("headers", headers, headerCount * HEADER_SIZE);
+        }
         List<Header> headerList = List.of(); // shared when empty: a call allocates its response and body only
         if (headerCount > 0) {
             Header[] out = new Header[(int) headerCount];
@@ -168,13 +173,19 @@ final class NativeHandler implements Handler, AutoCloseable {
         return new HandlerResponse(status, headerList, body);
     }
 
+    /** The handler's error message: empty if it set none or an unreadable one, cut at 64 KiB. */
     private String errorMessage(CallArena arena) {
         long data = arena.responseLong(RESPONSE_ERROR_MESSAGE + BYTES_DATA);
         long length = arena.responseLong(RESPONSE_ERROR_MESSAGE + BYTES_LEN);
-        if (data == 0 || length <= 0 || length > 64 * 1024) {
+        if (data == 0 || length <= 0) {
             return "";
         }
-        return new String(arena.readBytes(data, (int) length), StandardCharsets.UTF_8);
+        int shown = (int) Math.min(length, MAX_ERROR_MESSAGE);
+        if (!arena.readable(data, shown)) {
+            return "(its error_message points into the host's call memory outside resp->buffer: not shown)";
+        }
+        String message = new String(arena.readBytes(data, shown), StandardCharsets.UTF_8);
+        return shown < length ? message + "... (" + (length - shown) + " more bytes)" : message;
     }
 
     private String string(CallArena arena, long handlerBytes) {
@@ -187,7 +198,17 @@ final class NativeHandler implements Handler, AutoCloseable {
         if (length < 0 || length > Integer.MAX_VALUE - 8 || (length > 0 && data == 0)) {
             throw broken(what + " of " + Long.toUnsignedString(length) + " bytes at 0x" + Long.toHexString(data));
         }
+        if (!arena.readable(data, length)) {
+            throw outsideBuffer(what, data, length);
+        }
         return arena.readBytes(data, (int) length);
+    }
+
+    /** A range into the host's call memory that is not this call's scratch buffer or request bytes. */
+    private HandlerException outsideBuffer(String what, long data, long length) {
+        return broken(what + " of " + length + " bytes at 0x" + Long.toHexString(data) + " reaches into the"
+                + " host's call memory outside resp->buffer: point into resp->buffer within"
+                + " resp->buffer_capacity, into the request, or into memory the handler owns");
     }
 
     private HandlerException broken(String what) {
