@@ -53,6 +53,7 @@ build "$out/libhandler_abi_mismatch.$ext" "$here/abi_mismatch.c"
 build "$out/libhandler_unresolved.$ext" "$here/unresolved.c"
 build "$out/deps/libdep_helper.$ext" "$here/dep_helper.c"
 build "$out/libhandler_missing_dep.$ext" "$here/missing_dep.c" -L"$out/deps" -ldep_helper
+build "$out/libhandler_abi_data.$ext" "$here/abi_data.c"
 printf 'this is a text file, not a shared library\n' > "$out/libhandler_text.$ext"
 
 if [ "$ext" = so ]; then
@@ -62,6 +63,23 @@ if [ "$ext" = so ]; then
   printf '\xb7\x00' | dd of="$out/libhandler_foreign_arch.so" bs=1 seek=18 conv=notrunc status=none
   cp "$out/libhandler_echo.so" "$out/libhandler_elf32.so"
   printf '\x01' | dd of="$out/libhandler_elf32.so" bs=1 seek=4 conv=notrunc status=none
+  # crafted: e_phentsize and e_phnum at their maximum (65,535 entries of 65,535 bytes)
+  cp "$out/libhandler_echo.so" "$out/libhandler_huge_phnum.so"
+  printf '\xff\xff\xff\xff' | dd of="$out/libhandler_huge_phnum.so" bs=1 seek=54 conv=notrunc status=none
+  # crafted: every section header says its section lies at offset 2^62 (the .dynsym included)
+  cp "$out/libhandler_echo.so" "$out/libhandler_bad_sections.so"
+  shoff=$(od -An -t u8 -j 40 -N 8 "$out/libhandler_bad_sections.so" | tr -d ' ')
+  shnum=$(od -An -t u2 -j 60 -N 2 "$out/libhandler_bad_sections.so" | tr -d ' ')
+  for ((i = 1; i < shnum; i++)); do
+    printf '\x00\x00\x00\x00\x00\x00\x00\x40' |
+      dd of="$out/libhandler_bad_sections.so" bs=1 seek=$((shoff + i * 64 + 24)) conv=notrunc status=none
+  done
+fi
+# C++ without -fvisibility=hidden: an inline function's static becomes STB_GNU_UNIQUE
+if command -v "$cxx" >/dev/null 2>&1; then
+  "$cxx" -std=c++11 -O2 -fPIC -shared -Wall -Wextra -Werror -I"$include" -o "$out/libhandler_unique.$ext.tmp" \
+    "$here/unique.cpp"
+  mv -f "$out/libhandler_unique.$ext.tmp" "$out/libhandler_unique.$ext"
 fi
 # the Rust example, when a Rust compiler is around (optional: its test is skipped without it)
 rustc=$(command -v rustc || true)

@@ -29,6 +29,11 @@ public final class HandlerLoadException extends HandlerException {
         MISSING_EXPORT,
         /** The library was built for another version of {@code handler.h}. */
         ABI_MISMATCH,
+        /**
+         * The library defines symbols the platform loader shares between every library that defines
+         * them (C++ {@code STB_GNU_UNIQUE}): its versions would share state and never unload.
+         */
+        SHARED_SYMBOLS,
         /** {@code handler_init} returned non-zero. */
         INIT_FAILED,
         /** The endpoint already has a version loaded ({@code load} does not replace; swap does). */

@@ -40,20 +40,24 @@ final class LibraryCopy {
         LibraryCopy result = new LibraryCopy(copy);
         boolean ok = false;
         try {
-            Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
+            long copied;
+            try {
+                Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
+                copied = Files.size(copy);
+            } catch (IOException e) {
+                throw new HandlerLoadException(endpointId, source, Reason.LOAD_FAILED, "endpoint '" + endpointId
+                        + "': cannot copy " + source + " to " + copy + ": " + e, e);
+            }
             BasicFileAttributes after = attributes(endpointId, source);
             if (before.size() != after.size() || !before.lastModifiedTime().equals(after.lastModifiedTime())
-                    || Files.size(copy) != after.size()) {
+                    || copied != after.size()) {
                 throw new HandlerLoadException(endpointId, source, Reason.FILE_CHANGED, "endpoint '" + endpointId
                         + "': " + source + " changed while it was being copied (is a copy still in progress?):"
                         + " write new builds to a temporary name and rename them into place, then retry");
             }
-            LibraryHeader.check(endpointId, source, copy);
+            checkHeader(endpointId, source, copy);
             ok = true;
             return result;
-        } catch (IOException e) {
-            throw new HandlerLoadException(endpointId, source, Reason.LOAD_FAILED, "endpoint '" + endpointId
-                    + "': cannot copy " + source + " to " + copy + ": " + e, e);
         } finally {
             if (!ok) {
                 result.delete();
@@ -69,16 +73,22 @@ final class LibraryCopy {
         LibraryCopy result = new LibraryCopy(file);
         boolean ok = false;
         try {
-            LibraryHeader.check(endpointId, file, file);
+            checkHeader(endpointId, file, file);
             ok = true;
             return result;
-        } catch (IOException e) {
-            throw new HandlerLoadException(endpointId, file, Reason.LOAD_FAILED, "endpoint '" + endpointId
-                    + "': cannot read " + file + ": " + e, e);
         } finally {
             if (!ok) {
                 result.delete();
             }
+        }
+    }
+
+    private static void checkHeader(String endpointId, Path source, Path copy) {
+        try {
+            LibraryHeader.check(endpointId, source, copy);
+        } catch (IOException e) {
+            throw new HandlerLoadException(endpointId, source, Reason.LOAD_FAILED, "endpoint '" + endpointId
+                    + "': cannot read " + copy + ", the private copy of " + source + ": " + e, e);
         }
     }
 

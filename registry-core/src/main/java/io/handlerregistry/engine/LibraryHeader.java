@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -17,10 +18,16 @@ import io.handlerregistry.api.HandlerLoadException;
 /**
  * Checks a library file's headers before the platform loader maps it. The loader trusts them: an
  * ELF file cut short (a copy in progress) can load and then crash the JVM with SIGBUS at the first
- * call, and a library for another CPU gets a misleading "No such file" on Linux.
+ * call, and a library for another CPU gets a misleading "No such file" on Linux. On ELF systems it
+ * also reads the dynamic symbols ({@link ElfSymbols}): entry points must be functions, and no
+ * symbol may be one the loader shares across libraries.
  */
 final class LibraryHeader {
     private static final int ELF_HEADER_SIZE = 64;
+    private static final int PROGRAM_HEADER_SIZE = 56;
+    /** The handler's entry points: each, when defined, must be a function. */
+    private static final String[] ENTRY_POINTS = {"handler_abi_version", "handler_entry", "handler_init",
+        "handler_shutdown", "handler_release"};
     private static final int PT_LOAD = 1;
     private static final int ET_DYN = 3;
     private static final Map<String, Integer> ELF_MACHINES = Map.of(
@@ -43,7 +50,13 @@ final class LibraryHeader {
                 expectMagic(endpointId, source, head, magic == 0xcffaedfe || magic == 0xfeedfacf
                         || magic == 0xcafebabe);
             } else {
-                checkElf(endpointId, source, channel, head, size);
+                try {
+                    checkElf(endpointId, source, channel, head, size);
+                } catch (ElfSymbols.MalformedElfException e) {
+                    throw new HandlerLoadException(endpointId, source, Reason.NOT_A_LIBRARY, "endpoint '"
+                            + endpointId + "': " + source + " has malformed ELF headers (" + e.getMessage()
+                            + "); the loader must not see it: deploy the library as the linker wrote it", e);
+                }
             }
         }
     }
@@ -80,8 +93,15 @@ final class LibraryHeader {
         int phnum = Short.toUnsignedInt(head.getShort(56));
         int shentsize = Short.toUnsignedInt(head.getShort(58));
         int shnum = Short.toUnsignedInt(head.getShort(60));
+        if (phnum > 0 && phentsize != PROGRAM_HEADER_SIZE) {
+            throw new ElfSymbols.MalformedElfException("program header size " + phentsize + ", not "
+                    + PROGRAM_HEADER_SIZE);
+        }
         long programHeadersEnd = phoff + (long) phentsize * phnum;
-        if (phoff < 0 || programHeadersEnd > size) {
+        if (phoff < 0 || programHeadersEnd < 0) {
+            throw new ElfSymbols.MalformedElfException("program headers at " + phoff);
+        }
+        if (programHeadersEnd > size) {
             throw incomplete(endpointId, source, size, programHeadersEnd);
         }
         long needed = shoff == 0 ? 0 : shoff + (long) shentsize * shnum;
@@ -94,6 +114,35 @@ final class LibraryHeader {
         }
         if (needed < 0 || needed > size) {
             throw incomplete(endpointId, source, size, needed);
+        }
+        checkSymbols(endpointId, source, ElfSymbols.read(channel, head, size));
+    }
+
+    /**
+     * Entry points must be functions (the registry calls handler_abi_version before anything else:
+     * a data object of that name crashed the JVM), and no symbol may be one the loader shares
+     * between all libraries that define it: a second version would continue the first one's
+     * state, and the first could never be unloaded.
+     */
+    private static void checkSymbols(String endpointId, Path source, ElfSymbols symbols) {
+        for (String name : ENTRY_POINTS) {
+            ElfSymbols.Symbol symbol = symbols.get(name);
+            if (symbol != null && !symbol.isFunction()) {
+                throw new HandlerLoadException(endpointId, source, Reason.MISSING_EXPORT, "endpoint '" + endpointId
+                        + "': " + source + " exports " + name + " as data (ELF symbol type " + symbol.type
+                        + "), not as a function: define it as a function with HANDLER_EXPORT (see handler.h)"
+                        + " and rebuild");
+            }
+        }
+        List<String> unique = symbols.withBinding(ElfSymbols.STB_GNU_UNIQUE);
+        if (!unique.isEmpty()) {
+            throw new HandlerLoadException(endpointId, source, Reason.SHARED_SYMBOLS, "endpoint '" + endpointId
+                    + "': " + source + " defines " + unique.size() + " symbol" + (unique.size() == 1 ? "" : "s")
+                    + " the loader shares between every library that defines them (STB_GNU_UNIQUE: C++ inline"
+                    + " or template statics), e.g. " + String.join(", ", unique.subList(0, Math.min(3,
+                            unique.size()))) + ": its versions would share that state and none could be"
+                    + " unloaded; build it with -fvisibility=hidden (export only the handler_* functions) or"
+                    + " -fno-gnu-unique");
         }
     }
 

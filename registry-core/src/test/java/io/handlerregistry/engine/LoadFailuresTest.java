@@ -60,7 +60,12 @@ class LoadFailuresTest {
                 Arguments.of("unresolved", Reason.UNRESOLVED_SYMBOL, "function_that_exists_nowhere"),
                 Arguments.of("missing_dep", Reason.MISSING_DEPENDENCY, "libdep_helper"),
                 Arguments.of("foreign_arch", Reason.WRONG_ARCHITECTURE, "built for aarch64"),
-                Arguments.of("elf32", Reason.WRONG_ARCHITECTURE, "32-bit"));
+                Arguments.of("elf32", Reason.WRONG_ARCHITECTURE, "32-bit"),
+                // crafted or unusual files the loader would take: refused before it maps them
+                Arguments.of("abi_data", Reason.MISSING_EXPORT, "exports handler_abi_version as data"),
+                Arguments.of("unique", Reason.SHARED_SYMBOLS, "_ZZN7Counter4nextEvE1n"),
+                Arguments.of("huge_phnum", Reason.NOT_A_LIBRARY, "malformed ELF headers (program header size 65535"),
+                Arguments.of("bad_sections", Reason.NOT_A_LIBRARY, "malformed ELF headers (.dynsym of "));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
