@@ -9,7 +9,9 @@
  *   "echo-request"   body and a header point into the request itself (allowed)
  *   "long-error"     fails with a 70,000-byte error message
  *   "scribble"       writes over its const request: method, path, header count, size fields
+ *   "status:<n>"     answers with status n
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "handler.h"
@@ -66,6 +68,11 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
         w->header_count = 99;
         w->size = 1;
         resp->body = HANDLER_STR("scribbled");
+    } else if (req->body.len > 7 && memcmp(req->body.data, "status:", 7) == 0) {
+        char number[32] = {0};
+        memcpy(number, req->body.data + 7, req->body.len - 7 < 31 ? req->body.len - 7 : 31);
+        resp->status = atoi(number);
+        resp->body = HANDLER_STR("status set");
     } else {
         resp->body = HANDLER_STR("fine");
     }

@@ -118,7 +118,7 @@ typedef struct handler_request {
 /* The response: fields marked "in" are set by the host before the call, "out" by the handler. */
 typedef struct handler_response {
     uint32_t size;               /* in:  sizeof(handler_response) as allocated by the host */
-    int32_t status;              /* in:  200; out: the status to report */
+    int32_t status;              /* in:  200; out: the HTTP status, 100 to 599 (others are refused) */
     uint32_t header_count;       /* in:  0;   out: number of entries at headers */
     uint32_t reserved;           /* must stay 0 */
     const handler_header *headers; /* in: NULL; out: response headers */

@@ -26,7 +26,11 @@ public final class RequestContext {
         return of(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     }
 
-    /** This context with a deadline; the handler sees it as nanoseconds since the epoch. */
+    /**
+     * This context with a deadline; the handler sees it as nanoseconds since the epoch. A deadline
+     * beyond what that holds (after the year 2262, e.g. {@link Instant#MAX}) is the largest value,
+     * one before 1970 is 1 ns after the epoch: long past.
+     */
     public RequestContext withDeadline(Instant deadline) {
         return new RequestContext(requestId, toUnixNanos(deadline));
     }
@@ -41,7 +45,14 @@ public final class RequestContext {
     }
 
     private static long toUnixNanos(Instant instant) {
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+        long seconds = instant.getEpochSecond();
+        if (seconds < 0) {
+            return 1; // 0 would mean "no deadline"
+        }
+        if (seconds >= Long.MAX_VALUE / 1_000_000_000L) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(1, seconds * 1_000_000_000L + instant.getNano());
     }
 
     @Override

@@ -39,6 +39,8 @@ final class CallArena {
     private static final int SCRATCH_SIZE = 16 * MIN_BUFFER; // 64 KiB
     private static final int DATA = SCRATCH + SCRATCH_SIZE;
     private static final int INITIAL_DATA_SIZE = 64 * 1024;
+    /** Memory grown past this for a large call is given back after it. */
+    private static final int KEPT_SIZE = 1024 * 1024;
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
@@ -230,6 +232,20 @@ final class CallArena {
             chars += h.name().length() + h.value().length();
         }
         return Math.toIntExact(chars * 3);
+    }
+
+    /** Bytes of native memory this thread holds for its calls. */
+    long capacity() {
+        return end - base;
+    }
+
+    /** After a call: memory grown for a large request goes back to its first size. */
+    void shrinkIfGrown() {
+        if (end - base > KEPT_SIZE) {
+            Memory old = memory;
+            allocate(DATA + INITIAL_DATA_SIZE);
+            old.close();
+        }
     }
 
     private void ensureData(int needed) {

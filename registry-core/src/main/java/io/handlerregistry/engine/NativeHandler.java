@@ -103,12 +103,16 @@ final class NativeHandler implements Handler, AutoCloseable {
     public HandlerResponse handle(RequestContext context, HandlerRequest request) {
         CallArena arena = CallArena.current();
         arena.prepare(Pointer.nativeValue(endpointIdBytes), (int) endpointIdBytes.size(), context, request);
-        int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST),
-                arena.address(CallArena.RESPONSE));
-        if (code == 0 && arena.responseLong(RESPONSE_RELEASE_DATA) == 0) {
-            return readResponse(arena); // the common case, kept small so that it compiles into the caller
+        try {
+            int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST),
+                    arena.address(CallArena.RESPONSE));
+            if (code == 0 && arena.responseLong(RESPONSE_RELEASE_DATA) == 0) {
+                return readResponse(arena); // the common case, kept small so that it compiles into the caller
+            }
+            return finish(arena, code);
+        } finally {
+            arena.shrinkIfGrown();
         }
-        return finish(arena, code);
     }
 
     /** A handler error, or a response in handler memory that must be released after copying. */
@@ -151,6 +155,9 @@ final class NativeHandler implements Handler, AutoCloseable {
 
     private HandlerResponse readResponse(CallArena arena) {
         int status = arena.responseInt(RESPONSE_STATUS);
+        if (status < 100 || status > 599) {
+            throw broken("status " + status + ": an HTTP status is 100 to 599");
+        }
         long headerCount = Integer.toUnsignedLong(arena.responseInt(RESPONSE_HEADER_COUNT));
         long headers = arena.responseLong(RESPONSE_HEADERS);
         if (headerCount > MAX_RESPONSE_HEADERS || (headerCount > 0 && headers == 0)) {

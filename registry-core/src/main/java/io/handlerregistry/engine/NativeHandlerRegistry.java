@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +60,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final boolean ownsCopyDirectory;
     private final Duration closeTimeout;
     private final ExecutorService callExecutor;
+    /** The latest deadline a context holds (nanoseconds since the epoch in a long). */
+    private static final Instant MAX_DEADLINE = Instant.ofEpochSecond(0, Long.MAX_VALUE);
     private final boolean ownsCallExecutor;
     private final ScheduledExecutorService cleanup;
 
@@ -191,13 +194,17 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     public HandlerResponse executeWithTimeout(String endpointId, RequestContext context, HandlerRequest request,
             Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        Instant deadline = Instant.now().plus(timeout);
-        long deadlineNanos = deadline.getEpochSecond() * 1_000_000_000L + deadline.getNano();
-        RequestContext bounded = context.deadlineUnixNanos() != 0 && context.deadlineUnixNanos() < deadlineNanos
-                ? context : context.withDeadline(deadline);
+        long timeoutNanos = saturatedNanos(timeout);
+        Instant now = Instant.now();
+        Instant deadline = timeoutNanos > Duration.between(now, MAX_DEADLINE).toNanos() ? MAX_DEADLINE
+                : now.plusNanos(timeoutNanos);
+        RequestContext bounded = context.withDeadline(deadline);
+        if (context.deadlineUnixNanos() != 0 && context.deadlineUnixNanos() < bounded.deadlineUnixNanos()) {
+            bounded = context;
+        }
         CompletableFuture<HandlerResponse> call = executeAsync(endpointId, bounded, request);
         try {
-            return call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new HandlerTimeoutException(endpointId, timeout);
         } catch (InterruptedException e) {
@@ -221,7 +228,21 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             }
             return CompletableFuture.failedFuture(failure);
         }
-        return CompletableFuture.supplyAsync(() -> execute(endpointId, context, request), callExecutor);
+        try {
+            return CompletableFuture.supplyAsync(() -> execute(endpointId, context, request), callExecutor);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new HandlerException(endpointId, "the call to endpoint '"
+                    + endpointId + "' was not started: " + (closed ? "the registry is closed"
+                            : "the call executor refused it (" + e.getMessage() + ")"), e));
+        }
+    }
+
+    /** A timeout in nanoseconds, 0 for a negative one, the largest long for one beyond it. */
+    private static long saturatedNanos(Duration timeout) {
+        if (timeout.isNegative()) {
+            return 0;
+        }
+        return timeout.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE : timeout.toNanos();
     }
 
     @Override

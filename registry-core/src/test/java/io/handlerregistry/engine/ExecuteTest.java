@@ -186,4 +186,29 @@ class ExecuteTest {
         assertThatThrownBy(() -> registry.load(null)).isInstanceOf(InvalidEndpointIdException.class);
         assertThat(registry.endpoints()).containsExactly("echo");
     }
+
+    @Test
+    void timeoutsAndDeadlinesBeyondWhatALongHoldsMeanNoLimitNotAnArithmeticException() {
+        HandlerResponse response = registry.executeWithTimeout("echo", RequestContext.create(),
+                HandlerRequest.of("forever"), Duration.ofMillis(Long.MAX_VALUE));
+        assertThat(response.header("x-deadline")).hasValue(String.valueOf(Long.MAX_VALUE));
+        assertThat(registry.execute("echo", RequestContext.create().withDeadline(Instant.MAX), HandlerRequest.of("x"))
+                .header("x-deadline")).hasValue(String.valueOf(Long.MAX_VALUE));
+        assertThat(RequestContext.create().withDeadline(Instant.EPOCH.minusSeconds(5)).deadlineUnixNanos()).isOne();
+    }
+
+    @Test
+    void executeAsyncOnAnExecutorThatRefusesReturnsAFailedFutureThatSaysSo() {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (NativeHandlerRegistry own = NativeHandlerRegistry.builder(TestLibraries.dir()).copyDirectory(copies)
+                .callExecutor(executor).build()) {
+            own.load("echo");
+            executor.shutdown();
+            assertThat(own.executeAsync("echo", RequestContext.create(), HandlerRequest.of("x")))
+                    .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .havingCause().isInstanceOf(io.handlerregistry.api.HandlerException.class)
+                    .withMessageContaining("the call to endpoint 'echo' was not started")
+                    .withMessageContaining("the call executor refused it");
+        }
+    }
 }

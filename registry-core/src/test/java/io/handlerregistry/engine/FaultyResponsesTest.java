@@ -77,6 +77,25 @@ class FaultyResponsesTest {
     }
 
     @Test
+    void aStatusOutsideHttpsRangeIsRefused() {
+        assertThat(call("faults", "status:599").status()).isEqualTo(599);
+        assertThat(call("faults", "status:100").status()).isEqualTo(100);
+        for (String status : new String[] {"-5", "1000", "0", "99"}) {
+            assertThatThrownBy(() -> call("faults", "status:" + status)).isInstanceOf(HandlerException.class)
+                    .hasMessageContaining("status " + status + ": an HTTP status is 100 to 599");
+        }
+    }
+
+    @Test
+    void memoryGrownForALargeRequestIsGivenBackAfterTheCall() {
+        byte[] large = new byte[50 << 20];
+        assertThat(registry.execute("echo", RequestContext.create(), HandlerRequest.builder().body(large).build())
+                .body()).hasSize(large.length);
+        assertThat(CallArena.current().capacity()).isLessThanOrEqualTo(1 << 20);
+        assertThat(text(call("echo", "small again"))).isEqualTo("small again");
+    }
+
+    @Test
     void aHandlerWritingOverItsConstRequestChangesNothingForTheNextCall() {
         HandlerRequest request = HandlerRequest.builder().method("POST").path("/same/path")
                 .header("A", "1").header("B", "2").body("scribble").build();
