@@ -80,6 +80,10 @@ if command -v "$cxx" >/dev/null 2>&1; then
   "$cxx" -std=c++11 -O2 -fPIC -shared -Wall -Wextra -Werror -I"$include" -o "$out/libhandler_unique.$ext.tmp" \
     "$here/unique.cpp"
   mv -f "$out/libhandler_unique.$ext.tmp" "$out/libhandler_unique.$ext"
+  # a thread_local with a destructor (built as handlers should be: hidden, so no unique symbols)
+  "$cxx" -std=c++11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror -I"$include" \
+    -o "$out/libhandler_tls.$ext.tmp" "$here/tls.cpp"
+  mv -f "$out/libhandler_tls.$ext.tmp" "$out/libhandler_tls.$ext"
 fi
 # the Rust example, when a Rust compiler is around (optional: its test is skipped without it)
 rustc=$(command -v rustc || true)

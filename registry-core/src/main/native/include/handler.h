@@ -27,6 +27,12 @@
  *   handler_entry may be called concurrently from many threads, for the same and for different
  *   requests. Guard shared state yourself (or keep none). handler_init and handler_shutdown are
  *   never called concurrently with anything else of the same loaded version.
+ *   Avoid thread-local variables with destructors (C++ thread_local of a class type, Rust
+ *   thread_local! holding a String or a Vec): the platform loader then keeps the library mapped
+ *   after its unload while any thread that called it lives, and the registry reports that version
+ *   as PINNED. Plain thread-locals (C _Thread_local, C++ thread_local of int) are fine.
+ *   Build C++ with -fvisibility=hidden: a default-visible inline or template static becomes a
+ *   symbol the loader shares between all versions (STB_GNU_UNIQUE); such a library is refused.
  *
  * MEMORY
  *   Everything the host passes in (context, request, headers, body, the response buffer) is owned

@@ -7,5 +7,11 @@ public enum HandlerState {
     /** Replaced or unloaded: takes no new request, waits for its in-flight requests to return. */
     DRAINING,
     /** No request left inside it; its library is unloaded (or about to be, by cleanup). */
-    DRAINED
+    DRAINED,
+    /**
+     * Unloaded by the registry, but the platform loader keeps its library mapped: a thread-local
+     * with a destructor holds it while a thread that called it lives (see handler.h). It goes once
+     * those threads ended.
+     */
+    PINNED
 }

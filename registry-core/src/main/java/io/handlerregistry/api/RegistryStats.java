@@ -7,6 +7,14 @@ package io.handlerregistry.api;
  * @param drainingCount    replaced or unloaded versions still loaded because calls are inside them
  * @param activeRequests   requests in flight on active versions
  * @param drainingRequests requests in flight on draining versions
+ * @param pinnedCount      unloaded versions whose library the platform loader keeps mapped
+ *                         ({@link HandlerState#PINNED})
  */
-public record RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests) {
+public record RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests,
+        int pinnedCount) {
+
+    /** Stats without pinned versions. */
+    public RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests) {
+        this(loadedCount, drainingCount, activeRequests, drainingRequests, 0);
+    }
 }

@@ -41,6 +41,7 @@ public final class HandlerVersion implements LoadedHandler {
     private final LongAdder failures = new LongAdder();
     private final AtomicBoolean unloaded = new AtomicBoolean();
     private volatile Instant drainingSince;
+    private volatile boolean pinned;
 
     private HandlerVersion(String endpointId, long generation, String source, String version, Handler handler,
             AutoCloseable resources, Path loadedCopy, boolean timed) {
@@ -192,7 +193,21 @@ public final class HandlerVersion implements LoadedHandler {
         if (!tracker.isDraining()) {
             return HandlerState.ACTIVE;
         }
-        return tracker.isDrained() ? HandlerState.DRAINED : HandlerState.DRAINING;
+        if (!tracker.isDrained()) {
+            return HandlerState.DRAINING;
+        }
+        return isPinned() ? HandlerState.PINNED : HandlerState.DRAINED;
+    }
+
+    /** True if, when last checked, this version was unloaded but its library was still mapped. */
+    boolean isPinned() {
+        return pinned;
+    }
+
+    /** Looks again whether the platform loader keeps this unloaded version's library mapped. */
+    boolean checkPinned() {
+        pinned = unloaded.get() && resources instanceof NativeHandler && ((NativeHandler) resources).isMapped();
+        return pinned;
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.handlerregistry.engine;
 
 import static io.handlerregistry.engine.AbiLayout.*;
 
+import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,6 +33,7 @@ import io.handlerregistry.spi.Handler;
  * inside.
  */
 final class NativeHandler implements Handler, AutoCloseable {
+    private static final Logger LOG = System.getLogger(NativeHandler.class.getName());
     private static final int MAX_RESPONSE_HEADERS = 4096;
     /** An error message longer than this is cut here (it stays valid UTF-8). */
     private static final int MAX_ERROR_MESSAGE = 64 * 1024;
@@ -146,7 +149,19 @@ final class NativeHandler implements Handler, AutoCloseable {
             library.close();
             endpointIdBytes.close();
             copy.delete();
+            if (isMapped()) {
+                LOG.log(Level.WARNING, "endpoint ''{0}'': {1} is unloaded, but the platform loader keeps its"
+                        + " copy {2} mapped: a thread-local with a destructor (C++ thread_local of a class type,"
+                        + " Rust thread_local! holding heap data) holds it while a thread that called it lives."
+                        + " It goes when those threads end; avoid such thread-locals (see handler.h, THREADING)",
+                        endpointId, source, copy.path());
+            }
         }
+    }
+
+    /** True while the platform loader keeps this version's copy mapped (after close: pinned). */
+    boolean isMapped() {
+        return MappedFiles.isMapped(copy.path());
     }
 
     Path loadedCopy() {

@@ -32,6 +32,7 @@ import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerLoadException;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerState;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerTimeoutException;
 import io.handlerregistry.api.InvalidEndpointIdException;
@@ -67,6 +68,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     private final ConcurrentHashMap<String, HandlerVersion> active = new ConcurrentHashMap<>();
     private final Set<HandlerVersion> draining = ConcurrentHashMap.newKeySet();
+    /** Unloaded versions whose library the platform loader keeps mapped (see {@link HandlerState#PINNED}). */
+    private final Set<HandlerVersion> pinned = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Object> endpointLocks = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong();
     private volatile boolean closed;
@@ -170,6 +173,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         List<LoadedHandler> old = new ArrayList<>(draining);
         old.sort(Comparator.comparingLong(LoadedHandler::generation));
         all.addAll(old);
+        List<LoadedHandler> kept = new ArrayList<>(pinned);
+        kept.sort(Comparator.comparingLong(LoadedHandler::generation));
+        all.addAll(kept);
         return all;
     }
 
@@ -312,7 +318,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             drainingRequests += h.activeRequests();
             drainingCount++;
         }
-        return new RegistryStats(active.size(), drainingCount, activeRequests, drainingRequests);
+        return new RegistryStats(active.size(), drainingCount, activeRequests, drainingRequests, pinned.size());
     }
 
     @Override
@@ -321,6 +327,12 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         for (HandlerVersion h : draining) {
             if (unloadIfDrained(h)) {
                 removed++;
+            }
+        }
+        for (HandlerVersion h : pinned) {
+            if (!h.checkPinned() && pinned.remove(h)) {
+                LOG.log(Level.INFO, "endpoint ''{0}'': the library of {1} is no longer mapped (the threads that"
+                        + " held it ended)", h.endpointId(), h.source());
             }
         }
         return removed;
@@ -415,6 +427,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             }
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "unloading " + handler + " failed; it is forgotten, its copy may remain", e);
+        }
+        if (handler.checkPinned()) {
+            pinned.add(handler); // shown as PINNED until the loader lets go of it
         }
         draining.remove(handler);
         return true;

@@ -301,14 +301,15 @@ public final class HandlerCommands {
                 + s.drainingRequests() + " call" + (s.drainingRequests() == 1 ? "" : "s") + " inside";
     }
 
-    @Descriptor("counts of loaded and draining versions and of the calls inside them")
+    @Descriptor("counts of loaded and draining versions, of the calls inside them, and of unloaded versions"
+            + " the platform loader keeps mapped (pinned)")
     public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
         if (help) {
             return usage("stats");
         }
         RegistryStats s = registry.stats();
-        return new Table("loaded", "draining", "active requests", "draining requests")
-                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests());
+        return new Table("loaded", "draining", "active requests", "draining requests", "pinned")
+                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(), s.pinnedCount());
     }
 
     @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers"
