@@ -53,6 +53,9 @@ build "$out/libhandler_abi_mismatch.$ext" "$here/abi_mismatch.c"
 build "$out/libhandler_unresolved.$ext" "$here/unresolved.c"
 build "$out/deps/libdep_helper.$ext" "$here/dep_helper.c"
 build "$out/libhandler_missing_dep.$ext" "$here/missing_dep.c" -L"$out/deps" -ldep_helper
+# a handler shipped with its dependency beside it, found through $ORIGIN
+build "$out/origin/liborigin_dep.$ext" "$here/origin_dep.c"
+build "$out/origin/libhandler_origin.$ext" "$here/origin.c" -L"$out/origin" -lorigin_dep -Wl,-rpath,'$ORIGIN'
 build "$out/libhandler_abi_data.$ext" "$here/abi_data.c"
 printf 'this is a text file, not a shared library\n' > "$out/libhandler_text.$ext"
 

@@ -19,7 +19,7 @@ import io.handlerregistry.api.HandlerLoadException;
  * Checks a library file's headers before the platform loader maps it. The loader trusts them: an
  * ELF file cut short (a copy in progress) can load and then crash the JVM with SIGBUS at the first
  * call, and a library for another CPU gets a misleading "No such file" on Linux. On ELF systems it
- * also reads the dynamic symbols ({@link ElfSymbols}): entry points must be functions, and no
+ * also reads the dynamic symbols ({@link DynamicSection}): entry points must be functions, and no
  * symbol may be one the loader shares across libraries.
  */
 final class LibraryHeader {
@@ -39,20 +39,20 @@ final class LibraryHeader {
     private LibraryHeader() {
     }
 
-    static void check(String endpointId, Path source, Path file) throws IOException {
+    /**
+     * @return what the dynamic loader will read of it (ELF), or null on platforms without ELF
+     */
+    static DynamicSection check(String endpointId, Path source, Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             ByteBuffer head = read(channel, 0, (int) Math.min(size, ELF_HEADER_SIZE));
-            if (Platform.isWindows()) {
-                expectMagic(endpointId, source, head, size >= 2 && head.get(0) == 'M' && head.get(1) == 'Z');
-            } else if (Platform.isMac()) {
-                int magic = size >= 4 ? head.order(ByteOrder.BIG_ENDIAN).getInt(0) : 0;
-                expectMagic(endpointId, source, head, magic == 0xcffaedfe || magic == 0xfeedfacf
-                        || magic == 0xcafebabe);
+            expectMagic(endpointId, source, hasMagic(head));
+            if (Platform.isWindows() || Platform.isMac()) {
+                return null;
             } else {
                 try {
-                    checkElf(endpointId, source, channel, head, size);
-                } catch (ElfSymbols.MalformedElfException e) {
+                    return checkElf(endpointId, source, channel, head, size);
+                } catch (DynamicSection.MalformedElfException e) {
                     throw new HandlerLoadException(endpointId, source, Reason.NOT_A_LIBRARY, "endpoint '"
                             + endpointId + "': " + source + " has malformed ELF headers (" + e.getMessage()
                             + "); the loader must not see it: deploy the library as the linker wrote it", e);
@@ -61,11 +61,29 @@ final class LibraryHeader {
         }
     }
 
-    private static void checkElf(String endpointId, Path source, FileChannel channel, ByteBuffer head, long size)
+    /** Checks the first bytes of a file only: whether it can be a library at all (before copying it). */
+    static void checkMagic(String endpointId, Path source) throws IOException {
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
+            expectMagic(endpointId, source, hasMagic(read(channel, 0, 4)));
+        }
+    }
+
+    /** The platform's library magic: MZ (PE), Mach-O (also universal), ELF. */
+    private static boolean hasMagic(ByteBuffer head) {
+        int n = head.limit();
+        if (Platform.isWindows()) {
+            return n >= 2 && head.get(0) == 'M' && head.get(1) == 'Z';
+        }
+        if (Platform.isMac()) {
+            int magic = n >= 4 ? head.duplicate().order(ByteOrder.BIG_ENDIAN).getInt(0) : 0;
+            return magic == 0xcffaedfe || magic == 0xfeedfacf || magic == 0xcafebabe;
+        }
+        return n >= 4 && head.get(0) == 0x7f && head.get(1) == 'E' && head.get(2) == 'L' && head.get(3) == 'F';
+    }
+
+    private static DynamicSection checkElf(String endpointId, Path source, FileChannel channel, ByteBuffer head,
+            long size)
             throws IOException {
-        boolean magic = size >= 4 && head.get(0) == 0x7f && head.get(1) == 'E' && head.get(2) == 'L'
-                && head.get(3) == 'F';
-        expectMagic(endpointId, source, head, magic);
         if (size < ELF_HEADER_SIZE) {
             throw incomplete(endpointId, source, size, ELF_HEADER_SIZE);
         }
@@ -94,12 +112,12 @@ final class LibraryHeader {
         int shentsize = Short.toUnsignedInt(head.getShort(58));
         int shnum = Short.toUnsignedInt(head.getShort(60));
         if (phnum > 0 && phentsize != PROGRAM_HEADER_SIZE) {
-            throw new ElfSymbols.MalformedElfException("program header size " + phentsize + ", not "
+            throw new DynamicSection.MalformedElfException("program header size " + phentsize + ", not "
                     + PROGRAM_HEADER_SIZE);
         }
         long programHeadersEnd = phoff + (long) phentsize * phnum;
         if (phoff < 0 || programHeadersEnd < 0) {
-            throw new ElfSymbols.MalformedElfException("program headers at " + phoff);
+            throw new DynamicSection.MalformedElfException("program headers at " + phoff);
         }
         if (programHeadersEnd > size) {
             throw incomplete(endpointId, source, size, programHeadersEnd);
@@ -115,7 +133,9 @@ final class LibraryHeader {
         if (needed < 0 || needed > size) {
             throw incomplete(endpointId, source, size, needed);
         }
-        checkSymbols(endpointId, source, ElfSymbols.read(channel, head, size));
+        DynamicSection dynamic = DynamicSection.read(channel, head, size);
+        checkSymbols(endpointId, source, dynamic);
+        return dynamic;
     }
 
     /**
@@ -124,9 +144,9 @@ final class LibraryHeader {
      * between all libraries that define it: a second version would continue the first one's
      * state, and the first could never be unloaded.
      */
-    private static void checkSymbols(String endpointId, Path source, ElfSymbols symbols) {
+    private static void checkSymbols(String endpointId, Path source, DynamicSection symbols) {
         for (String name : ENTRY_POINTS) {
-            ElfSymbols.Symbol symbol = symbols.get(name);
+            DynamicSection.Symbol symbol = symbols.get(name);
             if (symbol != null && !symbol.isFunction()) {
                 throw new HandlerLoadException(endpointId, source, Reason.MISSING_EXPORT, "endpoint '" + endpointId
                         + "': " + source + " exports " + name + " as data (ELF symbol type " + symbol.type
@@ -134,7 +154,7 @@ final class LibraryHeader {
                         + " and rebuild");
             }
         }
-        List<String> unique = symbols.withBinding(ElfSymbols.STB_GNU_UNIQUE);
+        List<String> unique = symbols.withBinding(DynamicSection.STB_GNU_UNIQUE);
         if (!unique.isEmpty()) {
             throw new HandlerLoadException(endpointId, source, Reason.SHARED_SYMBOLS, "endpoint '" + endpointId
                     + "': " + source + " defines " + unique.size() + " symbol" + (unique.size() == 1 ? "" : "s")
@@ -146,7 +166,7 @@ final class LibraryHeader {
         }
     }
 
-    private static void expectMagic(String endpointId, Path source, ByteBuffer head, boolean ok) {
+    private static void expectMagic(String endpointId, Path source, boolean ok) {
         if (!ok) {
             throw new HandlerLoadException(endpointId, source, Reason.NOT_A_LIBRARY, "endpoint '" + endpointId
                     + "': " + source + " is not a shared library for " + Platform.RESOURCE_PREFIX

@@ -32,6 +32,11 @@ final class LoaderErrors {
             reason = Reason.MISSING_DEPENDENCY;
             advice = "a library it depends on was not found: install that library where the system loader"
                     + " finds it, link it statically, or set an rpath";
+        } else if (text.contains("failed to map segment") || text.contains("operation not permitted")) {
+            reason = Reason.LOAD_FAILED;
+            advice = "its private copy " + copy + " could not be mapped executable: is " + copy.getParent()
+                    + " on a file system mounted noexec? Set the registry's copy directory to one that allows"
+                    + " executable mappings";
         } else if (text.contains("invalid elf header") || text.contains("file too short")
                 || text.contains("not a mach-o file") || text.contains("not a dynamic")) {
             reason = Reason.NOT_A_LIBRARY;

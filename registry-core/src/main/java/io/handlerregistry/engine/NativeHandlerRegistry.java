@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,10 +90,12 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         this.closeTimeout = settings.closeTimeout;
         this.ownsCopyDirectory = settings.copyDirectory == null;
         try {
-            this.copyDirectory = ownsCopyDirectory ? Files.createTempDirectory("handler-registry-")
-                    : Files.createDirectories(settings.copyDirectory);
+            this.copyDirectory = CopyDirectory.prepare(ownsCopyDirectory
+                    ? Files.createTempDirectory("handler-registry-") : settings.copyDirectory, "the registry's copy directory (copyDirectory in the builder, copy.directory in"
+                            + " the configuration io.handlerregistry.registry)");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the directory for private library copies", e);
+            throw new UncheckedIOException("cannot create the directory for private library copies in "
+                    + System.getProperty("java.io.tmpdir") + ": " + e + "; set copyDirectory", e);
         }
         this.ownsCallExecutor = settings.callExecutor == null;
         this.callExecutor = ownsCallExecutor
@@ -379,14 +382,24 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         for (HandlerVersion h : draining) {
             LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}; it is unloaded when"
                     + " they return", h.activeRequests(), h);
-            h.drained().thenRun(() -> unloadIfDrained(h));
+            h.drained().thenRun(() -> {
+                unloadIfDrained(h);
+                deleteCopyDirectoryWhenDone(); // the last one to go takes the directory with it
+            });
         }
         if (ownsCallExecutor) {
             callExecutor.shutdown();
         }
+        deleteCopyDirectoryWhenDone();
+    }
+
+    /** After close: deletes the copy directory the registry made, once no version is left in it. */
+    private void deleteCopyDirectoryWhenDone() {
         if (ownsCopyDirectory && draining.isEmpty()) {
             try {
                 Files.deleteIfExists(copyDirectory);
+            } catch (DirectoryNotEmptyException e) {
+                LOG.log(Level.WARNING, "cannot delete " + copyDirectory + ": it still holds " + e.getFile());
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot delete " + copyDirectory + ": " + e);
             }

@@ -11,16 +11,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The symbols an ELF64 shared library defines in its dynamic symbol table (.dynsym): what the
- * loader will see, read from the file before it is mapped. Used to check that the handler's entry
- * points are functions (calling a data object crashes the JVM) and that the library defines no
- * symbol the loader shares across every library that defines it (C++ {@code STB_GNU_UNIQUE}).
+ * What the dynamic loader will read of an ELF64 shared library, read from the file before it is
+ * mapped: the symbols it defines (.dynsym) and where it looks for its dependencies (DT_RUNPATH,
+ * DT_RPATH). Used to check that the handler's entry points are functions (calling a data object
+ * crashes the JVM), that it defines no symbol the loader shares across every library that defines
+ * it (C++ {@code STB_GNU_UNIQUE}), and whether it finds dependencies next to itself ({@code $ORIGIN}).
  */
-final class ElfSymbols {
+final class DynamicSection {
     static final int STT_FUNC = 2;
     static final int STT_GNU_IFUNC = 10;
     static final int STB_GNU_UNIQUE = 10;
     private static final int SHT_DYNSYM = 11;
+    private static final int SHT_DYNAMIC = 6;
+    private static final long DT_RPATH = 15;
+    private static final long DT_RUNPATH = 29;
+    private static final int DYNAMIC_ENTRY_SIZE = 16;
     private static final int SECTION_HEADER_SIZE = 64;
     private static final int SYMBOL_SIZE = 24;
     /** More symbols than any handler has: a count above it is a malformed file, not a library. */
@@ -44,9 +49,21 @@ final class ElfSymbols {
     }
 
     private final Map<String, Symbol> defined;
+    private final List<String> searchPaths;
 
-    private ElfSymbols(Map<String, Symbol> defined) {
+    private DynamicSection(Map<String, Symbol> defined, List<String> searchPaths) {
         this.defined = defined;
+        this.searchPaths = searchPaths;
+    }
+
+    /** The directories of DT_RUNPATH and DT_RPATH, as written ({@code $ORIGIN} not expanded). */
+    List<String> searchPaths() {
+        return searchPaths;
+    }
+
+    /** True if the library looks for dependencies relative to its own directory. */
+    boolean usesOrigin() {
+        return searchPaths.stream().anyMatch(p -> p.startsWith("$ORIGIN") || p.startsWith("${ORIGIN}"));
     }
 
     /** The symbol of that name the library defines, or null. */
@@ -68,14 +85,15 @@ final class ElfSymbols {
      *
      * @throws MalformedElfException if a table or its names lie outside the file
      */
-    static ElfSymbols read(FileChannel channel, ByteBuffer header, long size) throws IOException {
+    static DynamicSection read(FileChannel channel, ByteBuffer header, long size) throws IOException {
         ByteOrder order = header.order();
         long shoff = header.getLong(40);
         int shentsize = Short.toUnsignedInt(header.getShort(58));
         int shnum = Short.toUnsignedInt(header.getShort(60));
         Map<String, Symbol> defined = new HashMap<>();
+        List<String> searchPaths = new ArrayList<>();
         if (shoff == 0 || shnum == 0) {
-            return new ElfSymbols(defined);
+            return new DynamicSection(defined, searchPaths);
         }
         if (shentsize != SECTION_HEADER_SIZE) {
             throw new MalformedElfException("section header size " + shentsize + ", not " + SECTION_HEADER_SIZE);
@@ -84,28 +102,43 @@ final class ElfSymbols {
                 .order(order);
         for (int i = 0; i < shnum; i++) {
             int at = i * SECTION_HEADER_SIZE;
-            if (sections.getInt(at + 4) != SHT_DYNSYM) {
+            int type = sections.getInt(at + 4);
+            if (type != SHT_DYNSYM && type != SHT_DYNAMIC) {
                 continue;
             }
+            String what = type == SHT_DYNSYM ? ".dynsym" : ".dynamic";
             int link = sections.getInt(at + 40);
             if (link < 0 || link >= shnum) {
-                throw new MalformedElfException(".dynsym links to section " + link + " of " + shnum);
+                throw new MalformedElfException(what + " links to section " + link + " of " + shnum);
             }
-            ByteBuffer symbols = slice(channel, sections.getLong(at + 24), sections.getLong(at + 32), size,
-                    ".dynsym").order(order);
+            ByteBuffer table = slice(channel, sections.getLong(at + 24), sections.getLong(at + 32), size, what)
+                    .order(order);
             int stringsAt = link * SECTION_HEADER_SIZE;
             ByteBuffer strings = slice(channel, sections.getLong(stringsAt + 24), sections.getLong(stringsAt + 32),
                     size, ".dynstr");
-            for (int s = SYMBOL_SIZE; s + SYMBOL_SIZE <= symbols.limit(); s += SYMBOL_SIZE) { // entry 0 is null
-                int info = Byte.toUnsignedInt(symbols.get(s + 4));
-                int sectionIndex = Short.toUnsignedInt(symbols.getShort(s + 6));
-                if (sectionIndex != 0) {
-                    String name = name(strings, symbols.getInt(s));
-                    defined.put(name, new Symbol(name, info & 0xf, info >>> 4));
+            if (type == SHT_DYNSYM) {
+                for (int s = SYMBOL_SIZE; s + SYMBOL_SIZE <= table.limit(); s += SYMBOL_SIZE) { // 0 is null
+                    int info = Byte.toUnsignedInt(table.get(s + 4));
+                    int sectionIndex = Short.toUnsignedInt(table.getShort(s + 6));
+                    if (sectionIndex != 0) {
+                        String name = name(strings, table.getInt(s));
+                        defined.put(name, new Symbol(name, info & 0xf, info >>> 4));
+                    }
+                }
+            } else {
+                for (int e = 0; e + DYNAMIC_ENTRY_SIZE <= table.limit(); e += DYNAMIC_ENTRY_SIZE) {
+                    long tag = table.getLong(e);
+                    if (tag == DT_RPATH || tag == DT_RUNPATH) {
+                        for (String path : name(strings, (int) table.getLong(e + 8)).split(":")) {
+                            if (!path.isEmpty()) {
+                                searchPaths.add(path);
+                            }
+                        }
+                    }
                 }
             }
         }
-        return new ElfSymbols(defined);
+        return new DynamicSection(defined, searchPaths);
     }
 
     private static String name(ByteBuffer strings, int offset) {
