@@ -40,6 +40,7 @@ build "$out/libhandler_greeting.$ext" "$examples/greeting.c"
 build "$out/libhandler_slow.$ext" "$here/slow.c"
 build "$out/libhandler_lifecycle.$ext" "$here/lifecycle.c"
 build "$out/libhandler_faults.$ext" "$here/faults.c"
+build "$out/libhandler_hooks.$ext" "$here/hooks.c"
 for v in v1 v2; do
   build "$out/$v/libhandler_greeting.$ext" "$examples/greeting.c" -DGREETING="\"$v\""
   build "$out/$v/libhandler_slow.$ext" "$here/slow.c" -DTAG="\"$v\""

@@ -36,6 +36,8 @@ public final class HandlerLoadException extends HandlerException {
         SHARED_SYMBOLS,
         /** {@code handler_init} returned non-zero. */
         INIT_FAILED,
+        /** {@code handler_init} did not return within the registry's init timeout. */
+        INIT_TIMEOUT,
         /** The endpoint already has a version loaded ({@code load} does not replace; swap does). */
         ALREADY_LOADED,
         /** Any other failure of the platform's loader or file system. */

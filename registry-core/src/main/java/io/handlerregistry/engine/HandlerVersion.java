@@ -138,9 +138,20 @@ public final class HandlerVersion implements LoadedHandler {
      * @return true if this call unloaded it
      */
     public boolean unloadIfDrained() {
-        if (!tracker.isDrained() || !unloaded.compareAndSet(false, true)) {
+        if (!claimUnload()) {
             return false;
         }
+        closeResources();
+        return true;
+    }
+
+    /** Takes the unload for the caller if the drain is complete and nobody took it yet. */
+    boolean claimUnload() {
+        return tracker.isDrained() && unloaded.compareAndSet(false, true);
+    }
+
+    /** Unloads what this version holds (handler_shutdown, the library, its copy): once, after {@link #claimUnload()}. */
+    void closeResources() {
         if (resources != null) {
             try {
                 resources.close();
@@ -150,7 +161,6 @@ public final class HandlerVersion implements LoadedHandler {
                 throw new IllegalStateException(e);
             }
         }
-        return true;
     }
 
     @Override

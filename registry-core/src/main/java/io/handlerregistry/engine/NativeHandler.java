@@ -6,6 +6,11 @@ import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.List;
 import java.util.Map;
 
@@ -35,6 +40,8 @@ import io.handlerregistry.spi.Handler;
 final class NativeHandler implements Handler, AutoCloseable {
     private static final Logger LOG = System.getLogger(NativeHandler.class.getName());
     private static final int MAX_RESPONSE_HEADERS = 4096;
+    /** How long handler_init may take unless the registry says otherwise. */
+    static final int DEFAULT_INIT_TIMEOUT_SECONDS = 30;
     /** An error message longer than this is cut here (it stays valid UTF-8). */
     private static final int MAX_ERROR_MESSAGE = 64 * 1024;
 
@@ -66,13 +73,16 @@ final class NativeHandler implements Handler, AutoCloseable {
      * Loads the library at {@code copy} (a private copy of {@code file}) for an endpoint.
      * On failure everything opened is closed again, the copy is deleted, and the exception says why.
      *
-     * @param file   the library file the load is about (in exceptions)
-     * @param source where it comes from, for messages and for {@code handler_init}'s library_path
+     * @param file        the library file the load is about (in exceptions)
+     * @param source      where it comes from, for messages and for {@code handler_init}'s library_path
+     * @param initTimeout how long {@code handler_init} may take; past it the load is refused, and the
+     *                    library is unloaded (and its copy deleted) once init returns after all
      */
-    static NativeHandler open(String endpointId, Path file, String source, LibraryCopy copy) {
+    static NativeHandler open(String endpointId, Path file, String source, LibraryCopy copy, Duration initTimeout) {
         NativeLibrary library = null;
         DirectBindings bindings = null;
-        boolean opened = false;
+        Memory idBytes = null;
+        boolean done = false; // opened, or handed over to an init that has not returned yet
         try {
             library = dlopen(endpointId, file, source, copy.path());
             checkAbiVersion(endpointId, file, source, library);
@@ -80,25 +90,96 @@ final class NativeHandler implements Handler, AutoCloseable {
             EntryPoint entry = bindEntry(endpointId, file, source, bindings);
             ReleasePoint release = exports(library, "handler_release") ? bindings.release() : null;
             Function shutdown = exports(library, "handler_shutdown") ? library.getFunction("handler_shutdown") : null;
-            Memory idBytes = utf8(endpointId);
+            idBytes = utf8(endpointId);
             if (exports(library, "handler_init")) {
-                init(endpointId, file, source, library.getFunction("handler_init"), idBytes);
+                CompletableFuture<Void> init = startInit(endpointId, file, source, library.getFunction("handler_init"),
+                        idBytes);
+                try {
+                    init.get(initTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException | InterruptedException e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    unloadWhenReturned(init, library, bindings, shutdown, idBytes, copy);
+                    done = true;
+                    throw new HandlerLoadException(endpointId, file, Reason.INIT_TIMEOUT, "endpoint '" + endpointId
+                            + "': handler_init of " + source + (e instanceof InterruptedException
+                                    ? " was not waited for (interrupted)"
+                                    : " did not return within " + initTimeout.toMillis() + " ms")
+                            + ": the load is refused and the version that was serving (if any) keeps serving;"
+                            + " the library stays mapped until handler_init returns, then it is unloaded", e);
+                } catch (ExecutionException e) {
+                    throw rethrow(e.getCause());
+                }
             }
             NativeHandler handler = new NativeHandler(endpointId, source, copy, library, bindings, entry, release,
                     shutdown, idBytes);
-            opened = true;
+            done = true;
             return handler;
         } finally {
-            if (!opened) {
+            if (!done) {
                 if (bindings != null) {
                     bindings.unregister();
                 }
                 if (library != null) {
                     library.close();
                 }
+                if (idBytes != null) {
+                    idBytes.close();
+                }
                 copy.delete();
             }
         }
+    }
+
+    /** With the default time for handler_init ({@value #DEFAULT_INIT_TIMEOUT_SECONDS} s). */
+    static NativeHandler open(String endpointId, Path file, String source, LibraryCopy copy) {
+        return open(endpointId, file, source, copy, Duration.ofSeconds(DEFAULT_INIT_TIMEOUT_SECONDS));
+    }
+
+    /** Runs handler_init on a thread of its own: the caller waits for it only so long. */
+    private static CompletableFuture<Void> startInit(String endpointId, Path file, String source, Function init,
+            Memory idBytes) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                init(endpointId, file, source, init, idBytes);
+                result.complete(null);
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "handler-init-" + endpointId);
+        thread.setDaemon(true);
+        thread.start();
+        return result;
+    }
+
+    /** After a load that gave up waiting for handler_init: unloads the library once init returned. */
+    private static void unloadWhenReturned(CompletableFuture<Void> init, NativeLibrary library,
+            DirectBindings bindings, Function shutdown, Memory idBytes, LibraryCopy copy) {
+        init.whenComplete((ok, failure) -> {
+            try {
+                if (failure == null && shutdown != null) {
+                    shutdown.invokeVoid(new Object[0]); // it did initialize: let it release what it took
+                }
+            } finally {
+                bindings.unregister();
+                library.close();
+                idBytes.close();
+                copy.delete();
+                LOG.log(Level.INFO, "the late handler_init of {0} returned; that library is unloaded", copy.path());
+            }
+        });
+    }
+
+    private static RuntimeException rethrow(Throwable cause) {
+        if (cause instanceof RuntimeException) {
+            return (RuntimeException) cause;
+        }
+        if (cause instanceof Error) {
+            throw (Error) cause;
+        }
+        return new IllegalStateException(cause);
     }
 
     /** Calls {@code handler_entry} on the calling thread. */

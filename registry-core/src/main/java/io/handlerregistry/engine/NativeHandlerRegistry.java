@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -62,6 +63,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final boolean ownsCopyDirectory;
     private final Duration closeTimeout;
     private final ExecutorService callExecutor;
+    private final Duration initTimeout;
     /** The latest deadline a context holds (nanoseconds since the epoch in a long). */
     private static final Instant MAX_DEADLINE = Instant.ofEpochSecond(0, Long.MAX_VALUE);
     private final boolean ownsCallExecutor;
@@ -71,6 +73,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final Set<HandlerVersion> draining = ConcurrentHashMap.newKeySet();
     /** Unloaded versions whose library the platform loader keeps mapped (see {@link HandlerState#PINNED}). */
     private final Set<HandlerVersion> pinned = ConcurrentHashMap.newKeySet();
+    /** Unloads run here, off the threads of swaps, unloads and calls (handler_shutdown may be slow). */
+    private final ExecutorService unloader = Executors.newCachedThreadPool(DaemonThreads.named("handler-unload"));
+    private final Map<HandlerVersion, CompletableFuture<Void>> unloads = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> endpointLocks = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong();
     private volatile boolean closed;
@@ -88,6 +93,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private NativeHandlerRegistry(Builder settings) {
         this.handlersDirectory = settings.handlersDirectory.toAbsolutePath();
         this.closeTimeout = settings.closeTimeout;
+        this.initTimeout = settings.initTimeout;
         this.ownsCopyDirectory = settings.copyDirectory == null;
         try {
             this.copyDirectory = CopyDirectory.prepare(ownsCopyDirectory
@@ -125,16 +131,28 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         Objects.requireNonNull(library, "library");
         synchronized (lockFor(endpointId)) {
             ensureOpen();
-            HandlerVersion current = active.get(endpointId);
-            if (current != null) {
-                throw new HandlerLoadException(endpointId, library, HandlerLoadException.Reason.ALREADY_LOADED,
-                        "endpoint '" + endpointId + "' is already served by " + current.source()
-                                + ": use swap or swapGraceful to replace it with " + library);
+            checkNotLoaded(endpointId, library);
+        }
+        // opened without the endpoint's lock: a slow handler_init delays no swap, unload or close
+        HandlerVersion loaded = open(endpointId, library);
+        synchronized (lockFor(endpointId)) {
+            if (closed || active.containsKey(endpointId)) {
+                discard(loaded);
+                ensureOpen();
+                checkNotLoaded(endpointId, library);
             }
-            HandlerVersion loaded = open(endpointId, library);
             active.put(endpointId, loaded);
-            LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, library);
-            return loaded;
+        }
+        LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, library);
+        return loaded;
+    }
+
+    private void checkNotLoaded(String endpointId, Path library) {
+        HandlerVersion current = active.get(endpointId);
+        if (current != null) {
+            throw new HandlerLoadException(endpointId, library, HandlerLoadException.Reason.ALREADY_LOADED,
+                    "endpoint '" + endpointId + "' is already served by " + current.source()
+                            + ": use swap or swapGraceful to replace it with " + library);
         }
     }
 
@@ -290,16 +308,28 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 : new SwapResult(true, old.activeRequests(), !old.isUnloaded());
     }
 
-    /** Waits up to the timeout for a replaced version to drain, and unloads it if it did. */
+    /** Waits up to the timeout for a replaced version to drain and be unloaded. */
     private SwapResult drain(String endpointId, HandlerVersion old, Duration drainTimeout) {
         if (old != null) {
             try {
-                old.drained().get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                long deadline = System.nanoTime() + saturatedNanos(drainTimeout);
+                old.drained().get(saturatedNanos(drainTimeout), TimeUnit.NANOSECONDS);
                 unloadIfDrained(old);
+                // the caller asked to wait: for the unload too (handler_shutdown runs on an unloader thread)
+                CompletableFuture<Void> unload = unloads.get(old);
+                if (unload != null) {
+                    unload.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
             } catch (TimeoutException e) {
-                LOG.log(Level.WARNING, "endpoint ''{0}'': old version from {1} still has {2} calls inside after"
-                        + " {3} ms; it stays loaded until they return, then cleanup unloads it",
-                        endpointId, old.source(), old.activeRequests(), drainTimeout.toMillis());
+                if (old.isDrained()) {
+                    LOG.log(Level.WARNING, "endpoint ''{0}'': the handler_shutdown of the old version from {1} is"
+                            + " still running after {2} ms; the library is unloaded when it returns",
+                            endpointId, old.source(), drainTimeout.toMillis());
+                } else {
+                    LOG.log(Level.WARNING, "endpoint ''{0}'': old version from {1} still has {2} calls inside"
+                            + " after {3} ms; it stays loaded until they return, then cleanup unloads it",
+                            endpointId, old.source(), old.activeRequests(), drainTimeout.toMillis());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException e) {
@@ -332,6 +362,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 removed++;
             }
         }
+        // what is being unloaded is done when this returns (a hung handler_shutdown: up to the close timeout)
+        await(CompletableFuture.allOf(unloads.values().toArray(CompletableFuture[]::new)),
+                System.nanoTime() + saturatedNanos(closeTimeout));
         for (HandlerVersion h : pinned) {
             if (!h.checkPinned() && pinned.remove(h)) {
                 LOG.log(Level.INFO, "endpoint ''{0}'': the library of {1} is no longer mapped (the threads that"
@@ -369,28 +402,35 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             }
         }
         closing.forEach(this::retire);
+        long deadline = System.nanoTime() + saturatedNanos(closeTimeout);
         List<HandlerVersion> all = new ArrayList<>(draining);
-        try {
-            CompletableFuture.allOf(all.stream().map(HandlerVersion::drained).toArray(CompletableFuture[]::new))
-                    .get(closeTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // reported below, per version
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        await(CompletableFuture.allOf(all.stream().map(HandlerVersion::drained).toArray(CompletableFuture[]::new)),
+                deadline);
         cleanupDrained();
         for (HandlerVersion h : draining) {
-            LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}; it is unloaded when"
-                    + " they return", h.activeRequests(), h);
-            h.drained().thenRun(() -> {
-                unloadIfDrained(h);
-                deleteCopyDirectoryWhenDone(); // the last one to go takes the directory with it
-            });
+            if (!h.isDrained()) {
+                LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}; it is unloaded"
+                        + " when they return", h.activeRequests(), h);
+                h.drained().thenRun(() -> unloadIfDrained(h));
+            }
         }
+        // the unloads started so far (handler_shutdown), within what is left of the timeout
+        await(CompletableFuture.allOf(unloads.values().toArray(CompletableFuture[]::new)), deadline);
         if (ownsCallExecutor) {
             callExecutor.shutdown();
         }
         deleteCopyDirectoryWhenDone();
+    }
+
+    /** Waits for a future until a deadline (System.nanoTime), quietly: close reports what is left. */
+    private static void await(CompletableFuture<?> future, long deadline) {
+        try {
+            future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // what did not finish is reported by the caller or goes on in the background
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** After close: deletes the copy directory the registry made, once no version is left in it. */
@@ -406,14 +446,18 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         }
     }
 
-    /** Makes a new version active and retires the old one; the new one is made under the endpoint's lock. */
+    /** Makes a new version active and retires the old one. */
     private HandlerVersion replace(String endpointId, Supplier<HandlerVersion> newVersion) {
         HandlerRegistry.checkEndpointId(endpointId);
+        ensureOpen();
+        // made without the endpoint's lock: a slow handler_init delays no other swap, unload or close
+        HandlerVersion next = newVersion.get();
         HandlerVersion old;
-        HandlerVersion next;
         synchronized (lockFor(endpointId)) {
-            ensureOpen();
-            next = newVersion.get();
+            if (closed) {
+                discard(next);
+                ensureOpen();
+            }
             old = active.put(endpointId, next);
         }
         if (old != null) {
@@ -433,11 +477,36 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         unloadIfDrained(handler);
     }
 
+    /** A version made but never made active (the registry closed meanwhile, or a load lost a race). */
+    private void discard(HandlerVersion handler) {
+        handler.startDraining();
+        draining.add(handler);
+        unloadIfDrained(handler);
+    }
+
+    /**
+     * Starts unloading a drained version that nobody unloads yet, on an unloader thread: its
+     * handler_shutdown runs there, never on the thread of a swap, an unload or a call.
+     *
+     * @return true if this call started it
+     */
     private boolean unloadIfDrained(HandlerVersion handler) {
+        if (!handler.claimUnload()) {
+            return false;
+        }
+        CompletableFuture<Void> unload = new CompletableFuture<>();
+        unloads.put(handler, unload);
         try {
-            if (!handler.unloadIfDrained()) {
-                return false;
-            }
+            unloader.execute(() -> finishUnload(handler));
+        } catch (RejectedExecutionException e) {
+            finishUnload(handler);
+        }
+        return true;
+    }
+
+    private void finishUnload(HandlerVersion handler) {
+        try {
+            handler.closeResources();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "unloading " + handler + " failed; it is forgotten, its copy may remain", e);
         }
@@ -445,7 +514,13 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             pinned.add(handler); // shown as PINNED until the loader lets go of it
         }
         draining.remove(handler);
-        return true;
+        if (closed) {
+            deleteCopyDirectoryWhenDone(); // the last one to go takes the directory with it
+        }
+        CompletableFuture<Void> unload = unloads.remove(handler);
+        if (unload != null) {
+            unload.complete(null);
+        }
     }
 
     private HandlerVersion wrap(String endpointId, Handler handler, String source, String version) {
@@ -458,7 +533,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
         LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
         return HandlerVersion.ofLibrary(endpointId, generation, source,
-                NativeHandler.open(endpointId, source, source.toString(), copy));
+                NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout));
     }
 
     private RuntimeException notFound(String endpointId) {
@@ -504,6 +579,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         private Path copyDirectory;
         private Duration cleanupInterval = Duration.ofSeconds(1);
         private Duration closeTimeout = Duration.ofSeconds(30);
+        private Duration initTimeout = Duration.ofSeconds(NativeHandler.DEFAULT_INIT_TIMEOUT_SECONDS);
         private ExecutorService callExecutor;
 
         private Builder(Path handlersDirectory) {
@@ -534,6 +610,19 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 throw new IllegalArgumentException("close timeout must not be negative: " + timeout);
             }
             this.closeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long a library's {@code handler_init} may take. Past it the load (or swap) is refused
+         * with {@code INIT_TIMEOUT} and the version that was serving keeps serving; the library is
+         * unloaded when its init returns after all. Default 30 s.
+         */
+        public Builder initTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("init timeout must be positive: " + timeout);
+            }
+            this.initTimeout = timeout;
             return this;
         }
 

@@ -59,6 +59,7 @@ public final class RegistryComponent implements HandlerRegistry {
                 .copyDirectory(settings.copyDirectory.isBlank() ? context.getDataFile("copies").toPath()
                         : Path.of(settings.copyDirectory))
                 .cleanupInterval(Duration.ofMillis(cleanupIntervalMs))
+                .initTimeout(Duration.ofMillis(settings.initTimeoutMs))
                 .build();
         this.handlersDirectory = registry.handlersDirectory();
         this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
@@ -67,7 +68,7 @@ public final class RegistryComponent implements HandlerRegistry {
 
     /**
      * Applies a configuration change in place: re-creating the registry would unload every
-     * endpoint. The cleanup interval and the copy directory apply from the next start.
+     * endpoint. The cleanup interval, the init timeout and the copy directory apply from the next start.
      */
     @Modified
     void modified(RegistryConfiguration config, Map<String, Object> properties) {
@@ -94,6 +95,7 @@ public final class RegistryComponent implements HandlerRegistry {
         final Duration drainTimeout;
         final Duration stopTimeout;
         final long cleanupIntervalMs;
+        final long initTimeoutMs;
         final boolean uninstallReplaced;
 
         private Resolved(Settings settings, RegistryConfiguration config) {
@@ -103,6 +105,7 @@ public final class RegistryComponent implements HandlerRegistry {
             drainTimeout = Duration.ofMillis(settings.number("drain.timeout.ms", config.drain_timeout_ms()));
             stopTimeout = Duration.ofMillis(settings.number("stop.timeout.ms", config.stop_timeout_ms()));
             cleanupIntervalMs = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
+            initTimeoutMs = Math.max(1, settings.number("init.timeout.ms", config.init_timeout_ms()));
             uninstallReplaced = settings.flag("uninstall.replaced", config.uninstall_replaced());
         }
 

@@ -29,6 +29,11 @@ public @interface RegistryConfiguration {
             min = "0")
     long stop_timeout_ms() default 30_000;
 
+    @AttributeDefinition(name = "Init timeout (ms)", description = "How long a library's handler_init may take;"
+            + " past it the load is refused and the version that was serving keeps serving. Applies from the next"
+            + " start of the registry.", min = "1")
+    long init_timeout_ms() default 30_000;
+
     @AttributeDefinition(name = "Cleanup interval (ms)", description = "How often drained versions are unloaded."
             + " Applies from the next start of the registry.", min = "1")
     long cleanup_interval_ms() default 1_000;

@@ -79,6 +79,7 @@ class PinnedLibraryTest {
             registry.unload("echo");
             return registry.stats().pinnedCount() == 0;
         });
+        registry.cleanupDrained(); // the last echo's unload is done
         assertThat(registry.handlers()).isEmpty();
         assertThat(TestLibraries.mappingsOf(copy)).isEmpty();
         assertThat(version.state()).isEqualTo(HandlerState.DRAINED);
