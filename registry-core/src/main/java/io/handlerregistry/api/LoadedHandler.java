@@ -46,6 +46,13 @@ public interface LoadedHandler {
     /** Requests inside this version right now. */
     long activeRequests();
 
+    /**
+     * Calls inside this version right now whose deadline ({@link RequestContext#deadlineUnixNanos()},
+     * or the timeout of {@code executeWithTimeout}) has passed: stuck, or slower than their callers
+     * wait for. They hold their threads and keep this version loaded until they return.
+     */
+    long overdueCalls();
+
     /** Calls made on this version so far (finished ones, failures included). */
     long totalCalls();
 

@@ -9,12 +9,20 @@ package io.handlerregistry.api;
  * @param drainingRequests requests in flight on draining versions
  * @param pinnedCount      unloaded versions whose library the platform loader keeps mapped
  *                         ({@link HandlerState#PINNED})
+ * @param overdueRequests  requests in flight, on any version, whose deadline has passed
+ *                         ({@link LoadedHandler#overdueCalls()})
  */
 public record RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests,
-        int pinnedCount) {
+        int pinnedCount, long overdueRequests) {
 
-    /** Stats without pinned versions. */
+    /** Stats without pinned versions or overdue requests. */
     public RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests) {
-        this(loadedCount, drainingCount, activeRequests, drainingRequests, 0);
+        this(loadedCount, drainingCount, activeRequests, drainingRequests, 0, 0);
+    }
+
+    /** Stats without overdue requests. */
+    public RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests,
+            int pinnedCount) {
+        this(loadedCount, drainingCount, activeRequests, drainingRequests, pinnedCount, 0);
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.handlerregistry.api.HandlerException;
+import io.handlerregistry.api.HandlerOverloadedException;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerState;
@@ -36,15 +37,16 @@ public final class HandlerVersion implements LoadedHandler {
     private final AutoCloseable resources;
     private final Path loadedCopy;
     private final Instant loadedAt = Instant.now();
-    private final RequestTracker tracker = new RequestTracker();
+    private final RequestTracker tracker;
     private final LatencyRecorder latencies; // null: not timed (a handler bundle's own, timed by the registry)
     private final LongAdder failures = new LongAdder();
+    private final CallLimit limit; // null: none (a handler bundle's own: the registry's version of it has one)
     private final AtomicBoolean unloaded = new AtomicBoolean();
     private volatile Instant drainingSince;
     private volatile boolean pinned;
 
     private HandlerVersion(String endpointId, long generation, String source, String version, Handler handler,
-            AutoCloseable resources, Path loadedCopy, boolean timed) {
+            AutoCloseable resources, Path loadedCopy, boolean timed, CallLimit limit) {
         this.endpointId = endpointId;
         this.generation = generation;
         this.source = source;
@@ -53,12 +55,15 @@ public final class HandlerVersion implements LoadedHandler {
         this.resources = resources;
         this.loadedCopy = loadedCopy;
         this.latencies = timed ? new LatencyRecorder() : null;
+        this.limit = limit;
+        this.tracker = new RequestTracker(limit);
     }
 
     /** A version loaded by the registry from a library file: unloaded by the registry. */
-    static HandlerVersion ofLibrary(String endpointId, long generation, Path source, NativeHandler handler) {
+    static HandlerVersion ofLibrary(String endpointId, long generation, Path source, NativeHandler handler,
+            CallLimit limit) {
         return new HandlerVersion(endpointId, generation, source.toString(), null, handler, handler,
-                handler.loadedCopy(), true);
+                handler.loadedCopy(), true, limit);
     }
 
     /**
@@ -71,13 +76,13 @@ public final class HandlerVersion implements LoadedHandler {
      */
     public static HandlerVersion adoptLibrary(String endpointId, Path file, String source) {
         NativeHandler handler = NativeHandler.open(endpointId, file, source, LibraryCopy.adopt(endpointId, file));
-        return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy(), false);
+        return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy(), false, null);
     }
 
     /** A version provided by someone else (a service): the registry only stops calling it. */
     static HandlerVersion ofHandler(String endpointId, long generation, String source, String version,
-            Handler handler) {
-        return new HandlerVersion(endpointId, generation, source, version, handler, null, null, true);
+            Handler handler, CallLimit limit) {
+        return new HandlerVersion(endpointId, generation, source, version, handler, null, null, true, limit);
     }
 
     /**
@@ -86,12 +91,27 @@ public final class HandlerVersion implements LoadedHandler {
      * @return the response, or null when this version takes no new requests
      */
     public HandlerResponse callIfActive(RequestContext context, HandlerRequest request) {
-        int slot = tracker.tryAcquire();
+        int slot = tracker.tryAcquire(true);
         if (slot < 0) {
-            return null;
+            slot = slot == RequestTracker.FULL ? waitForPlace(context) : slot;
+            if (slot == RequestTracker.DRAINING) {
+                return null;
+            }
         }
         boolean timed = latencies != null && RequestTracker.sampled(slot);
         long start = timed ? System.nanoTime() : 0;
+        long deadline = context.deadlineUnixNanos();
+        OverdueCalls.Slot overdue = null;
+        Object outerVersion = null;
+        long outerDeadline = 0;
+        // noted where OverdueCalls sees it while the call is inside; not for a handler bundle's own
+        // version (limit null), called from inside the registry's version that stands for it
+        if (deadline != 0 && limit != null) {
+            overdue = OverdueCalls.slot();
+            outerVersion = overdue.version();
+            outerDeadline = overdue.deadline();
+            overdue.set(this, deadline);
+        }
         try {
             HandlerResponse response = handler.handle(context, request);
             if (response == null) {
@@ -103,11 +123,54 @@ public final class HandlerVersion implements LoadedHandler {
             failures.increment();
             throw e;
         } finally {
+            if (overdue != null) {
+                overdue.set(outerVersion, outerDeadline);
+            }
             if (timed) {
                 latencies.record(RequestTracker.stripe(slot), System.nanoTime() - start);
             }
             tracker.release(slot);
         }
+    }
+
+    /**
+     * The call found this version's places taken: waits for one if the limit lets it.
+     *
+     * @return a slot, or {@link RequestTracker#DRAINING}
+     * @throws HandlerOverloadedException if it got none
+     */
+    private int waitForPlace(RequestContext context) {
+        int slot = tracker.acquireWaiting(context.deadlineUnixNanos());
+        if (slot >= 0 || slot == RequestTracker.DRAINING) {
+            return slot;
+        }
+        String why;
+        switch (slot) {
+            case RequestTracker.NO_DEADLINE:
+                why = "it has no deadline to wait until (max.waiting.calls lets only calls with one wait)";
+                break;
+            case RequestTracker.NO_ROOM_TO_WAIT:
+                why = limit.maxWaiting() == 0 ? "calls do not wait for a place (max.waiting.calls is 0)"
+                        : limit.maxWaiting() + " calls wait already (max.waiting.calls)";
+                break;
+            case RequestTracker.DEADLINE_PASSED:
+                why = "its deadline passed while it waited for a place";
+                break;
+            default:
+                why = "it was interrupted while it waited for a place";
+                break;
+        }
+        int max = limit.max();
+        throw new HandlerOverloadedException(endpointId, max, "endpoint '" + endpointId + "' refused the call"
+                + " without starting it: " + max + " calls are inside its version from " + source + " already (its"
+                + " limit, max.concurrent.calls) and " + why + ". If calls are stuck in its handler (handler:info "
+                + endpointId + " shows them as overdue), swap in a fixed version, which gets places of its own;"
+                + " if it is only busy, raise the limit");
+    }
+
+    /** This version's limit of concurrent calls; null for none. */
+    CallLimit limit() {
+        return limit;
     }
 
     boolean isDrained() {
@@ -236,6 +299,11 @@ public final class HandlerVersion implements LoadedHandler {
     }
 
     @Override
+    public long overdueCalls() {
+        return activeRequests() == 0 ? 0 : OverdueCalls.count(this);
+    }
+
+    @Override
     public long totalCalls() {
         return tracker.completed();
     }
@@ -252,7 +320,7 @@ public final class HandlerVersion implements LoadedHandler {
 
     @Override
     public Optional<RequestGuard> acquireRequest() {
-        int cell = tracker.tryAcquire();
+        int cell = tracker.tryAcquire(false);
         if (cell < 0) {
             return Optional.empty();
         }

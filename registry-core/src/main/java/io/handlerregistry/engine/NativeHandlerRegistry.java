@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -77,8 +79,13 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final ExecutorService unloader = Executors.newCachedThreadPool(DaemonThreads.named("handler-unload"));
     private final Map<HandlerVersion, CompletableFuture<Void>> unloads = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> endpointLocks = new ConcurrentHashMap<>();
+    private volatile int maxConcurrentCalls;
+    private volatile int maxWaitingCalls;
     private final AtomicLong generations = new AtomicLong();
     private volatile boolean closed;
+
+    /** Calls one endpoint may have inside at once unless configured otherwise. */
+    public static final int DEFAULT_MAX_CONCURRENT_CALLS = 256;
 
     /** A registry for the libraries in {@code handlersDirectory}, with default settings. */
     public static NativeHandlerRegistry create(Path handlersDirectory) {
@@ -94,6 +101,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         this.handlersDirectory = settings.handlersDirectory.toAbsolutePath();
         this.closeTimeout = settings.closeTimeout;
         this.initTimeout = settings.initTimeout;
+        this.maxConcurrentCalls = settings.maxConcurrentCalls;
+        this.maxWaitingCalls = settings.maxWaitingCalls;
         this.ownsCopyDirectory = settings.copyDirectory == null;
         try {
             this.copyDirectory = CopyDirectory.prepare(ownsCopyDirectory
@@ -229,15 +238,25 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         if (context.deadlineUnixNanos() != 0 && context.deadlineUnixNanos() < bounded.deadlineUnixNanos()) {
             bounded = context;
         }
-        CompletableFuture<HandlerResponse> call = executeAsync(endpointId, bounded, request);
+        // the call's thread and its caller race for this flag: a call that has not started when its
+        // caller stops waiting never runs, and the exception says which of the two it was
+        AtomicBoolean claimed = new AtomicBoolean();
+        RequestContext callContext = bounded;
+        CompletableFuture<HandlerResponse> call = submit(endpointId, () -> {
+            if (!claimed.compareAndSet(false, true)) {
+                throw new CancellationException("withdrawn: its caller stopped waiting before it started");
+            }
+            return execute(endpointId, callContext, request);
+        });
         try {
             return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new HandlerTimeoutException(endpointId, timeout);
+            throw new HandlerTimeoutException(endpointId, timeout, !claimed.compareAndSet(false, true));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HandlerException(endpointId, "interrupted while waiting for endpoint '" + endpointId
-                    + "'; the call goes on in native code", e);
+            throw new HandlerException(endpointId, "interrupted while waiting for endpoint '" + endpointId + "'; "
+                    + (claimed.compareAndSet(false, true) ? "the call was withdrawn before it started"
+                            : "the call goes on in native code"), e);
         } catch (ExecutionException e) {
             throw rethrow(e.getCause());
         }
@@ -246,6 +265,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     @Override
     public CompletableFuture<HandlerResponse> executeAsync(String endpointId, RequestContext context,
             HandlerRequest request) {
+        return submit(endpointId, () -> execute(endpointId, context, request));
+    }
+
+    private CompletableFuture<HandlerResponse> submit(String endpointId, Supplier<HandlerResponse> call) {
         if (endpointId == null || !active.containsKey(endpointId)) {
             RuntimeException failure;
             try {
@@ -256,7 +279,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             return CompletableFuture.failedFuture(failure);
         }
         try {
-            return CompletableFuture.supplyAsync(() -> execute(endpointId, context, request), callExecutor);
+            return CompletableFuture.supplyAsync(call, callExecutor);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new HandlerException(endpointId, "the call to endpoint '"
                     + endpointId + "' was not started: " + (closed ? "the registry is closed"
@@ -351,7 +374,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             drainingRequests += h.activeRequests();
             drainingCount++;
         }
-        return new RegistryStats(active.size(), drainingCount, activeRequests, drainingRequests, pinned.size());
+        long overdue = 0;
+        if (activeRequests + drainingRequests > 0) {
+            for (LoadedHandler h : handlers()) {
+                overdue += h.overdueCalls();
+            }
+        }
+        return new RegistryStats(active.size(), drainingCount, activeRequests, drainingRequests, pinned.size(),
+                overdue);
     }
 
     @Override
@@ -525,7 +555,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     private HandlerVersion wrap(String endpointId, Handler handler, String source, String version) {
         return HandlerVersion.ofHandler(endpointId, generations.incrementAndGet(),
-                Objects.requireNonNull(source, "source"), version, Objects.requireNonNull(handler, "handler"));
+                Objects.requireNonNull(source, "source"), version, Objects.requireNonNull(handler, "handler"),
+                newLimit());
     }
 
     private HandlerVersion open(String endpointId, Path library) {
@@ -533,7 +564,35 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
         LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
         return HandlerVersion.ofLibrary(endpointId, generation, source,
-                NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout));
+                NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout), newLimit());
+    }
+
+    private CallLimit newLimit() {
+        return new CallLimit(maxConcurrentCalls, maxWaitingCalls);
+    }
+
+    /**
+     * Changes the limits of concurrent calls in place, for every loaded version: a new limit counts
+     * the calls that start after the change (those inside keep their places), and calls waiting for
+     * a place get in if it lets them.
+     *
+     * @param maxConcurrent calls inside one version at once; 0 for no limit
+     * @param maxWaiting    calls (with a deadline) that may wait for a place, per version
+     */
+    public void configureLimits(int maxConcurrent, int maxWaiting) {
+        checkLimits(maxConcurrent, maxWaiting);
+        maxConcurrentCalls = maxConcurrent;
+        maxWaitingCalls = maxWaiting;
+        for (LoadedHandler h : handlers()) {
+            ((HandlerVersion) h).limit().configure(maxConcurrent, maxWaiting);
+        }
+    }
+
+    private static void checkLimits(int maxConcurrent, int maxWaiting) {
+        if (maxConcurrent < 0 || maxWaiting < 0) {
+            throw new IllegalArgumentException("call limits must not be negative: max concurrent calls "
+                    + maxConcurrent + ", max waiting calls " + maxWaiting);
+        }
     }
 
     private RuntimeException notFound(String endpointId) {
@@ -581,6 +640,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         private Duration closeTimeout = Duration.ofSeconds(30);
         private Duration initTimeout = Duration.ofSeconds(NativeHandler.DEFAULT_INIT_TIMEOUT_SECONDS);
         private ExecutorService callExecutor;
+        private int maxConcurrentCalls = DEFAULT_MAX_CONCURRENT_CALLS;
+        private int maxWaitingCalls;
 
         private Builder(Path handlersDirectory) {
             this.handlersDirectory = Objects.requireNonNull(handlersDirectory, "handlersDirectory");
@@ -632,6 +693,21 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
          */
         public Builder callExecutor(ExecutorService executor) {
             this.callExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * How many calls may be inside one loaded version at once, and how many more may wait for a
+         * place (a version swapped in has places of its own). A call over the limit waits, if it has a deadline and there is
+         * room to wait, until a place frees or its deadline passes; else it is refused at once with
+         * {@link io.handlerregistry.api.HandlerOverloadedException}. Calls stuck in a handler hold their
+         * places, so a hung version holds at most {@code maxConcurrent} threads. Default:
+         * {@value #DEFAULT_MAX_CONCURRENT_CALLS} concurrent, none waiting; 0 concurrent for no limit.
+         */
+        public Builder callLimits(int maxConcurrent, int maxWaiting) {
+            checkLimits(maxConcurrent, maxWaiting);
+            this.maxConcurrentCalls = maxConcurrent;
+            this.maxWaitingCalls = maxWaiting;
             return this;
         }
 

@@ -60,6 +60,7 @@ public final class RegistryComponent implements HandlerRegistry {
                         : Path.of(settings.copyDirectory))
                 .cleanupInterval(Duration.ofMillis(cleanupIntervalMs))
                 .initTimeout(Duration.ofMillis(settings.initTimeoutMs))
+                .callLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls)
                 .build();
         this.handlersDirectory = registry.handlersDirectory();
         this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
@@ -76,6 +77,7 @@ public final class RegistryComponent implements HandlerRegistry {
         handlersDirectory = settings.handlersDirectory;
         services.configure(settings.drainTimeout, settings.uninstallReplaced);
         BundleHandler.configureStopTimeout(settings.stopTimeout);
+        registry.configureLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls);
         if (settings.cleanupIntervalMs != cleanupIntervalMs) {
             LOG.log(Level.INFO, "cleanup.interval.ms={0} of {1} applies from the next start (now {2})",
                     settings.cleanupIntervalMs, PID, cleanupIntervalMs);
@@ -97,6 +99,8 @@ public final class RegistryComponent implements HandlerRegistry {
         final long cleanupIntervalMs;
         final long initTimeoutMs;
         final boolean uninstallReplaced;
+        final int maxConcurrentCalls;
+        final int maxWaitingCalls;
 
         private Resolved(Settings settings, RegistryConfiguration config) {
             handlersDirectory = Path.of(settings.string("handlers.directory", config.handlers_directory()))
@@ -107,6 +111,10 @@ public final class RegistryComponent implements HandlerRegistry {
             cleanupIntervalMs = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
             initTimeoutMs = Math.max(1, settings.number("init.timeout.ms", config.init_timeout_ms()));
             uninstallReplaced = settings.flag("uninstall.replaced", config.uninstall_replaced());
+            maxConcurrentCalls = (int) Math.max(0, Math.min(Integer.MAX_VALUE,
+                    settings.number("max.concurrent.calls", config.max_concurrent_calls())));
+            maxWaitingCalls = (int) Math.max(0, Math.min(Integer.MAX_VALUE,
+                    settings.number("max.waiting.calls", config.max_waiting_calls())));
         }
 
         static Resolved of(RegistryConfiguration config, Map<String, Object> properties, BundleContext context) {

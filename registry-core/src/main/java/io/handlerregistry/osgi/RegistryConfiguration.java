@@ -34,6 +34,18 @@ public @interface RegistryConfiguration {
             + " start of the registry.", min = "1")
     long init_timeout_ms() default 30_000;
 
+    @AttributeDefinition(name = "Max concurrent calls", description = "How many calls may be inside one loaded version"
+            + " at once (a version swapped in has places of its own); 0 for no limit. Calls stuck in a handler"
+            + " hold their places, so a hung version holds at most this many threads. A call over it is refused"
+            + " at once, or waits (below). A change applies in place, to the calls that start afterwards.",
+            min = "0")
+    int max_concurrent_calls() default 256;
+
+    @AttributeDefinition(name = "Max waiting calls", description = "How many calls over the limit may wait for a"
+            + " place, per version; a call waits only until its deadline, one without a deadline is refused at"
+            + " once. 0: every call over the limit is refused at once.", min = "0")
+    int max_waiting_calls() default 0;
+
     @AttributeDefinition(name = "Cleanup interval (ms)", description = "How often drained versions are unloaded."
             + " Applies from the next start of the registry.", min = "1")
     long cleanup_interval_ms() default 1_000;

@@ -1,6 +1,7 @@
 package io.handlerregistry.osgi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +61,38 @@ class ConfigurationTest {
         await().until(() -> registry.handlersDirectory().equals(work));
         assertThat(registry.handler("echo")).containsSame(serving); // not reloaded
         assertThat(call(registry, "echo", "still")).isEqualTo("still");
+    }
+
+    @Test
+    void theCallLimitAppliesInPlaceToAHandlerBundlesVersion() throws Exception {
+        osgi = new OsgiFramework(storage, Map.of());
+        HandlerRegistry registry = osgi.registry();
+        Bundle slow = osgi.installHandler("handler-slow");
+        slow.start();
+        await().until(() -> registry.isLoaded("slow"));
+        LoadedHandler serving = registry.handler("slow").orElseThrow();
+        osgi.configure(REGISTRY_PID, Map.of("max.concurrent.calls", 1));
+        Path gate = work.resolve("gate");
+        // a new limit counts the calls that start after it changed: the held call starts afterwards
+        await().untilAsserted(() -> {
+            CompletableFuture<String> held = OsgiFramework.slowCallHeldAt(registry, gate);
+            try {
+                assertThatThrownBy(() -> call(registry, "slow", "sleep:0")).hasMessageContaining(
+                        "endpoint 'slow' refused the call without starting it: 1 calls are inside")
+                        .hasMessageContaining("max.concurrent.calls");
+            } finally {
+                Files.writeString(gate, "open");
+                held.get(10, TimeUnit.SECONDS);
+                Files.delete(gate);
+            }
+        });
+        CompletableFuture<String> inFlight = OsgiFramework.slowCallHeldAt(registry, gate);
+
+        osgi.configure(REGISTRY_PID, Map.of("max.concurrent.calls", 2));
+        await().ignoreExceptions().until(() -> call(registry, "slow", "sleep:0") != null); // room for a second
+        Files.writeString(gate, "open");
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(registry.handler("slow")).containsSame(serving); // the same version all along
     }
 
     @Test
@@ -125,6 +159,9 @@ class ConfigurationTest {
                 "copy.directory", "String = ",
                 "drain.timeout.ms", "Long = 30000",
                 "stop.timeout.ms", "Long = 30000",
+                "init.timeout.ms", "Long = 30000",
+                "max.concurrent.calls", "Integer = 256",
+                "max.waiting.calls", "Integer = 0",
                 "cleanup.interval.ms", "Long = 1000",
                 "uninstall.replaced", "Boolean = true"));
         assertThat(attributes(information, DEPLOY_PID)).containsExactlyInAnyOrderEntriesOf(Map.of(
@@ -154,6 +191,7 @@ class ConfigurationTest {
         switch (type) { // AttributeDefinition's constants
             case 1: return "String";
             case 2: return "Long";
+            case 3: return "Integer";
             case 11: return "Boolean";
             default: return "type " + type;
         }

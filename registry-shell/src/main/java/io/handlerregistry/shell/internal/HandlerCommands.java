@@ -79,10 +79,10 @@ public final class HandlerCommands {
         if (help) {
             return usage("list");
         }
-        Table table = new Table("endpoint", "version", "state", "in-flight", "calls", "errors", "source");
+        Table table = new Table("endpoint", "version", "state", "in-flight", "overdue", "calls", "errors", "source");
         for (LoadedHandler h : registry.handlers()) {
-            table.row(h.endpointId(), versionOf(h), h.state(), h.activeRequests(), h.totalCalls(), h.failedCalls(),
-                    h.source());
+            table.row(h.endpointId(), versionOf(h), h.state(), h.activeRequests(), h.overdueCalls(), h.totalCalls(),
+                    h.failedCalls(), h.source());
         }
         return table;
     }
@@ -112,6 +112,7 @@ public final class HandlerCommands {
                     .row("version", h.version().orElse(null))
                     .row("state", h.state())
                     .row("in-flight", h.activeRequests())
+                    .row("overdue", overdue(h))
                     .row("calls", h.totalCalls())
                     .row("errors", h.failedCalls())
                     .row("latency", latencies.count() == 0 ? null : "p50 " + Units.nanos(latencies.percentileNanos(50))
@@ -296,20 +297,34 @@ public final class HandlerCommands {
                         + " loaded: find its endpoint there)");
     }
 
+    /** The overdue calls of a version, with what to do about them. */
+    private static String overdue(LoadedHandler h) {
+        long overdue = h.overdueCalls();
+        if (overdue == 0) {
+            return "0";
+        }
+        return overdue + " call" + (overdue == 1 ? "" : "s") + " inside past " + (overdue == 1 ? "its" : "their")
+                + " deadline: stuck, or slower than " + (overdue == 1 ? "its caller waits" : "their callers wait")
+                + (h.isDraining() ? "; this version stays loaded until they return"
+                        : "; they hold places of this version's call limit until they return (handler:swap"
+                                + " a fixed version: new calls go there at once)");
+    }
+
     private static String draining(RegistryStats s) {
         return s.drainingCount() + " version" + (s.drainingCount() == 1 ? "" : "s") + " still draining with "
                 + s.drainingRequests() + " call" + (s.drainingRequests() == 1 ? "" : "s") + " inside";
     }
 
-    @Descriptor("counts of loaded and draining versions, of the calls inside them, and of unloaded versions"
-            + " the platform loader keeps mapped (pinned)")
+    @Descriptor("counts of loaded and draining versions, of the calls inside them and of those past their"
+            + " deadline (overdue), and of unloaded versions the platform loader keeps mapped (pinned)")
     public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
         if (help) {
             return usage("stats");
         }
         RegistryStats s = registry.stats();
-        return new Table("loaded", "draining", "active requests", "draining requests", "pinned")
-                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(), s.pinnedCount());
+        return new Table("loaded", "draining", "active requests", "draining requests", "overdue", "pinned")
+                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(),
+                        s.overdueRequests(), s.pinnedCount());
     }
 
     @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers"
