@@ -65,8 +65,25 @@
  * DEADLINE
  *   ctx->deadline_unix_ns is the caller's deadline in nanoseconds since 1970-01-01 UTC
  *   (CLOCK_REALTIME), or 0 when the caller set none. The host cannot interrupt native code: a call
- *   that outlives its deadline is abandoned by its caller but keeps its library loaded until it
- *   returns. Long handlers should check the deadline and give up early.
+ *   that outlives its deadline is abandoned by its caller but keeps its thread and its library
+ *   until it returns; the registry counts it as overdue (handler:list), and it holds one place of
+ *   its version's call limit (max.concurrent.calls), so a version that hangs ends up refusing
+ *   calls instead of taking every thread. Long handlers should check the deadline and give up early.
+ *
+ * LIFECYCLE
+ *   handler_init runs on a thread of its own and has a time limit (init.timeout.ms, 30 s by
+ *   default): past it the load is refused and the version that was serving keeps serving; the
+ *   library is unloaded once handler_init returns after all. handler_shutdown runs on a thread of
+ *   the registry's, not on the thread that asked for the swap or unload.
+ *   A dependency placed beside the library is found with an rpath of $ORIGIN (the private copy
+ *   keeps the library's file name and sees the files beside the original).
+ *
+ * WHAT THE HOST CANNOT CATCH
+ *   In-process, the handler shares the JVM's process. These end it, and with it every endpoint:
+ *   exit() or abort(), a crash (SIGSEGV, SIGBUS, ...), a response pointer into unmapped memory, a
+ *   write past the end of host memory or heap corruption, a thread still running the library's
+ *   code after handler_shutdown, a signal handler installed by the library and left behind, a
+ *   library constructor that aborts. A handler that may do any of these must not run in-process.
  */
 #ifndef HANDLER_REGISTRY_HANDLER_H
 #define HANDLER_REGISTRY_HANDLER_H
