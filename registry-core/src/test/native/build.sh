@@ -95,6 +95,9 @@ rustc=$(command -v rustc || true)
 if [ -n "$rustc" ]; then
   "$rustc" --edition 2021 --crate-type cdylib -O -o "$out/libhandler_hello_rust.$ext.tmp" "$examples/hello_rust.rs"
   mv -f "$out/libhandler_hello_rust.$ext.tmp" "$out/libhandler_hello_rust.$ext"
+  # a thread_local! holding a String: pins the library like tls.cpp (PinnedLibraryTest)
+  "$rustc" --edition 2021 --crate-type cdylib -O -o "$out/libhandler_tls_rust.$ext.tmp" "$here/tls_rust.rs"
+  mv -f "$out/libhandler_tls_rust.$ext.tmp" "$out/libhandler_tls_rust.$ext"
 else
   echo "rustc not found: skipping the Rust example handler"
 fi

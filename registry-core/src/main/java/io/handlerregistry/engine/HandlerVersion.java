@@ -277,6 +277,12 @@ public final class HandlerVersion implements LoadedHandler {
         return pinned;
     }
 
+    /** Notes whether the platform loader kept this version's library mapped when it was just unloaded. */
+    boolean notePinnedAtUnload() {
+        pinned = unloaded.get() && resources instanceof NativeHandler && ((NativeHandler) resources).mappedAfterClose();
+        return pinned;
+    }
+
     /** Looks again whether the platform loader keeps this unloaded version's library mapped. */
     boolean checkPinned() {
         pinned = unloaded.get() && resources instanceof NativeHandler && ((NativeHandler) resources).isMapped();

@@ -48,6 +48,7 @@ final class NativeHandler implements Handler, AutoCloseable {
     private final String endpointId;
     private final String source;
     private final LibraryCopy copy;
+    private volatile boolean mappedAfterClose;
     private final NativeLibrary library;
     private final DirectBindings bindings;
     private final EntryPoint entry;
@@ -230,7 +231,8 @@ final class NativeHandler implements Handler, AutoCloseable {
             library.close();
             endpointIdBytes.close();
             copy.delete();
-            if (isMapped()) {
+            mappedAfterClose = isMapped(); // one read of /proc/self/maps: 0.1 to 0.4 ms here
+            if (mappedAfterClose) {
                 LOG.log(Level.WARNING, "endpoint ''{0}'': {1} is unloaded, but the platform loader keeps its"
                         + " copy {2} mapped: a thread-local with a destructor (C++ thread_local of a class type,"
                         + " Rust thread_local! holding heap data) holds it while a thread that called it lives."
@@ -238,6 +240,11 @@ final class NativeHandler implements Handler, AutoCloseable {
                         endpointId, source, copy.path());
             }
         }
+    }
+
+    /** Whether the platform loader still had the copy mapped when {@link #close()} had unloaded it. */
+    boolean mappedAfterClose() {
+        return mappedAfterClose;
     }
 
     /** True while the platform loader keeps this version's copy mapped (after close: pinned). */

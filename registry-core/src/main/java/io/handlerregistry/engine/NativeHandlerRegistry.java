@@ -540,7 +540,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "unloading " + handler + " failed; it is forgotten, its copy may remain", e);
         }
-        if (handler.checkPinned()) {
+        if (handler.notePinnedAtUnload()) {
             pinned.add(handler); // shown as PINNED until the loader lets go of it
         }
         draining.remove(handler);

@@ -2,8 +2,10 @@ package io.handlerregistry.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -12,6 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.handlerregistry.api.HandlerRequest;
@@ -21,7 +25,7 @@ import io.handlerregistry.api.RequestContext;
 
 /**
  * A library the platform loader keeps mapped after its unload (a C++ thread_local with a
- * destructor, on a thread that lives on) is reported as PINNED, in its state and in the stats,
+ * destructor, or a Rust thread_local! holding a String, on a thread that lives on) is reported as PINNED, in its state and in the stats,
  * instead of being counted as gone; once that thread ended (and the loader unloaded something
  * since) it is gone for real.
  */
@@ -42,15 +46,19 @@ class PinnedLibraryTest {
         registry.close();
     }
 
-    @Test
-    void aLibraryHeldByAThreadLocalIsPinnedUntilTheThreadEnds() throws Exception {
-        LoadedHandler version = registry.loadFrom("tls", TestLibraries.library("tls"));
+    /** tls: a C++ thread_local std::string (g++); tls_rust: a thread_local! holding a String (rustc). */
+    @ParameterizedTest
+    @ValueSource(strings = {"tls", "tls_rust"})
+    void aLibraryHeldByAThreadLocalIsPinnedUntilTheThreadEnds(String endpoint) throws Exception {
+        Path library = TestLibraries.library(endpoint);
+        assumeTrue(Files.exists(library), "rustc or g++ was not available to the build");
+        LoadedHandler version = registry.loadFrom(endpoint, library);
         Path copy = version.loadedCopy().orElseThrow();
         CountDownLatch called = new CountDownLatch(1);
         CountDownLatch end = new CountDownLatch(1);
         AtomicReference<String> answer = new AtomicReference<>();
         Thread caller = new Thread(() -> {
-            answer.set(new String(registry.execute("tls", RequestContext.create(), HandlerRequest.of("x")).body(),
+            answer.set(new String(registry.execute(endpoint, RequestContext.create(), HandlerRequest.of("x")).body(),
                     StandardCharsets.UTF_8));
             called.countDown();
             try {
@@ -63,7 +71,7 @@ class PinnedLibraryTest {
         called.await();
         assertThat(answer.get()).isEqualTo("call;");
 
-        registry.unload("tls");
+        registry.unload(endpoint);
         await().atMost(Duration.ofSeconds(10)).until(() -> version.state() == HandlerState.PINNED);
         assertThat(TestLibraries.mappingsOf(copy)).isNotEmpty();
         assertThat(registry.stats().pinnedCount()).isOne();
