@@ -100,6 +100,9 @@ final class RequestTracker {
      * @return a slot, {@link #DRAINING}, or why the call got no place (a negative code)
      */
     int acquireWaiting(long deadlineUnixNanos) {
+        if (limit.maxWaiting() == 0) {
+            return NO_ROOM_TO_WAIT;
+        }
         if (deadlineUnixNanos == 0) {
             return NO_DEADLINE;
         }

@@ -66,7 +66,8 @@ class HungCallsTest {
                 .hasMessageContaining("endpoint 'slow' refused the call without starting it")
                 .hasMessageContaining("3 calls are inside its version from " + TestLibraries.library("slow")
                         .toAbsolutePath())
-                .hasMessageContaining("no deadline").hasMessageContaining("handler:info slow");
+                .hasMessageContaining("calls do not wait for a place (max.waiting.calls is 0)")
+                .hasMessageContaining("handler:info slow");
         assertThat(call("echo", HandlerRequest.of("fine"))).isEqualTo("fine");
 
         // the fix: a version swapped in has places of its own while the hung calls drain
