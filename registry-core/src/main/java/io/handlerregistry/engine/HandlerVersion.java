@@ -205,6 +205,7 @@ public final class HandlerVersion implements LoadedHandler {
             return false;
         }
         closeResources();
+        notePinnedAtUnload();
         return true;
     }
 
@@ -277,9 +278,13 @@ public final class HandlerVersion implements LoadedHandler {
         return pinned;
     }
 
-    /** Notes whether the platform loader kept this version's library mapped when it was just unloaded. */
+    /**
+     * Right after the unload: notes (and logs) whether the platform loader keeps this version's
+     * library mapped all the same.
+     */
     boolean notePinnedAtUnload() {
-        pinned = unloaded.get() && resources instanceof NativeHandler && ((NativeHandler) resources).mappedAfterClose();
+        pinned = unloaded.get() && resources instanceof NativeHandler
+                && ((NativeHandler) resources).reportIfStillMapped();
         return pinned;
     }
 

@@ -75,8 +75,11 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final Set<HandlerVersion> draining = ConcurrentHashMap.newKeySet();
     /** Unloaded versions whose library the platform loader keeps mapped (see {@link HandlerState#PINNED}). */
     private final Set<HandlerVersion> pinned = ConcurrentHashMap.newKeySet();
-    /** Unloads run here, off the threads of swaps, unloads and calls (handler_shutdown may be slow). */
-    private final ExecutorService unloader = Executors.newCachedThreadPool(DaemonThreads.named("handler-unload"));
+    /**
+     * handler_init and unloads (handler_shutdown) run here, off the threads of loads, swaps, unloads
+     * and calls: either may be slow, and only the caller of a load waits for init, within its timeout.
+     */
+    private final ExecutorService lifecycle = Executors.newCachedThreadPool(DaemonThreads.named("handler-lifecycle"));
     private final Map<HandlerVersion, CompletableFuture<Void>> unloads = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> endpointLocks = new ConcurrentHashMap<>();
     private volatile int maxConcurrentCalls;
@@ -338,7 +341,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 long deadline = System.nanoTime() + saturatedNanos(drainTimeout);
                 old.drained().get(saturatedNanos(drainTimeout), TimeUnit.NANOSECONDS);
                 unloadIfDrained(old);
-                // the caller asked to wait: for the unload too (handler_shutdown runs on an unloader thread)
+                // the caller asked to wait: for the unload too (handler_shutdown runs on a lifecycle thread)
                 CompletableFuture<Void> unload = unloads.get(old);
                 if (unload != null) {
                     unload.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -515,7 +518,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     }
 
     /**
-     * Starts unloading a drained version that nobody unloads yet, on an unloader thread: its
+     * Starts unloading a drained version that nobody unloads yet, on a lifecycle thread: its
      * handler_shutdown runs there, never on the thread of a swap, an unload or a call.
      *
      * @return true if this call started it
@@ -527,7 +530,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         CompletableFuture<Void> unload = new CompletableFuture<>();
         unloads.put(handler, unload);
         try {
-            unloader.execute(() -> finishUnload(handler));
+            lifecycle.execute(() -> finishUnload(handler));
         } catch (RejectedExecutionException e) {
             finishUnload(handler);
         }
@@ -540,16 +543,16 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "unloading " + handler + " failed; it is forgotten, its copy may remain", e);
         }
+        draining.remove(handler);
+        CompletableFuture<Void> unload = unloads.remove(handler);
+        if (unload != null) {
+            unload.complete(null); // a graceful swap waiting for it returns: the check below is for the report
+        }
         if (handler.notePinnedAtUnload()) {
             pinned.add(handler); // shown as PINNED until the loader lets go of it
         }
-        draining.remove(handler);
         if (closed) {
             deleteCopyDirectoryWhenDone(); // the last one to go takes the directory with it
-        }
-        CompletableFuture<Void> unload = unloads.remove(handler);
-        if (unload != null) {
-            unload.complete(null);
         }
     }
 
@@ -564,7 +567,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
         LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
         return HandlerVersion.ofLibrary(endpointId, generation, source,
-                NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout), newLimit());
+                NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout, lifecycle), newLimit());
     }
 
     private CallLimit newLimit() {

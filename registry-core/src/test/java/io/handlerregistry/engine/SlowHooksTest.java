@@ -21,7 +21,7 @@ import io.handlerregistry.api.SwapResult;
 
 /**
  * Lifecycle hooks that take long hold up nobody else: handler_init has a timeout and runs without
- * the endpoint's lock, handler_shutdown runs on an unloader thread, and close keeps its timeout.
+ * the endpoint's lock, handler_shutdown runs on a lifecycle thread, and close keeps its timeout.
  */
 class SlowHooksTest {
     @TempDir

@@ -158,7 +158,7 @@ class SwapTest {
         LoadedHandler second = registry.handler("greeting").orElseThrow();
         assertThat(second.source()).isEqualTo(first.source());
         assertThat(second.loadedCopy().orElseThrow()).isNotEqualTo(first.loadedCopy().orElseThrow());
-        // the idle old version is unloaded at once, on an unloader thread
+        // the idle old version is unloaded at once, on a lifecycle thread
         await().until(() -> !Files.exists(first.loadedCopy().orElseThrow()));
 
         TestLibraries.install(version("v1", "greeting"), deployed);
