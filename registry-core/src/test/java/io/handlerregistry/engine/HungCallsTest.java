@@ -36,12 +36,16 @@ class HungCallsTest {
     Path gates;
 
     private final List<Gate> opened = new ArrayList<>();
+    /** Threads for calls that block (the common pool may have one thread on 2 cores). */
+    private final ExecutorService callers = Executors.newCachedThreadPool();
     private NativeHandlerRegistry registry;
     private ExecutorService executor;
 
     @AfterEach
     void stop() throws InterruptedException {
         opened.forEach(Gate::open);
+        callers.shutdown();
+        callers.awaitTermination(30, TimeUnit.SECONDS);
         if (registry != null) {
             registry.close();
         }
@@ -57,7 +61,7 @@ class HungCallsTest {
         Gate gate = gate("hang");
         List<CompletableFuture<?>> hung = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            hung.add(CompletableFuture.runAsync(() -> call("slow", gate.request())));
+            hung.add(CompletableFuture.runAsync(() -> call("slow", gate.request()), callers));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.handler("slow").orElseThrow().activeRequests() == 3);
 
@@ -162,7 +166,7 @@ class HungCallsTest {
     void aCallOverTheLimitWaitsForAPlaceUntilItsDeadlineWhenThereIsRoomToWait() throws Exception {
         registry = registry(NativeHandlerRegistry.builder(TestLibraries.dir()).callLimits(1, 1));
         Gate gate = gate("hang");
-        CompletableFuture<?> hung = CompletableFuture.runAsync(() -> call("slow", gate.request()));
+        CompletableFuture<?> hung = CompletableFuture.runAsync(() -> call("slow", gate.request()), callers);
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.handler("slow").orElseThrow().activeRequests() == 1);
 
         CompletableFuture<String> waiter = waitingCall();
@@ -182,7 +186,7 @@ class HungCallsTest {
     void aWaitingCallIsRefusedWhenItsDeadlinePassesAndARaisedLimitLetsWaitersIn() throws Exception {
         registry = registry(NativeHandlerRegistry.builder(TestLibraries.dir()).callLimits(1, 5));
         Gate gate = gate("hang");
-        CompletableFuture.runAsync(() -> call("slow", gate.request()));
+        CompletableFuture.runAsync(() -> call("slow", gate.request()), callers);
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.handler("slow").orElseThrow().activeRequests() == 1);
 
         assertThatThrownBy(() -> call("slow", HandlerRequest.of("sleep:0"), Duration.ofMillis(200)))
@@ -200,9 +204,9 @@ class HungCallsTest {
         Gate gate = gate("hang");
         RequestContext shortDeadline = RequestContext.create().withDeadline(Instant.now().plusMillis(50));
         CompletableFuture<?> stuck = CompletableFuture.runAsync(
-                () -> registry.execute("slow", shortDeadline, gate.request()));
+                () -> registry.execute("slow", shortDeadline, gate.request()), callers);
         CompletableFuture<?> patient = CompletableFuture.runAsync(() -> call("slow", gate.request(),
-                Duration.ofHours(1)));
+                Duration.ofHours(1)), callers);
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.handler("slow").orElseThrow().activeRequests() == 2);
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.handler("slow").orElseThrow().overdueCalls() == 1);
 

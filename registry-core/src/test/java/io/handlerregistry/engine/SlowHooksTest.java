@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,8 @@ class SlowHooksTest {
     Path work;
 
     private NativeHandlerRegistry registry;
+    /** Threads for calls that block (the common pool may have one thread on 2 cores). */
+    private final ExecutorService callers = Executors.newCachedThreadPool();
 
     @AfterEach
     void stop() throws IOException {
@@ -39,6 +43,7 @@ class SlowHooksTest {
             }
             registry.close();
         }
+        callers.shutdownNow();
     }
 
     @Test
@@ -64,7 +69,7 @@ class SlowHooksTest {
         registry.loadFrom("svc", TestLibraries.library("echo"));
         Path hooks = hooks("init-hold");
 
-        CompletableFuture<SwapResult> swap = CompletableFuture.supplyAsync(() -> registry.swap("svc", hooks));
+        CompletableFuture<SwapResult> swap = CompletableFuture.supplyAsync(() -> registry.swap("svc", hooks), callers);
         await().atMost(Duration.ofSeconds(10)).until(() -> events().equals("init\n"));
         assertThat(registry.unload("svc")).isTrue(); // does not wait for that init
         registry.loadFrom("svc", TestLibraries.library("echo"));
@@ -96,7 +101,7 @@ class SlowHooksTest {
     void closeKeepsItsTimeoutWhileAnInitHangs() throws Exception {
         registry = registry(Duration.ofSeconds(60), Duration.ofMillis(200));
         Path hooks = hooks("init-hold");
-        CompletableFuture<Object> load = CompletableFuture.supplyAsync(() -> registry.loadFrom("svc", hooks));
+        CompletableFuture<Object> load = CompletableFuture.supplyAsync(() -> registry.loadFrom("svc", hooks), callers);
         await().atMost(Duration.ofSeconds(10)).until(() -> events().equals("init\n"));
 
         registry.close(); // returns within its timeout: nothing waits for that init
