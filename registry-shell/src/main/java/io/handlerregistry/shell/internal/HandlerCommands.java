@@ -303,11 +303,13 @@ public final class HandlerCommands {
         if (overdue == 0) {
             return "0";
         }
-        return overdue + " call" + (overdue == 1 ? "" : "s") + " inside past " + (overdue == 1 ? "its" : "their")
-                + " deadline: stuck, or slower than " + (overdue == 1 ? "its caller waits" : "their callers wait")
-                + (h.isDraining() ? "; this version stays loaded until they return"
-                        : "; they hold places of this version's call limit until they return (handler:swap"
-                                + " a fixed version: new calls go there at once)");
+        boolean one = overdue == 1;
+        return overdue + (one ? " call inside past its deadline: stuck, or slower than its caller waits"
+                : " calls inside past their deadline: stuck, or slower than their callers wait")
+                + (h.isDraining() ? "; this version stays loaded until " + (one ? "it returns" : "they return")
+                        : (one ? "; it holds a place of this version's call limit until it returns"
+                                : "; they hold places of this version's call limit until they return")
+                                + " (swap in a fixed version: new calls go there at once)");
     }
 
     private static String draining(RegistryStats s) {
