@@ -2,19 +2,19 @@ package io.handlerregistry.engine;
 
 import static io.handlerregistry.engine.AbiLayout.*;
 
-import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import com.sun.jna.Function;
 import com.sun.jna.Library;
@@ -114,7 +114,7 @@ final class NativeHandler implements Handler, AutoCloseable {
                             + ": the load is refused and the version that was serving (if any) keeps serving;"
                             + " the library stays mapped until handler_init returns, then it is unloaded", e);
                 } catch (ExecutionException e) {
-                    throw rethrow(e.getCause());
+                    throw Unchecked.of(e.getCause());
                 }
             }
             NativeHandler handler = new NativeHandler(endpointId, source, copy, library, bindings, entry, release,
@@ -184,16 +184,6 @@ final class NativeHandler implements Handler, AutoCloseable {
                 LOG.log(Level.INFO, "the late handler_init of {0} returned; that library is unloaded", copy.path());
             }
         });
-    }
-
-    private static RuntimeException rethrow(Throwable cause) {
-        if (cause instanceof RuntimeException) {
-            return (RuntimeException) cause;
-        }
-        if (cause instanceof Error) {
-            throw (Error) cause;
-        }
-        return new IllegalStateException(cause);
     }
 
     /** Calls {@code handler_entry} on the calling thread. */

@@ -59,6 +59,8 @@ import io.handlerregistry.spi.Handler;
  */
 public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseable {
     private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
+    /** The latest deadline a context holds (nanoseconds since the epoch in a long). */
+    private static final Instant MAX_DEADLINE = Instant.ofEpochSecond(0, Long.MAX_VALUE);
 
     private final Path handlersDirectory;
     private final Path copyDirectory;
@@ -66,8 +68,6 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final Duration closeTimeout;
     private final ExecutorService callExecutor;
     private final Duration initTimeout;
-    /** The latest deadline a context holds (nanoseconds since the epoch in a long). */
-    private static final Instant MAX_DEADLINE = Instant.ofEpochSecond(0, Long.MAX_VALUE);
     private final boolean ownsCallExecutor;
     private final ScheduledExecutorService cleanup;
 
@@ -87,7 +87,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final AtomicLong generations = new AtomicLong();
     private volatile boolean closed;
 
-    /** Calls one endpoint may have inside at once unless configured otherwise. */
+    /** Calls one loaded version may have inside at once unless configured otherwise. */
     public static final int DEFAULT_MAX_CONCURRENT_CALLS = 256;
 
     /** A registry for the libraries in {@code handlersDirectory}, with default settings. */
@@ -108,9 +108,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         this.maxWaitingCalls = settings.maxWaitingCalls;
         this.ownsCopyDirectory = settings.copyDirectory == null;
         try {
-            this.copyDirectory = CopyDirectory.prepare(ownsCopyDirectory
-                    ? Files.createTempDirectory("handler-registry-") : settings.copyDirectory, "the registry's copy directory (copyDirectory in the builder, copy.directory in"
-                            + " the configuration io.handlerregistry.registry)");
+            this.copyDirectory = CopyDirectory.prepare(
+                    ownsCopyDirectory ? Files.createTempDirectory("handler-registry-") : settings.copyDirectory,
+                    "the registry's copy directory (copyDirectory in the builder, copy.directory in the"
+                            + " configuration io.handlerregistry.registry)");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the directory for private library copies in "
                     + System.getProperty("java.io.tmpdir") + ": " + e + "; set copyDirectory", e);
@@ -237,19 +238,17 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         Instant now = Instant.now();
         Instant deadline = timeoutNanos > Duration.between(now, MAX_DEADLINE).toNanos() ? MAX_DEADLINE
                 : now.plusNanos(timeoutNanos);
-        RequestContext bounded = context.withDeadline(deadline);
-        if (context.deadlineUnixNanos() != 0 && context.deadlineUnixNanos() < bounded.deadlineUnixNanos()) {
-            bounded = context;
-        }
+        RequestContext withTimeout = context.withDeadline(deadline);
+        RequestContext bounded = context.deadlineUnixNanos() != 0
+                && context.deadlineUnixNanos() < withTimeout.deadlineUnixNanos() ? context : withTimeout;
         // the call's thread and its caller race for this flag: a call that has not started when its
         // caller stops waiting never runs, and the exception says which of the two it was
         AtomicBoolean claimed = new AtomicBoolean();
-        RequestContext callContext = bounded;
         CompletableFuture<HandlerResponse> call = submit(endpointId, () -> {
             if (!claimed.compareAndSet(false, true)) {
                 throw new CancellationException("withdrawn: its caller stopped waiting before it started");
             }
-            return execute(endpointId, callContext, request);
+            return execute(endpointId, bounded, request);
         });
         try {
             return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
@@ -261,7 +260,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                     + (claimed.compareAndSet(false, true) ? "the call was withdrawn before it started"
                             : "the call goes on in native code"), e);
         } catch (ExecutionException e) {
-            throw rethrow(e.getCause());
+            throw Unchecked.of(e.getCause());
         }
     }
 
@@ -338,8 +337,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private SwapResult drain(String endpointId, HandlerVersion old, Duration drainTimeout) {
         if (old != null) {
             try {
-                long deadline = System.nanoTime() + saturatedNanos(drainTimeout);
-                old.drained().get(saturatedNanos(drainTimeout), TimeUnit.NANOSECONDS);
+                long wait = saturatedNanos(drainTimeout);
+                long deadline = System.nanoTime() + wait;
+                old.drained().get(wait, TimeUnit.NANOSECONDS);
                 unloadIfDrained(old);
                 // the caller asked to wait: for the unload too (handler_shutdown runs on a lifecycle thread)
                 CompletableFuture<Void> unload = unloads.get(old);
@@ -625,16 +625,6 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         }
     }
 
-    private static RuntimeException rethrow(Throwable cause) {
-        if (cause instanceof RuntimeException) {
-            return (RuntimeException) cause;
-        }
-        if (cause instanceof Error) {
-            throw (Error) cause;
-        }
-        return new IllegalStateException(cause);
-    }
-
     /** Settings of a {@link NativeHandlerRegistry}. */
     public static final class Builder {
         private final Path handlersDirectory;
@@ -701,10 +691,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
         /**
          * How many calls may be inside one loaded version at once, and how many more may wait for a
-         * place (a version swapped in has places of its own). A call over the limit waits, if it has a deadline and there is
-         * room to wait, until a place frees or its deadline passes; else it is refused at once with
-         * {@link io.handlerregistry.api.HandlerOverloadedException}. Calls stuck in a handler hold their
-         * places, so a hung version holds at most {@code maxConcurrent} threads. Default:
+         * place (a version swapped in has places of its own). A call over the limit waits, if it has
+         * a deadline and there is room to wait, until a place frees or its deadline passes; else it is
+         * refused at once with {@link io.handlerregistry.api.HandlerOverloadedException}. Calls stuck in
+         * a handler hold their places, so a hung version holds at most {@code maxConcurrent} threads. Default:
          * {@value #DEFAULT_MAX_CONCURRENT_CALLS} concurrent, none waiting; 0 concurrent for no limit.
          */
         public Builder callLimits(int maxConcurrent, int maxWaiting) {
