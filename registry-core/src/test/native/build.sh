@@ -41,6 +41,9 @@ build "$out/libhandler_slow.$ext" "$here/slow.c"
 build "$out/libhandler_lifecycle.$ext" "$here/lifecycle.c"
 build "$out/libhandler_faults.$ext" "$here/faults.c"
 build "$out/libhandler_hooks.$ext" "$here/hooks.c"
+# for process isolation only: each ends its process
+build "$out/libhandler_crashy.$ext" "$here/crashy.c" -lpthread
+build "$out/libhandler_ctor_abort.$ext" "$here/ctor_abort.c"
 for v in v1 v2; do
   build "$out/$v/libhandler_greeting.$ext" "$examples/greeting.c" -DGREETING="\"$v\""
   build "$out/$v/libhandler_slow.$ext" "$here/slow.c" -DTAG="\"$v\""

@@ -40,6 +40,11 @@ public final class HandlerLoadException extends HandlerException {
         INIT_TIMEOUT,
         /** The endpoint already has a version loaded ({@code load} does not replace; swap does). */
         ALREADY_LOADED,
+        /**
+         * Process isolation was asked for where it is not available (it is built for Linux), or its
+         * worker program could not be started.
+         */
+        ISOLATION_UNAVAILABLE,
         /** Any other failure of the platform's loader or file system. */
         LOAD_FAILED
     }

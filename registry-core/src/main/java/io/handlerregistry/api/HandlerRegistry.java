@@ -91,8 +91,19 @@ public interface HandlerRegistry {
      */
     LoadedHandler load(String endpointId);
 
-    /** Like {@link #load(String)}, from any file. */
+    /**
+     * Like {@link #load(String)}, from any file. The library runs where the registry's settings say
+     * for this endpoint (in-process unless configured otherwise).
+     */
     LoadedHandler loadFrom(String endpointId, Path library);
+
+    /**
+     * Like {@link #loadFrom(String, Path)}, with the isolation given here.
+     *
+     * @throws HandlerLoadException with {@link HandlerLoadException.Reason#ISOLATION_UNAVAILABLE} if
+     *                              process isolation is asked for where it is not available
+     */
+    LoadedHandler loadFrom(String endpointId, Path library, Isolation isolation);
 
     /**
      * Stops the endpoint taking requests. Calls inside it finish; its library is unloaded at
@@ -156,6 +167,17 @@ public interface HandlerRegistry {
      * cleanup after its last call returned.
      */
     SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout);
+
+    /** Like {@link #swap(String, Path)}, with the new version's isolation given here. */
+    SwapResult swap(String endpointId, Path library, Isolation isolation);
+
+    /**
+     * Like {@link #swapGraceful(String, Path, Duration)}, with the new version's isolation given here
+     * (the old version may run in either). In process isolation the new worker is started and its
+     * {@code handler_init} has returned before the first call goes to it; the old worker is asked
+     * to shut down ({@code handler_shutdown}) once drained.
+     */
+    SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout, Isolation isolation);
 
     RegistryStats stats();
 

@@ -13,5 +13,11 @@ public enum HandlerState {
      * with a destructor holds it while a thread that called it lives (see handler.h). It goes once
      * those threads ended.
      */
-    PINNED
+    PINNED,
+    /**
+     * Runs in {@link Isolation#PROCESS process isolation} and its workers crashed too often (see
+     * {@link WorkerStatus}): it is no longer restarted and its calls fail with a
+     * {@link HandlerCrashedException} until a fixed version is swapped in.
+     */
+    FAILED
 }

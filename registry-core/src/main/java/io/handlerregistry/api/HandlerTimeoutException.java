@@ -33,6 +33,13 @@ public final class HandlerTimeoutException extends HandlerException {
         this.started = started;
     }
 
+    /** A timeout with a message of the caller's (e.g. saying what process isolation did about it). */
+    public HandlerTimeoutException(String endpointId, Duration timeout, boolean started, String message) {
+        super(endpointId, message);
+        this.timeout = timeout;
+        this.started = started;
+    }
+
     public Duration timeout() {
         return timeout;
     }

@@ -27,6 +27,16 @@ public interface LoadedHandler {
     /** The version its provider gave it (e.g. the bundle version); empty for library files. */
     Optional<String> version();
 
+    /** Where this version's native code runs. */
+    default Isolation isolation() {
+        return Isolation.IN_PROCESS;
+    }
+
+    /** Its worker processes, when it runs in {@link Isolation#PROCESS process isolation}. */
+    default Optional<WorkerStatus> workers() {
+        return java.util.Optional.empty();
+    }
+
     /** The private copy of the library file that was actually loaded; empty for handler services. */
     Optional<Path> loadedCopy();
 

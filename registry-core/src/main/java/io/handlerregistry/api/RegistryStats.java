@@ -11,18 +11,26 @@ package io.handlerregistry.api;
  *                         ({@link HandlerState#PINNED})
  * @param overdueRequests  requests in flight, on any version, whose deadline has passed
  *                         ({@link LoadedHandler#overdueCalls()})
+ * @param failedCount      active versions in process isolation whose workers crashed too often to be
+ *                         restarted ({@link HandlerState#FAILED})
  */
 public record RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests,
-        int pinnedCount, long overdueRequests) {
+        int pinnedCount, long overdueRequests, int failedCount) {
+
+    /** Stats without failed versions. */
+    public RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests,
+            int pinnedCount, long overdueRequests) {
+        this(loadedCount, drainingCount, activeRequests, drainingRequests, pinnedCount, overdueRequests, 0);
+    }
 
     /** Stats without pinned versions or overdue requests. */
     public RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests) {
-        this(loadedCount, drainingCount, activeRequests, drainingRequests, 0, 0);
+        this(loadedCount, drainingCount, activeRequests, drainingRequests, 0, 0, 0);
     }
 
     /** Stats without overdue requests. */
     public RegistryStats(int loadedCount, int drainingCount, long activeRequests, long drainingRequests,
             int pinnedCount) {
-        this(loadedCount, drainingCount, activeRequests, drainingRequests, pinnedCount, 0);
+        this(loadedCount, drainingCount, activeRequests, drainingRequests, pinnedCount, 0, 0);
     }
 }

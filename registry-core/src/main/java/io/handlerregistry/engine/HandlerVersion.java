@@ -1,10 +1,13 @@
 package io.handlerregistry.engine;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -13,10 +16,12 @@ import io.handlerregistry.api.HandlerOverloadedException;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerState;
+import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.Latencies;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.RequestGuard;
+import io.handlerregistry.api.WorkerStatus;
 import io.handlerregistry.spi.Handler;
 
 /**
@@ -28,7 +33,10 @@ import io.handlerregistry.spi.Handler;
  * <p>The drain is race-free (see {@link RequestTracker}): once {@link #startDraining()} returned, no
  * new call gets in, and {@link #drained()} completes when the last call inside returned.
  */
-public final class HandlerVersion implements LoadedHandler {
+public final class HandlerVersion implements LoadedHandler, IsolationInfo {
+    /** Where the worker exits of adopted libraries (handler bundles) are handled. */
+    private static final ExecutorService LIFECYCLE = Executors.newCachedThreadPool(
+            DaemonThreads.named("handler-bundle-lifecycle"));
     private final String endpointId;
     private final long generation;
     private final String source;
@@ -66,6 +74,12 @@ public final class HandlerVersion implements LoadedHandler {
                 handler.loadedCopy(), true, limit);
     }
 
+    /** A version loaded by the registry from a library file into worker processes: unloaded by the registry. */
+    static HandlerVersion ofIsolated(String endpointId, long generation, Path source, IsolatedHandler handler,
+            Path copy, CallLimit limit) {
+        return new HandlerVersion(endpointId, generation, source.toString(), null, handler, handler, copy, true, limit);
+    }
+
     /**
      * Loads a library file that already is a private copy (e.g. extracted from a bundle) for an
      * endpoint: the file is checked, loaded (ABI check, {@code handler_init}) and deleted once the
@@ -77,6 +91,21 @@ public final class HandlerVersion implements LoadedHandler {
     public static HandlerVersion adoptLibrary(String endpointId, Path file, String source) {
         NativeHandler handler = NativeHandler.open(endpointId, file, source, LibraryCopy.adopt(endpointId, file));
         return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy(), false, null);
+    }
+
+    /**
+     * Like {@link #adoptLibrary(String, Path, String)}, in the isolation given; in process isolation
+     * the worker program is written beside the file.
+     */
+    public static HandlerVersion adoptLibrary(String endpointId, Path file, String source, Isolation isolation,
+            ProcessIsolation settings, Duration initTimeout) {
+        if (isolation == Isolation.IN_PROCESS) {
+            return adoptLibrary(endpointId, file, source);
+        }
+        LibraryCopy copy = LibraryCopy.adopt(endpointId, file);
+        IsolatedHandler handler = IsolatedHandler.start(endpointId, file, source, copy,
+                file.toAbsolutePath().getParent(), settings, initTimeout, LIFECYCLE);
+        return new HandlerVersion(endpointId, 0, source, null, handler, handler, copy.path(), false, null);
     }
 
     /** A version provided by someone else (a service): the registry only stops calling it. */
@@ -263,9 +292,19 @@ public final class HandlerVersion implements LoadedHandler {
     }
 
     @Override
+    public Isolation isolation() {
+        return handler instanceof IsolationInfo ? ((IsolationInfo) handler).isolation() : Isolation.IN_PROCESS;
+    }
+
+    @Override
+    public Optional<WorkerStatus> workers() {
+        return handler instanceof IsolationInfo ? ((IsolationInfo) handler).workers() : Optional.empty();
+    }
+
+    @Override
     public HandlerState state() {
         if (!tracker.isDraining()) {
-            return HandlerState.ACTIVE;
+            return workers().map(WorkerStatus::failed).orElse(false) ? HandlerState.FAILED : HandlerState.ACTIVE;
         }
         if (!tracker.isDrained()) {
             return HandlerState.DRAINING;

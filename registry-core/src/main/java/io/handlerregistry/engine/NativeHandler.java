@@ -348,26 +348,44 @@ final class NativeHandler implements Handler, AutoCloseable {
 
     private static void checkAbiVersion(String endpointId, Path file, String source, NativeLibrary library) {
         if (!exports(library, "handler_abi_version")) {
-            throw new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
-                    + "': " + source + " does not export handler_abi_version, so it was not built against"
-                    + " handler.h: add HANDLER_DEFINE_ABI_VERSION() to one of its sources and rebuild");
+            throw missingAbiVersion(endpointId, file, source);
         }
         int version = library.getFunction("handler_abi_version").invokeInt(new Object[0]);
         if (version != ABI_VERSION) {
-            throw new HandlerLoadException(endpointId, file, Reason.ABI_MISMATCH, "endpoint '" + endpointId
-                    + "': " + source + " was built for handler ABI version " + Integer.toUnsignedString(version)
-                    + ", but this registry speaks ABI version " + ABI_VERSION
-                    + ": rebuild it against this registry's handler.h");
+            throw abiMismatch(endpointId, file, source, version);
         }
+    }
+
+    static HandlerLoadException missingAbiVersion(String endpointId, Path file, String source) {
+        return new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
+                + "': " + source + " does not export handler_abi_version, so it was not built against"
+                + " handler.h: add HANDLER_DEFINE_ABI_VERSION() to one of its sources and rebuild");
+    }
+
+    static HandlerLoadException abiMismatch(String endpointId, Path file, String source, int version) {
+        return new HandlerLoadException(endpointId, file, Reason.ABI_MISMATCH, "endpoint '" + endpointId
+                + "': " + source + " was built for handler ABI version " + Integer.toUnsignedString(version)
+                + ", but this registry speaks ABI version " + ABI_VERSION
+                + ": rebuild it against this registry's handler.h");
+    }
+
+    static HandlerLoadException missingEntry(String endpointId, Path file, String source, Throwable cause) {
+        return new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
+                + "': " + source + " does not export handler_entry: define it with HANDLER_EXPORT"
+                + " (see handler.h) and rebuild", cause);
+    }
+
+    static HandlerLoadException initFailed(String endpointId, Path file, String source, int code, String message) {
+        return new HandlerLoadException(endpointId, file, Reason.INIT_FAILED, "endpoint '" + endpointId
+                + "': handler_init of " + source + " failed with code " + code + ": " + message
+                + "; the version that was serving (if any) keeps serving");
     }
 
     private static EntryPoint bindEntry(String endpointId, Path file, String source, DirectBindings bindings) {
         try {
             return bindings.entry();
         } catch (UnsatisfiedLinkError e) {
-            throw new HandlerLoadException(endpointId, file, Reason.MISSING_EXPORT, "endpoint '" + endpointId
-                    + "': " + source + " does not export handler_entry: define it with HANDLER_EXPORT"
-                    + " (see handler.h) and rebuild", e);
+            throw missingEntry(endpointId, file, source, e);
         }
     }
 
@@ -388,9 +406,7 @@ final class NativeHandler implements Handler, AutoCloseable {
                 long length = args.getLong(INIT_ERROR_MESSAGE + BYTES_LEN);
                 String message = data == 0 || length <= 0 || length > 64 * 1024 ? "(no message)"
                         : new String(new Pointer(data).getByteArray(0, (int) length), StandardCharsets.UTF_8);
-                throw new HandlerLoadException(endpointId, file, Reason.INIT_FAILED, "endpoint '" + endpointId
-                        + "': handler_init of " + source + " failed with code " + code + ": " + message
-                        + "; the version that was serving (if any) keeps serving");
+                throw initFailed(endpointId, file, source, code, message);
             }
         }
     }

@@ -40,6 +40,7 @@ import io.handlerregistry.api.HandlerState;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerTimeoutException;
 import io.handlerregistry.api.InvalidEndpointIdException;
+import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
@@ -83,6 +84,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final Map<HandlerVersion, CompletableFuture<Void>> unloads = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> endpointLocks = new ConcurrentHashMap<>();
     private volatile int maxConcurrentCalls;
+    private volatile Isolation defaultIsolation;
+    private volatile Map<String, Isolation> isolationByEndpoint;
+    private volatile ProcessIsolation processIsolation;
     private volatile int maxWaitingCalls;
     private final AtomicLong generations = new AtomicLong();
     private volatile boolean closed;
@@ -106,6 +110,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         this.initTimeout = settings.initTimeout;
         this.maxConcurrentCalls = settings.maxConcurrentCalls;
         this.maxWaitingCalls = settings.maxWaitingCalls;
+        this.defaultIsolation = settings.defaultIsolation;
+        this.isolationByEndpoint = Map.copyOf(settings.isolationByEndpoint);
+        this.processIsolation = settings.processIsolation;
         this.ownsCopyDirectory = settings.copyDirectory == null;
         try {
             this.copyDirectory = CopyDirectory.prepare(
@@ -140,14 +147,20 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     @Override
     public LoadedHandler loadFrom(String endpointId, Path library) {
+        return loadFrom(endpointId, library, isolationOf(endpointId));
+    }
+
+    @Override
+    public LoadedHandler loadFrom(String endpointId, Path library, Isolation isolation) {
         HandlerRegistry.checkEndpointId(endpointId);
         Objects.requireNonNull(library, "library");
+        Objects.requireNonNull(isolation, "isolation");
         synchronized (lockFor(endpointId)) {
             ensureOpen();
             checkNotLoaded(endpointId, library);
         }
         // opened without the endpoint's lock: a slow handler_init delays no swap, unload or close
-        HandlerVersion loaded = open(endpointId, library);
+        HandlerVersion loaded = open(endpointId, library, isolation);
         synchronized (lockFor(endpointId)) {
             if (closed || active.containsKey(endpointId)) {
                 discard(loaded);
@@ -156,7 +169,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             }
             active.put(endpointId, loaded);
         }
-        LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, library);
+        LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1} ({2})", endpointId, library, isolation);
         return loaded;
     }
 
@@ -253,7 +266,15 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         try {
             return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new HandlerTimeoutException(endpointId, timeout, !claimed.compareAndSet(false, true));
+            boolean started = !claimed.compareAndSet(false, true);
+            HandlerVersion serving = active.get(endpointId);
+            if (started && serving != null && serving.isolation() == Isolation.PROCESS) {
+                throw new HandlerTimeoutException(endpointId, timeout, true, "handler for endpoint '" + endpointId
+                        + "' did not answer within " + timeout.toMillis() + " ms. It runs in process isolation:"
+                        + " if the call is still inside its worker process " + processIsolation.hangGrace().toMillis()
+                        + " ms (the hang grace) after that, the worker is killed and restarted");
+            }
+            throw new HandlerTimeoutException(endpointId, timeout, started);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HandlerException(endpointId, "interrupted while waiting for endpoint '" + endpointId + "'; "
@@ -299,13 +320,53 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     @Override
     public SwapResult swap(String endpointId, Path library) {
-        return swapped(replace(endpointId, () -> open(endpointId, library)));
+        return swap(endpointId, library, isolationOf(endpointId));
     }
 
     @Override
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout) {
+        return swapGraceful(endpointId, library, drainTimeout, isolationOf(endpointId));
+    }
+
+    @Override
+    public SwapResult swap(String endpointId, Path library, Isolation isolation) {
+        Objects.requireNonNull(isolation, "isolation");
+        return swapped(replace(endpointId, () -> open(endpointId, library, isolation)));
+    }
+
+    @Override
+    public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout, Isolation isolation) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        return drain(endpointId, replace(endpointId, () -> open(endpointId, library)), drainTimeout);
+        Objects.requireNonNull(isolation, "isolation");
+        return drain(endpointId, replace(endpointId, () -> open(endpointId, library, isolation)), drainTimeout);
+    }
+
+    /**
+     * Where the endpoint's libraries run when a load or swap does not say: its own setting if it has
+     * one, else the registry's default.
+     */
+    public Isolation isolationOf(String endpointId) {
+        return isolationByEndpoint.getOrDefault(endpointId, defaultIsolation);
+    }
+
+    /** Whether an isolation was configured for this endpoint in particular (it then beats a bundle's manifest). */
+    public Optional<Isolation> configuredIsolation(String endpointId) {
+        return Optional.ofNullable(isolationByEndpoint.get(endpointId));
+    }
+
+    /** The settings of process isolation for the loads to come. */
+    public ProcessIsolation processIsolation() {
+        return processIsolation;
+    }
+
+    /**
+     * Changes where the loads and swaps to come run, and the settings of process isolation; versions
+     * loaded already keep theirs.
+     */
+    public void configureIsolation(Isolation defaultMode, Map<String, Isolation> perEndpoint, ProcessIsolation settings) {
+        this.defaultIsolation = Objects.requireNonNull(defaultMode, "defaultMode");
+        this.isolationByEndpoint = Map.copyOf(perEndpoint);
+        this.processIsolation = Objects.requireNonNull(settings, "settings");
     }
 
     /**
@@ -383,8 +444,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 overdue += h.overdueCalls();
             }
         }
+        int failed = 0;
+        for (HandlerVersion h : active.values()) {
+            if (h.state() == HandlerState.FAILED) {
+                failed++;
+            }
+        }
         return new RegistryStats(active.size(), drainingCount, activeRequests, drainingRequests, pinned.size(),
-                overdue);
+                overdue, failed);
     }
 
     @Override
@@ -470,6 +537,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private void deleteCopyDirectoryWhenDone() {
         if (ownsCopyDirectory && draining.isEmpty()) {
             try {
+                WorkerProgram.deleteIn(copyDirectory);
                 Files.deleteIfExists(copyDirectory);
             } catch (DirectoryNotEmptyException e) {
                 LOG.log(Level.WARNING, "cannot delete " + copyDirectory + ": it still holds " + e.getFile());
@@ -562,10 +630,15 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 newLimit());
     }
 
-    private HandlerVersion open(String endpointId, Path library) {
+    private HandlerVersion open(String endpointId, Path library, Isolation isolation) {
         long generation = generations.incrementAndGet();
         Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
         LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
+        if (isolation == Isolation.PROCESS) {
+            IsolatedHandler handler = IsolatedHandler.start(endpointId, source, source.toString(), copy, copyDirectory,
+                    processIsolation, initTimeout, lifecycle);
+            return HandlerVersion.ofIsolated(endpointId, generation, source, handler, copy.path(), newLimit());
+        }
         return HandlerVersion.ofLibrary(endpointId, generation, source,
                 NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout, lifecycle), newLimit());
     }
@@ -635,6 +708,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         private ExecutorService callExecutor;
         private int maxConcurrentCalls = DEFAULT_MAX_CONCURRENT_CALLS;
         private int maxWaitingCalls;
+        private Isolation defaultIsolation = Isolation.IN_PROCESS;
+        private final Map<String, Isolation> isolationByEndpoint = new java.util.HashMap<>();
+        private ProcessIsolation processIsolation = ProcessIsolation.DEFAULTS;
 
         private Builder(Path handlersDirectory) {
             this.handlersDirectory = Objects.requireNonNull(handlersDirectory, "handlersDirectory");
@@ -701,6 +777,27 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             checkLimits(maxConcurrent, maxWaiting);
             this.maxConcurrentCalls = maxConcurrent;
             this.maxWaitingCalls = maxWaiting;
+            return this;
+        }
+
+        /**
+         * Where libraries run when a load or swap does not say (default {@link Isolation#IN_PROCESS}).
+         */
+        public Builder isolation(Isolation isolation) {
+            this.defaultIsolation = Objects.requireNonNull(isolation, "isolation");
+            return this;
+        }
+
+        /** Where one endpoint's libraries run when a load or swap does not say. */
+        public Builder isolation(String endpointId, Isolation isolation) {
+            HandlerRegistry.checkEndpointId(endpointId);
+            isolationByEndpoint.put(endpointId, Objects.requireNonNull(isolation, "isolation"));
+            return this;
+        }
+
+        /** The settings of process isolation (default {@link ProcessIsolation#DEFAULTS}). */
+        public Builder processIsolation(ProcessIsolation settings) {
+            this.processIsolation = Objects.requireNonNull(settings, "settings");
             return this;
         }
 

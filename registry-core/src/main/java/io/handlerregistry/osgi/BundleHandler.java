@@ -15,6 +15,7 @@ import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,7 +33,12 @@ import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.Isolation;
+import io.handlerregistry.api.WorkerStatus;
 import io.handlerregistry.engine.HandlerVersion;
+import io.handlerregistry.engine.IsolationInfo;
+import io.handlerregistry.engine.NativeHandlerRegistry;
+import io.handlerregistry.engine.ProcessIsolation;
 import io.handlerregistry.spi.Handler;
 
 /**
@@ -41,13 +47,15 @@ import io.handlerregistry.spi.Handler;
  * {@link HandlerVersion} of its own, which counts every call inside whoever made it, so that a stop
  * never unloads code a thread is running.
  */
-public final class BundleHandler implements Handler {
+public final class BundleHandler implements Handler, IsolationInfo {
     /** Manifest header naming the endpoint id the bundle serves. */
     public static final String ENDPOINT_HEADER = "Handler-Endpoint";
     /** Manifest header with the library's path in the bundle; may use {platform} and {library}. */
     public static final String LIBRARY_HEADER = "Handler-Library";
     /** Manifest header with the service ranking of the handler. */
     public static final String RANKING_HEADER = "Handler-Ranking";
+    /** Manifest header saying where the library runs: {@code in-process} (the default) or {@code process}. */
+    public static final String ISOLATION_HEADER = "Handler-Isolation";
     /** Where the library is looked for when the bundle has no {@value #LIBRARY_HEADER} header. */
     public static final String DEFAULT_LIBRARY_PATH = "native/{platform}/{library}";
 
@@ -55,6 +63,9 @@ public final class BundleHandler implements Handler {
     // set from the registry's configuration (stop.timeout.ms): handler bundles have no configuration
     // of their own, and start before or after the registry component
     private static volatile Duration stopTimeout = Duration.ofSeconds(30);
+    // the registry's isolation settings (per-endpoint overrides, process isolation); null until it started
+    private static volatile NativeHandlerRegistry registry;
+    private static volatile Duration initTimeout = Duration.ofSeconds(30);
 
     private final String endpointId;
     private final String bundleName;
@@ -67,9 +78,34 @@ public final class BundleHandler implements Handler {
         this.library = library;
     }
 
-    /** How long a stop waits for the calls inside a handler bundle's library. */
-    static void configureStopTimeout(Duration timeout) {
+    /**
+     * The registry's settings for handler bundles: how long a stop waits for the calls inside a
+     * library, where libraries run (an endpoint's configured isolation beats the manifest), the
+     * settings of process isolation and of handler_init.
+     */
+    static void configure(Duration timeout, NativeHandlerRegistry settings, Duration init) {
         stopTimeout = timeout;
+        registry = settings;
+        initTimeout = init;
+    }
+
+    /** Where a bundle's library runs: the endpoint's configured isolation, else the manifest's, else the default. */
+    private static Isolation isolation(Bundle bundle, String name, String endpointId) throws BundleException {
+        NativeHandlerRegistry settings = registry;
+        Optional<Isolation> configured = settings == null ? Optional.empty() : settings.configuredIsolation(endpointId);
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        String header = bundle.getHeaders().get(ISOLATION_HEADER);
+        if (header == null || header.isBlank()) {
+            return settings == null ? Isolation.IN_PROCESS : settings.isolationOf(endpointId);
+        }
+        try {
+            return Isolation.parse(header);
+        } catch (IllegalArgumentException e) {
+            throw new BundleException(name + ": " + ISOLATION_HEADER + " " + e.getMessage(),
+                    BundleException.MANIFEST_ERROR, e);
+        }
     }
 
     /** True if the bundle is a handler bundle: it names the endpoint it serves. */
@@ -102,15 +138,19 @@ public final class BundleHandler implements Handler {
                         + "; build the library for " + Platform.RESOURCE_PREFIX + " and add it at that path",
                         BundleException.NATIVECODE_ERROR);
             }
+            Isolation isolation = isolation(bundle, name, endpointId);
             Path file = extract(context, entry, entryPath);
+            NativeHandlerRegistry settings = registry;
             HandlerVersion library = HandlerVersion.adoptLibrary(endpointId, file,
-                    bundle.getLocation() + "!/" + entryPath);
+                    bundle.getLocation() + "!/" + entryPath, isolation,
+                    settings == null ? ProcessIsolation.DEFAULTS : settings.processIsolation(), initTimeout);
             BundleHandler handler = new BundleHandler(endpointId, name, library);
             Dictionary<String, Object> properties = new Hashtable<>();
             properties.put(Handler.ENDPOINT, endpointId);
             properties.put(Handler.VERSION, bundle.getVersion().toString());
             properties.put(Constants.SERVICE_RANKING, ranking);
             properties.put("handler.library", entryPath);
+            properties.put("handler.isolation", isolation.label());
             try {
                 handler.registration = context.registerService(Handler.class, handler, properties);
             } catch (RuntimeException e) {
@@ -209,6 +249,16 @@ public final class BundleHandler implements Handler {
             throw new BundleException(name + ": " + RANKING_HEADER + " must be an integer, not '" + value + "'",
                     BundleException.MANIFEST_ERROR, e);
         }
+    }
+
+    @Override
+    public Isolation isolation() {
+        return library.isolation();
+    }
+
+    @Override
+    public Optional<WorkerStatus> workers() {
+        return library.workers();
     }
 
     @Override

@@ -25,11 +25,13 @@ import org.osgi.service.metatype.annotations.Designate;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.SwapResult;
 import io.handlerregistry.engine.NativeHandlerRegistry;
+import io.handlerregistry.engine.ProcessIsolation;
 import io.handlerregistry.spi.Handler;
 
 /**
@@ -62,9 +64,10 @@ public final class RegistryComponent implements HandlerRegistry {
                 .initTimeout(Duration.ofMillis(settings.initTimeoutMs))
                 .callLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls)
                 .build();
+        registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
         this.handlersDirectory = registry.handlersDirectory();
         this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
-        BundleHandler.configureStopTimeout(settings.stopTimeout);
+        BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
     }
 
     /**
@@ -76,8 +79,9 @@ public final class RegistryComponent implements HandlerRegistry {
         Resolved settings = Resolved.of(config, properties, context);
         handlersDirectory = settings.handlersDirectory;
         services.configure(settings.drainTimeout, settings.uninstallReplaced);
-        BundleHandler.configureStopTimeout(settings.stopTimeout);
         registry.configureLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls);
+        registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
+        BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
         if (settings.cleanupIntervalMs != cleanupIntervalMs) {
             LOG.log(Level.INFO, "cleanup.interval.ms={0} of {1} applies from the next start (now {2})",
                     settings.cleanupIntervalMs, PID, cleanupIntervalMs);
@@ -101,6 +105,9 @@ public final class RegistryComponent implements HandlerRegistry {
         final boolean uninstallReplaced;
         final int maxConcurrentCalls;
         final int maxWaitingCalls;
+        final Isolation isolation;
+        final Map<String, Isolation> isolationByEndpoint;
+        final ProcessIsolation processIsolation;
 
         private Resolved(Settings settings, RegistryConfiguration config) {
             handlersDirectory = Path.of(settings.string("handlers.directory", config.handlers_directory()))
@@ -115,6 +122,63 @@ public final class RegistryComponent implements HandlerRegistry {
                     settings.number("max.concurrent.calls", config.max_concurrent_calls())));
             maxWaitingCalls = (int) Math.max(0, Math.min(Integer.MAX_VALUE,
                     settings.number("max.waiting.calls", config.max_waiting_calls())));
+            isolation = isolation(settings.string("isolation", config.isolation()), Isolation.IN_PROCESS, "isolation");
+            isolationByEndpoint = isolationByEndpoint(settings.string("isolation.endpoints",
+                    config.isolation_endpoints()));
+            processIsolation = processIsolation(settings, config);
+        }
+
+        private static Isolation isolation(String text, Isolation fallback, String key) {
+            try {
+                return Isolation.parse(text);
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "{0} of {1}: {2}; using {3}", key, PID, e.getMessage(), fallback);
+                return fallback;
+            }
+        }
+
+        /** "a=process, b=in-process": entries that do not parse are logged and left out. */
+        private static Map<String, Isolation> isolationByEndpoint(String text) {
+            Map<String, Isolation> result = new java.util.HashMap<>();
+            for (String entry : text.split(",")) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                int equals = entry.indexOf('=');
+                String endpoint = equals < 0 ? entry.strip() : entry.substring(0, equals).strip();
+                try {
+                    HandlerRegistry.checkEndpointId(endpoint);
+                    if (equals < 0) {
+                        throw new IllegalArgumentException("no =mode after it");
+                    }
+                    result.put(endpoint, Isolation.parse(entry.substring(equals + 1)));
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "isolation.endpoints of {0}: ''{1}'' is left out ({2}); write"
+                            + " endpoint=in-process or endpoint=process, separated by commas", PID, entry.strip(),
+                            e.getMessage());
+                }
+            }
+            return result;
+        }
+
+        private static ProcessIsolation processIsolation(Settings settings, RegistryConfiguration config) {
+            try {
+                return new ProcessIsolation(
+                        (int) settings.number("process.workers", config.process_workers()),
+                        (int) settings.number("process.concurrency", config.process_concurrency()),
+                        (int) settings.number("process.slot.bytes", config.process_slot_bytes()),
+                        Duration.ofMillis(settings.number("process.hang.grace.ms", config.process_hang_grace_ms())),
+                        (int) settings.number("process.max.crashes", config.process_max_crashes()),
+                        Duration.ofMillis(settings.number("process.crash.window.ms", config.process_crash_window_ms())),
+                        Duration.ofMillis(settings.number("process.shutdown.timeout.ms",
+                                config.process_shutdown_timeout_ms())),
+                        settings.number("process.memory.limit.mb", config.process_memory_limit_mb()) << 20,
+                        settings.number("process.cpu.limit.s", config.process_cpu_limit_s()));
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "the process isolation settings of {0} are refused ({1}); using the defaults",
+                        PID, e.getMessage());
+                return ProcessIsolation.DEFAULTS;
+            }
         }
 
         static Resolved of(RegistryConfiguration config, Map<String, Object> properties, BundleContext context) {
@@ -145,6 +209,21 @@ public final class RegistryComponent implements HandlerRegistry {
     @Override
     public LoadedHandler loadFrom(String endpointId, Path library) {
         return registry.loadFrom(endpointId, library);
+    }
+
+    @Override
+    public LoadedHandler loadFrom(String endpointId, Path library, Isolation isolation) {
+        return registry.loadFrom(endpointId, library, isolation);
+    }
+
+    @Override
+    public SwapResult swap(String endpointId, Path library, Isolation isolation) {
+        return registry.swap(endpointId, library, isolation);
+    }
+
+    @Override
+    public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout, Isolation isolation) {
+        return registry.swapGraceful(endpointId, library, drainTimeout, isolation);
     }
 
     @Override

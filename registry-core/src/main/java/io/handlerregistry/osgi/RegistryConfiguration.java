@@ -2,6 +2,7 @@ package io.handlerregistry.osgi;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * Configuration of the handler registry service, PID {@value RegistryComponent#PID}. A key the
@@ -45,6 +46,55 @@ public @interface RegistryConfiguration {
             + " place, per version; a call waits only until its deadline, one without a deadline is refused at"
             + " once. 0: every call over the limit is refused at once.", min = "0")
     int max_waiting_calls() default 0;
+
+    @AttributeDefinition(name = "Isolation", description = "Where handler libraries run unless an endpoint's own"
+            + " setting, its bundle's Handler-Isolation header or the load says otherwise: in-process (fastest; a"
+            + " crash ends the container) or process (a worker process per version; a crash ends only that"
+            + " worker, which is restarted). Applies to the loads and swaps to come.",
+            options = {@Option(label = "in-process", value = "in-process"), @Option(label = "process", value = "process")})
+    String isolation() default "in-process";
+
+    @AttributeDefinition(name = "Isolation per endpoint", description = "Endpoints whose libraries run elsewhere than"
+            + " the default, as endpoint=mode separated by commas, e.g. 'imaging=process, echo=in-process'. Beats a"
+            + " bundle's Handler-Isolation header. Applies to the loads and swaps to come.")
+    String isolation_endpoints() default "";
+
+    @AttributeDefinition(name = "Process isolation: workers", description = "Worker processes per loaded version in"
+            + " process isolation. With more than one, a crash or a killed hung call ends the calls inside one"
+            + " worker only.", min = "1", max = "64")
+    int process_workers() default 1;
+
+    @AttributeDefinition(name = "Process isolation: concurrency", description = "Calls one worker process serves at"
+            + " once (a thread each); more wait for a free slot until their deadline.", min = "1", max = "1024")
+    int process_concurrency() default 16;
+
+    @AttributeDefinition(name = "Process isolation: slot size (bytes)", description = "The largest request, and the"
+            + " largest response, a call to a process-isolated handler may carry, headers included.", min = "65536")
+    int process_slot_bytes() default 1 << 20;
+
+    @AttributeDefinition(name = "Process isolation: hang grace (ms)", description = "How long past its deadline a"
+            + " call may stay inside a worker process before the worker is killed and restarted (calls without a"
+            + " deadline are never killed).", min = "0")
+    long process_hang_grace_ms() default 1_000;
+
+    @AttributeDefinition(name = "Process isolation: max crashes", description = "Crashes within the crash window"
+            + " after which a version is no longer restarted and is reported as failed.", min = "1")
+    int process_max_crashes() default 5;
+
+    @AttributeDefinition(name = "Process isolation: crash window (ms)", min = "1")
+    long process_crash_window_ms() default 60_000;
+
+    @AttributeDefinition(name = "Process isolation: shutdown timeout (ms)", description = "How long a drained worker"
+            + " may take for handler_shutdown before it is killed.", min = "0")
+    long process_shutdown_timeout_ms() default 10_000;
+
+    @AttributeDefinition(name = "Process isolation: memory limit (MiB)", description = "Address space limit of each"
+            + " worker process (RLIMIT_AS); 0 for none. A worker over it fails its allocations.", min = "0")
+    long process_memory_limit_mb() default 0;
+
+    @AttributeDefinition(name = "Process isolation: CPU limit (s)", description = "CPU time limit of each worker"
+            + " process (RLIMIT_CPU); 0 for none. A worker over it is killed (SIGXCPU) and restarted.", min = "0")
+    long process_cpu_limit_s() default 0;
 
     @AttributeDefinition(name = "Cleanup interval (ms)", description = "How often drained versions are unloaded."
             + " Applies from the next start of the registry.", min = "1")

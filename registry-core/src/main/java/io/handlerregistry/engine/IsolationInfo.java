@@ -1,0 +1,15 @@
+package io.handlerregistry.engine;
+
+import java.util.Optional;
+
+import io.handlerregistry.api.Isolation;
+import io.handlerregistry.api.WorkerStatus;
+
+/** A handler that knows where its native code runs: the registry shows it for the version serving it. */
+public interface IsolationInfo {
+
+    Isolation isolation();
+
+    /** Its worker processes, in process isolation. */
+    Optional<WorkerStatus> workers();
+}

@@ -1,0 +1,490 @@
+/*
+ * handler-worker: runs one handler library in a process of its own (process isolation).
+ *
+ *   handler-worker CHANNEL LIBRARY ENDPOINT SOURCE MEMORY_LIMIT CPU_LIMIT
+ *
+ * The registry starts it with CHANNEL, a file it created and sized, holding a header and one slot
+ * per concurrent call (layout below, mirrored by WorkerChannel.java). The worker loads LIBRARY (the
+ * version's private copy) with the same rules as in-process: RTLD_NOW | RTLD_LOCAL, the ABI version
+ * checked, handler_entry required, handler_init called once. It then reports READY (or why it
+ * refused) in the header and serves each slot on a thread of its own: the registry writes a
+ * request into a slot and sets its state to REQUEST; the slot's thread calls handler_entry, writes
+ * the response back and sets RESPONSE. Both sides spin briefly, then sleep on the state word with a
+ * futex, and wake the other only when it sleeps.
+ *
+ * Standard input is the registry's line to the worker: "shutdown" runs handler_shutdown and exits
+ * 0; end of file (the registry closed it, or its JVM died, even by kill -9) exits at once. So no
+ * worker outlives its registry. A crash ends only this process: the registry sees its exit status
+ * and the last lines it wrote to stderr.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handler.h"
+
+/* channel header */
+#define MAGIC 0x31575248u /* "HRW1" */
+#define HEADER_SIZE 4096
+#define H_MAGIC 0         /* u32 */
+#define H_SLOTS 4         /* u32 */
+#define H_SLOT_SIZE 8     /* u64: bytes per slot, control included */
+#define H_REQUEST_AREA 16 /* u64: bytes of a slot's request area */
+#define H_STATE 24        /* i32 futex word: STARTING, READY, REFUSED */
+#define H_REASON 28       /* i32: why it refused */
+#define H_DETAIL_LEN 32   /* u32 */
+#define H_PID 36          /* i32 */
+#define H_INIT_CODE 40    /* i32: what handler_init returned */
+#define H_ABI 44          /* u32: the library's ABI version */
+#define H_DETAIL 64
+#define MAX_DETAIL (HEADER_SIZE - H_DETAIL)
+enum { STARTING = 0, READY = 1, REFUSED = 2 };
+enum { R_LOAD = 1, R_NO_ABI = 2, R_ABI_MISMATCH = 3, R_NO_ENTRY = 4, R_INIT_FAILED = 5, R_CHANNEL = 6 };
+
+/* slot control */
+#define S_STATE 0        /* i32 futex word */
+#define S_WORKER_WAITS 4 /* i32: the slot's thread sleeps on S_STATE */
+#define S_CALLER_WAITS 8 /* i32: the caller sleeps on S_STATE */
+#define S_DATA 64
+enum { IDLE = 0, REQUEST = 1, RESPONSE = 2, DEAD = 3 };
+
+/* request, at S_DATA */
+#define Q_ID 0
+#define Q_DEADLINE 8
+#define Q_METHOD 16
+#define Q_PATH 20
+#define Q_QUERY 24
+#define Q_HEADERS 28
+#define Q_BODY 32
+#define Q_TABLE 40 /* per header: u32 name length, u32 value length; then the bytes in order */
+
+/* response, at S_DATA + request area */
+#define P_OUTCOME 0 /* OK, FAILED (handler_entry's code in P_STATUS), BROKEN or TOO_LARGE (P_MESSAGE) */
+#define P_STATUS 4
+#define P_HEADERS 8
+#define P_MESSAGE 12
+#define P_BODY 16
+#define P_TABLE 24 /* per header: u32, u32; then the header bytes, the body, the message */
+enum { OK = 0, FAILED = 1, BROKEN = 2, TOO_LARGE = 3 };
+
+#define SCRATCH_SIZE (64u * 1024u)
+#define MAX_HEADERS 4096u
+#define MAX_MESSAGE (64u * 1024u)
+#define SPINS 4000
+
+typedef uint32_t (*abi_fn)(void);
+typedef int32_t (*entry_fn)(const handler_context *, const handler_request *, handler_response *);
+typedef int32_t (*init_fn)(handler_init_args *);
+typedef void (*release_fn)(handler_response *);
+typedef void (*shutdown_fn)(void);
+
+static uint8_t *channel;
+static uint32_t slot_count;
+static uint64_t slot_size, request_area;
+static entry_fn entry;
+static release_fn release;
+static handler_bytes endpoint_id;
+
+static atomic_int *word(uint8_t *base, size_t offset) {
+    return (atomic_int *)(base + offset);
+}
+
+static void futex_wait(atomic_int *address, int value) {
+    syscall(SYS_futex, address, FUTEX_WAIT, value, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_int *address) {
+    syscall(SYS_futex, address, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+static inline void pause_cpu(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Waits until *state is no longer `value`: spins a while, then sleeps, saying so in *waits. */
+static void wait_while(atomic_int *state, int value, atomic_int *waits) {
+    for (int i = 0; i < SPINS; i++) {
+        if (atomic_load_explicit(state, memory_order_acquire) != value) {
+            return;
+        }
+        pause_cpu();
+    }
+    for (;;) {
+        atomic_store(waits, 1);
+        if (atomic_load(state) != value) {
+            atomic_store(waits, 0);
+            return;
+        }
+        futex_wait(state, value);
+        atomic_store(waits, 0);
+        if (atomic_load(state) != value) {
+            return;
+        }
+    }
+}
+
+static void refuse(int reason, const char *detail) {
+    size_t n = strlen(detail);
+    if (n > MAX_DETAIL) {
+        n = MAX_DETAIL;
+    }
+    memcpy(channel + H_DETAIL, detail, n);
+    *(uint32_t *)(channel + H_DETAIL_LEN) = (uint32_t)n;
+    *(int32_t *)(channel + H_REASON) = reason;
+    atomic_store(word(channel, H_STATE), REFUSED);
+    futex_wake(word(channel, H_STATE));
+    _exit(0);
+}
+
+static uint32_t u32(const uint8_t *at) {
+    uint32_t v;
+    memcpy(&v, at, sizeof v);
+    return v;
+}
+
+static uint64_t u64(const uint8_t *at) {
+    uint64_t v;
+    memcpy(&v, at, sizeof v);
+    return v;
+}
+
+static void put32(uint8_t *at, uint32_t v) {
+    memcpy(at, &v, sizeof v);
+}
+
+static void put64(uint8_t *at, uint64_t v) {
+    memcpy(at, &v, sizeof v);
+}
+
+/* What one slot's thread keeps between calls. */
+typedef struct worker_thread {
+    uint8_t *slot;
+    uint8_t *scratch;
+    handler_header *headers; /* the request's, rebuilt for every call */
+    uint32_t headers_capacity;
+} worker_thread;
+
+/* A range a response points to: fine outside the call memory, or wholly inside the scratch buffer
+ * or this call's request bytes (the same rule as in-process). */
+static const char *check_range(const worker_thread *t, const uint8_t *bytes_start, const uint8_t *bytes_end,
+                               const uint8_t *data, uint64_t len) {
+    uintptr_t a = (uintptr_t)data, b = a + len;
+    if (len == 0) {
+        return NULL;
+    }
+    if (data == NULL || b < a) {
+        return "a NULL or wrapping pointer";
+    }
+    uintptr_t s = (uintptr_t)t->scratch, se = s + SCRATCH_SIZE;
+    if (a < se && b > s) {
+        return a >= s && b <= se ? NULL : "a range reaching outside resp->buffer";
+    }
+    uintptr_t c = (uintptr_t)t->slot, ce = c + slot_size;
+    if (a < ce && b > c) {
+        return a >= (uintptr_t)bytes_start && b <= (uintptr_t)bytes_end ? NULL
+               : "a range into the host's call memory outside the request";
+    }
+    return NULL;
+}
+
+static void broken(uint8_t *out, uint64_t room, const char *what, const char *field) {
+    char text[256];
+    int n = snprintf(text, sizeof text, "%s: %s", field, what);
+    if (n < 0) {
+        n = 0;
+    }
+    if ((uint64_t)n + P_TABLE > room) {
+        n = 0;
+    }
+    put32(out + P_OUTCOME, BROKEN);
+    put32(out + P_MESSAGE, (uint32_t)n);
+    put32(out + P_HEADERS, 0);
+    put64(out + P_BODY, 0);
+    memcpy(out + P_TABLE, text, (size_t)n);
+}
+
+/* Serves one request in t->slot: decode, call, check, encode. */
+static void serve(worker_thread *t) {
+    uint8_t *in = t->slot + S_DATA;
+    uint8_t *out = in + request_area;
+    uint64_t room = slot_size - S_DATA - request_area;
+    uint32_t count = u32(in + Q_HEADERS);
+    if (count > t->headers_capacity) {
+        free(t->headers);
+        t->headers = malloc(sizeof(handler_header) * count);
+        t->headers_capacity = t->headers ? count : 0;
+        if (!t->headers) {
+            broken(out, room, "the worker is out of memory", "request headers");
+            return;
+        }
+    }
+    const uint8_t *p = in + Q_TABLE + (uint64_t)count * 8;
+    const uint8_t *bytes_start = p;
+    handler_request req = {.size = sizeof(handler_request), .header_count = count, .headers = t->headers};
+    req.method = (handler_bytes){p, u32(in + Q_METHOD)};
+    p += req.method.len;
+    req.path = (handler_bytes){p, u32(in + Q_PATH)};
+    p += req.path.len;
+    req.query = (handler_bytes){p, u32(in + Q_QUERY)};
+    p += req.query.len;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t name = u32(in + Q_TABLE + (uint64_t)i * 8), value = u32(in + Q_TABLE + (uint64_t)i * 8 + 4);
+        t->headers[i].name = (handler_bytes){p, name};
+        p += name;
+        t->headers[i].value = (handler_bytes){p, value};
+        p += value;
+    }
+    req.body = (handler_bytes){p, u64(in + Q_BODY)};
+    const uint8_t *bytes_end = p + req.body.len;
+    handler_context ctx = {.size = sizeof(handler_context), .abi_version = HANDLER_ABI_VERSION,
+                           .endpoint_id = endpoint_id, .request_id = u64(in + Q_ID),
+                           .deadline_unix_ns = (int64_t)u64(in + Q_DEADLINE)};
+    handler_response resp = {.size = sizeof(handler_response), .status = 200, .buffer = t->scratch,
+                             .buffer_capacity = SCRATCH_SIZE};
+    int32_t code = entry(&ctx, &req, &resp);
+    const char *bad = NULL;
+    const char *field = NULL;
+    if (code != 0) {
+        uint64_t length = resp.error_message.len;
+        if (length > MAX_MESSAGE) {
+            length = MAX_MESSAGE;
+        }
+        if (check_range(t, bytes_start, bytes_end, resp.error_message.data, length) != NULL) {
+            length = 0; /* not shown, as in-process */
+        }
+        if (length + P_TABLE > room) {
+            length = room - P_TABLE;
+        }
+        put32(out + P_OUTCOME, FAILED);
+        put32(out + P_STATUS, (uint32_t)code);
+        put32(out + P_HEADERS, 0);
+        put64(out + P_BODY, 0);
+        put32(out + P_MESSAGE, (uint32_t)length);
+        if (length > 0) {
+            memcpy(out + P_TABLE, resp.error_message.data, length);
+        }
+    } else if (resp.status < 100 || resp.status > 599) {
+        char what[64];
+        snprintf(what, sizeof what, "status %d: an HTTP status is 100 to 599", resp.status);
+        broken(out, room, what, "status");
+    } else if (resp.header_count > MAX_HEADERS || (resp.header_count > 0 && resp.headers == NULL)) {
+        broken(out, room, "header_count out of range, or headers NULL", "headers");
+    } else if ((bad = check_range(t, bytes_start, bytes_end, (const uint8_t *)resp.headers,
+                                  (uint64_t)resp.header_count * sizeof(handler_header))) != NULL) {
+        broken(out, room, bad, "headers");
+    } else {
+        uint64_t total = P_TABLE + (uint64_t)resp.header_count * 8;
+        for (uint32_t i = 0; i < resp.header_count && bad == NULL; i++) {
+            const handler_header *h = &resp.headers[i];
+            if (h->name.len > UINT32_MAX || h->value.len > UINT32_MAX) {
+                bad = "a header longer than 4 GiB";
+            } else if ((bad = check_range(t, bytes_start, bytes_end, h->name.data, h->name.len)) == NULL) {
+                bad = check_range(t, bytes_start, bytes_end, h->value.data, h->value.len);
+            }
+            total += h->name.len + h->value.len;
+        }
+        field = bad != NULL ? "header" : "body";
+        if (bad == NULL) {
+            bad = check_range(t, bytes_start, bytes_end, resp.body.data, resp.body.len);
+        }
+        total += resp.body.len;
+        if (bad != NULL) {
+            broken(out, room, bad, field);
+        } else if (total > room || total < resp.body.len) {
+            put32(out + P_OUTCOME, TOO_LARGE);
+            put64(out + P_BODY, total);
+            put32(out + P_MESSAGE, 0);
+        } else {
+            put32(out + P_OUTCOME, OK);
+            put32(out + P_STATUS, (uint32_t)resp.status);
+            put32(out + P_HEADERS, resp.header_count);
+            put32(out + P_MESSAGE, 0);
+            put64(out + P_BODY, resp.body.len);
+            uint8_t *w = out + P_TABLE + (uint64_t)resp.header_count * 8;
+            for (uint32_t i = 0; i < resp.header_count; i++) {
+                const handler_header *h = &resp.headers[i];
+                put32(out + P_TABLE + (uint64_t)i * 8, (uint32_t)h->name.len);
+                put32(out + P_TABLE + (uint64_t)i * 8 + 4, (uint32_t)h->value.len);
+                if (h->name.len) {
+                    memcpy(w, h->name.data, h->name.len);
+                }
+                w += h->name.len;
+                if (h->value.len) {
+                    memcpy(w, h->value.data, h->value.len);
+                }
+                w += h->value.len;
+            }
+            if (resp.body.len) {
+                memcpy(w, resp.body.data, resp.body.len);
+            }
+        }
+    }
+    if (resp.release_data != NULL) {
+        if (release != NULL) {
+            release(&resp);
+        } else if (code == 0 && u32(out + P_OUTCOME) == OK) {
+            broken(out, room, "release_data set but no handler_release exported: its memory leaks", "release_data");
+        }
+    }
+}
+
+static void *serve_slot(void *arg) {
+    worker_thread *t = arg;
+    atomic_int *state = word(t->slot, S_STATE);
+    atomic_int *worker_waits = word(t->slot, S_WORKER_WAITS);
+    atomic_int *caller_waits = word(t->slot, S_CALLER_WAITS);
+    for (;;) {
+        wait_while(state, IDLE, worker_waits);
+        if (atomic_load(state) != REQUEST) {
+            continue; /* not ours to answer (never happens while the registry runs) */
+        }
+        serve(t);
+        atomic_store(state, RESPONSE);
+        if (atomic_load(caller_waits)) {
+            futex_wake(state);
+        }
+        /* the caller sets IDLE once it read the response; the next request follows */
+        wait_while(state, RESPONSE, worker_waits);
+    }
+    return NULL;
+}
+
+static void limit(int resource, const char *value) {
+    unsigned long long n = strtoull(value, NULL, 10);
+    if (n > 0) {
+        struct rlimit r = {n, n};
+        if (setrlimit(resource, &r) != 0) {
+            fprintf(stderr, "handler-worker: cannot set limit %d to %llu: %s\n", resource, n, strerror(errno));
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 7) {
+        fprintf(stderr, "usage: handler-worker CHANNEL LIBRARY ENDPOINT SOURCE MEMORY_LIMIT CPU_LIMIT\n"
+                        "(started by the handler registry for an endpoint in process isolation)\n");
+        return 64;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a handler's output reaches the log before a crash */
+    int fd = open(argv[1], O_RDWR | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < HEADER_SIZE) {
+        fprintf(stderr, "handler-worker: cannot open the channel %s: %s\n", argv[1], strerror(errno));
+        return 66;
+    }
+    channel = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (channel == MAP_FAILED) {
+        fprintf(stderr, "handler-worker: cannot map the channel %s: %s\n", argv[1], strerror(errno));
+        return 66;
+    }
+    *(int32_t *)(channel + H_PID) = (int32_t)getpid();
+    if (u32(channel + H_MAGIC) != MAGIC) {
+        refuse(R_CHANNEL, "the channel file has the wrong magic number (a registry of another version?)");
+    }
+    slot_count = u32(channel + H_SLOTS);
+    slot_size = u64(channel + H_SLOT_SIZE);
+    request_area = u64(channel + H_REQUEST_AREA);
+    if ((uint64_t)HEADER_SIZE + slot_count * slot_size > (uint64_t)st.st_size || request_area + S_DATA > slot_size) {
+        refuse(R_CHANNEL, "the channel's slots do not fit its size");
+    }
+    limit(RLIMIT_AS, argv[5]);
+    limit(RLIMIT_CPU, argv[6]);
+    endpoint_id = (handler_bytes){(const uint8_t *)argv[3], strlen(argv[3])};
+
+    void *library = dlopen(argv[2], RTLD_NOW | RTLD_LOCAL);
+    if (library == NULL) {
+        const char *e = dlerror();
+        refuse(R_LOAD, e ? e : "dlopen failed");
+    }
+    abi_fn abi = (abi_fn)dlsym(library, "handler_abi_version");
+    if (abi == NULL) {
+        refuse(R_NO_ABI, "no handler_abi_version");
+    }
+    uint32_t version = abi();
+    *(uint32_t *)(channel + H_ABI) = version;
+    if (version != HANDLER_ABI_VERSION) {
+        refuse(R_ABI_MISMATCH, "another ABI version");
+    }
+    entry = (entry_fn)dlsym(library, "handler_entry");
+    if (entry == NULL) {
+        refuse(R_NO_ENTRY, "no handler_entry");
+    }
+    release = (release_fn)dlsym(library, "handler_release");
+    shutdown_fn shutdown = (shutdown_fn)dlsym(library, "handler_shutdown");
+    init_fn init = (init_fn)dlsym(library, "handler_init");
+    if (init != NULL) {
+        handler_init_args args = {.size = sizeof(handler_init_args), .abi_version = HANDLER_ABI_VERSION,
+                                  .endpoint_id = endpoint_id,
+                                  .library_path = {(const uint8_t *)argv[4], strlen(argv[4])}};
+        int32_t code = init(&args);
+        if (code != 0) {
+            char detail[MAX_DETAIL];
+            uint64_t n = args.error_message.data == NULL ? 0 : args.error_message.len;
+            if (n > sizeof detail - 1) {
+                n = sizeof detail - 1;
+            }
+            if (n > 0) {
+                memcpy(detail, args.error_message.data, n);
+            }
+            detail[n] = 0;
+            *(int32_t *)(channel + H_INIT_CODE) = code;
+            refuse(R_INIT_FAILED, n > 0 ? detail : "(no message)");
+        }
+    }
+
+    for (uint32_t i = 0; i < slot_count; i++) {
+        worker_thread *t = calloc(1, sizeof *t);
+        if (t == NULL || (t->scratch = malloc(SCRATCH_SIZE)) == NULL) {
+            refuse(R_CHANNEL, "out of memory starting the slot threads");
+        }
+        t->slot = channel + HEADER_SIZE + i * slot_size;
+        pthread_t thread;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&thread, &attr, serve_slot, t) != 0) {
+            refuse(R_CHANNEL, "cannot start the slot threads");
+        }
+        pthread_attr_destroy(&attr);
+    }
+    atomic_store(word(channel, H_STATE), READY);
+    futex_wake(word(channel, H_STATE));
+
+    char line[64];
+    for (;;) {
+        ssize_t n = read(0, line, sizeof line);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            _exit(0); /* the registry closed our line or its JVM is gone */
+        }
+        if (memchr(line, 's', (size_t)n) != NULL) { /* "shutdown": every call returned already */
+            if (shutdown != NULL) {
+                shutdown();
+            }
+            fflush(stdout);
+            fflush(stderr);
+            _exit(0);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/*
+ * crashy: a handler that ends its process in the ways process isolation must contain, one per
+ * request body (run it in process isolation only: each of these ends the JVM in-process):
+ *   "exit"       exit(3)
+ *   "abort"      prints a line to stderr, then abort()
+ *   "segv"       writes through a NULL pointer
+ *   "overrun"    writes 4 MiB past the start of the 64 KiB scratch buffer
+ *   "unmapped"   answers with a header array at an address that is not mapped
+ *   "hang"       never returns
+ *   "thread"     starts a thread that keeps running the library's code, then answers
+ * anything else: "alive <pid>" (the worker's process id).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handler.h"
+
+HANDLER_DEFINE_ABI_VERSION()
+
+static volatile unsigned long spins;
+
+static int is(const handler_request *req, const char *word) {
+    size_t n = strlen(word);
+    return req->body.len == n && memcmp(req->body.data, word, n) == 0;
+}
+
+static void *keep_running(void *arg) {
+    (void)arg;
+    for (;;) {
+        spins++;
+        usleep(1000);
+    }
+    return NULL;
+}
+
+HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_request *req,
+                                     handler_response *resp) {
+    (void)ctx;
+    if (is(req, "exit")) {
+        exit(3);
+    } else if (is(req, "abort")) {
+        fprintf(stderr, "crashy: giving up on purpose\n");
+        abort();
+    } else if (is(req, "segv")) {
+        *(volatile int *)(uintptr_t)req->header_count = 1; /* header_count is 0: a NULL write */
+    } else if (is(req, "overrun")) {
+        memset(resp->buffer, 'x', 4u << 20);
+    } else if (is(req, "unmapped")) {
+        resp->headers = (const handler_header *)(uintptr_t)0x10;
+        resp->header_count = 1;
+    } else if (is(req, "hang")) {
+        for (;;) {
+            pause();
+        }
+    } else if (is(req, "thread")) {
+        pthread_t thread;
+        pthread_create(&thread, NULL, keep_running, NULL);
+        pthread_detach(thread);
+    }
+    int n = snprintf((char *)resp->buffer, resp->buffer_capacity, "alive %ld", (long)getpid());
+    resp->body = (handler_bytes){resp->buffer, (uint64_t)n};
+    resp->status = 200;
+    return 0;
+}
