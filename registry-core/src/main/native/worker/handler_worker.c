@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -84,7 +85,6 @@ enum { OK = 0, FAILED = 1, BROKEN = 2, TOO_LARGE = 3 };
 #define SCRATCH_SIZE (64u * 1024u)
 #define MAX_HEADERS 4096u
 #define MAX_MESSAGE (64u * 1024u)
-#define SPINS 4000
 
 typedef uint32_t (*abi_fn)(void);
 typedef int32_t (*entry_fn)(const handler_context *, const handler_request *, handler_response *);
@@ -119,13 +119,34 @@ static inline void pause_cpu(void) {
 #endif
 }
 
+static long spin_ns = 50000; /* how long to spin before sleeping; the registry sets HANDLER_WORKER_SPIN_NS */
+
+static long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
 /* Waits until *state is no longer `value`: spins a while, then sleeps, saying so in *waits. */
 static void wait_while(atomic_int *state, int value, atomic_int *waits) {
-    for (int i = 0; i < SPINS; i++) {
+    long until = 0;
+    for (unsigned i = 0; spin_ns > 0; i++) {
         if (atomic_load_explicit(state, memory_order_acquire) != value) {
             return;
         }
-        pause_cpu();
+        if ((i & 63) == 0) {
+            long now = now_ns();
+            if (until == 0) {
+                until = now + spin_ns;
+            } else if (now > until) {
+                break;
+            }
+        }
+        if (i < 256) {
+            pause_cpu();
+        } else {
+            sched_yield(); /* more threads than cores spin: let one that has work run */
+        }
     }
     for (;;) {
         atomic_store(waits, 1);
@@ -384,6 +405,10 @@ int main(int argc, char **argv) {
         return 64;
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* a handler's output reaches the log before a crash */
+    const char *spin = getenv("HANDLER_WORKER_SPIN_NS");
+    if (spin != NULL) {
+        spin_ns = strtol(spin, NULL, 10);
+    }
     int fd = open(argv[1], O_RDWR | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < HEADER_SIZE) {

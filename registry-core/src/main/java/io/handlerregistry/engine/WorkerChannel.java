@@ -81,8 +81,11 @@ final class WorkerChannel {
     static final int TOO_LARGE = 3;
 
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
-    /** About 20 to 50 µs of spinning before a caller sleeps: a call answered sooner costs no system call. */
-    private static final int SPINS = 2000;
+    /**
+     * How long a caller spins (then yields) before it sleeps: a call answered sooner costs no system
+     * call. 50 µs kept 2 callers on 2 cores over 200,000 calls/s here, where 20 µs did not always.
+     */
+    static final long SPIN_NANOS = Long.getLong("io.handlerregistry.process.spin.ns", 50_000);
     /** A sleeping caller looks at whether the worker died at least this often (a lost wake-up costs this). */
     private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int FREE = 0;
@@ -276,12 +279,25 @@ final class WorkerChannel {
     int await(int slot, long deadline) {
         int base = base(slot);
         int state = S_STATE + base;
-        for (int i = 0; i < SPINS; i++) {
+        long spinUntil = 0;
+        for (int i = 0; SPIN_NANOS > 0; i++) {
             int s = (int) INT.getAcquire(memory, state);
             if (s != REQUEST) {
                 return s;
             }
-            Thread.onSpinWait();
+            if ((i & 63) == 0) {
+                long now = System.nanoTime();
+                if (spinUntil == 0) {
+                    spinUntil = now + SPIN_NANOS;
+                } else if (now - spinUntil > 0) {
+                    break;
+                }
+            }
+            if (i < 256) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // more threads than cores spin: let one that has work run
+            }
         }
         for (;;) {
             INT.setVolatile(memory, base + S_CALLER_WAITS, 1);

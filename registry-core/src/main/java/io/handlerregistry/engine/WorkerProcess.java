@@ -97,10 +97,11 @@ final class WorkerProcess {
         }
         Process process;
         try {
-            process = new ProcessBuilder(program.toString(), channel.file().toString(), copy.toString(), endpointId,
+            ProcessBuilder builder = new ProcessBuilder(program.toString(), channel.file().toString(), copy.toString(), endpointId,
                     source, Long.toString(settings.memoryLimit()), Long.toString(settings.cpuLimit()))
-                    .redirectErrorStream(true)
-                    .start();
+                    .redirectErrorStream(true);
+            builder.environment().put("HANDLER_WORKER_SPIN_NS", Long.toString(WorkerChannel.SPIN_NANOS));
+            process = builder.start();
         } catch (IOException e) {
             channel.deleteFile();
             channel.workerExited();
