@@ -29,6 +29,7 @@ import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.Latencies;
+import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
@@ -58,6 +59,8 @@ public final class HandlerCommands {
     static final String LIBRARY = "library file";
     static final String VERSION = "version, as handler:list shows it";
     static final String COMMAND = "command";
+    private static final String ISOLATION = "where the library runs: in-process, or process (a worker process of"
+            + " its own, restarted when it crashes); default: the setting of the registry for the endpoint";
     private static final String HELP = "shows this usage";
     private static final long CLEANUP_POLL_MS = 100;
 
@@ -79,10 +82,11 @@ public final class HandlerCommands {
         if (help) {
             return usage("list");
         }
-        Table table = new Table("endpoint", "version", "state", "in-flight", "overdue", "calls", "errors", "source");
+        Table table = new Table("endpoint", "version", "state", "isolation", "in-flight", "overdue", "calls", "errors",
+                "source");
         for (LoadedHandler h : registry.handlers()) {
-            table.row(h.endpointId(), versionOf(h), h.state(), h.activeRequests(), h.overdueCalls(), h.totalCalls(),
-                    h.failedCalls(), h.source());
+            table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
+                    h.totalCalls(), h.failedCalls(), h.source());
         }
         return table;
     }
@@ -113,13 +117,23 @@ public final class HandlerCommands {
                     .row("state", h.state())
                     .row("in-flight", h.activeRequests())
                     .row("overdue", overdue(h))
+                    .row("isolation", h.isolation().label())
                     .row("calls", h.totalCalls())
                     .row("errors", h.failedCalls())
                     .row("latency", latencies.count() == 0 ? null : "p50 " + Units.nanos(latencies.percentileNanos(50))
                             + ", p99 " + Units.nanos(latencies.percentileNanos(99)) + " (of " + latencies.count()
                             + " calls timed, 1 in " + latencies.sampling() + ")")
                     .row("loaded", Units.time(h.loadedAt()))
-                    .row("draining since", h.drainingSince().map(Units::time).orElse(null))
+                    .row("draining since", h.drainingSince().map(Units::time).orElse(null));
+            h.workers().ifPresent(w -> table
+                    .row("worker pids", w.pids().isEmpty() ? (w.failed() ? "none: failed" : "none: restarting")
+                            : w.pids().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+                    .row("restarts", w.restarts())
+                    .row("last crash", w.lastCrash().map(c -> w.lastCrashAt().map(Units::time).orElse("") + ": " + c)
+                            .orElse(null))
+                    .row("failed", w.failed() ? "yes: its workers crashed too often and are no longer restarted;"
+                            + " swap in a fixed version (handler:swap " + h.endpointId() + " <library>)" : null));
+            table
                     .row("source", h.source())
                     .row("loaded copy", h.loadedCopy().map(Path::toString).orElse(null));
         }
@@ -184,24 +198,39 @@ public final class HandlerCommands {
     }
 
     @Descriptor("loads the library of the endpoint from the handlers directory (libhandler_<id>.so)")
-    public Object load(@Descriptor(NEW_ENDPOINT) String endpoint) {
-        return Usage.asked(endpoint) ? usage("load") : row(registry.load(endpoint));
+    public Object load(
+            @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
+            @Descriptor(NEW_ENDPOINT) String endpoint) {
+        if (Usage.asked(endpoint)) {
+            return usage("load");
+        }
+        return isolation.isEmpty() ? row(registry.load(endpoint)) : row(registry.loadFrom(endpoint,
+                registry.handlersDirectory().resolve(HandlerRegistry.libraryFileName(endpoint)), Isolation.parse(isolation)));
     }
 
     @Descriptor("loads a library file for an endpoint")
-    public Object load(@Descriptor(NEW_ENDPOINT) String endpoint, @Descriptor(LIBRARY) String library) {
-        return Usage.asked(endpoint) ? usage("load") : row(registry.loadFrom(endpoint, Path.of(library)));
+    public Object load(
+            @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
+            @Descriptor(NEW_ENDPOINT) String endpoint, @Descriptor(LIBRARY) String library) {
+        if (Usage.asked(endpoint)) {
+            return usage("load");
+        }
+        return isolation.isEmpty() ? row(registry.loadFrom(endpoint, Path.of(library)))
+                : row(registry.loadFrom(endpoint, Path.of(library), Isolation.parse(isolation)));
     }
 
     @Descriptor("replaces the library of an endpoint: new calls go to the new one at once")
     public String swap(CommandSession session,
             @Descriptor("wait for the calls inside the old version, then unload it (Ctrl-C stops waiting)") @Parameter(names = {"-g", "--graceful"}, presentValue = "true", absentValue = "false") boolean graceful,
             @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") long timeout,
+            @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(ENDPOINT) String endpoint,
             @Descriptor(LIBRARY) String library) {
         Path file = Path.of(library);
+        Isolation where = isolation.isEmpty() ? null : Isolation.parse(isolation);
         if (!graceful) {
-            return swapped(endpoint, file, registry.swap(endpoint, file), false);
+            return swapped(endpoint, file, where == null ? registry.swap(endpoint, file)
+                    : registry.swap(endpoint, file, where), false);
         }
         Optional<LoadedHandler> old = registry.handler(endpoint);
         long start = System.nanoTime();
@@ -213,7 +242,8 @@ public final class HandlerCommands {
                         + Units.seconds((System.nanoTime() - start) / 1e9) + " of " + Units.seconds(timeout / 1e3)
                         + " (Ctrl-C stops waiting)")
                         .orElse("swap: loading " + file))) {
-            result = registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout));
+            result = where == null ? registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout))
+                    : registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout), where);
         }
         return swapped(endpoint, file, result, Thread.interrupted());
     }
@@ -318,15 +348,16 @@ public final class HandlerCommands {
     }
 
     @Descriptor("counts of loaded and draining versions, of the calls inside them and of those past their"
-            + " deadline (overdue), and of unloaded versions the platform loader keeps mapped (pinned)")
+            + " deadline (overdue), of unloaded versions the platform loader keeps mapped (pinned), and of"
+            + " process-isolated versions whose workers crashed too often (failed)")
     public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
         if (help) {
             return usage("stats");
         }
         RegistryStats s = registry.stats();
-        return new Table("loaded", "draining", "active requests", "draining requests", "overdue", "pinned")
+        return new Table("loaded", "draining", "active requests", "draining requests", "overdue", "pinned", "failed")
                 .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(),
-                        s.overdueRequests(), s.pinnedCount());
+                        s.overdueRequests(), s.pinnedCount(), s.failedCount());
     }
 
     @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers"
@@ -438,7 +469,16 @@ public final class HandlerCommands {
     }
 
     private static Table row(LoadedHandler h) {
-        return new Table("endpoint", "state", "source", "loaded copy")
-                .row(h.endpointId(), h.state(), h.source(), h.loadedCopy().map(Path::toString).orElse(null));
+        return new Table("endpoint", "state", "isolation", "source", "loaded copy")
+                .row(h.endpointId(), h.state(), isolation(h), h.source(),
+                        h.loadedCopy().map(Path::toString).orElse(null));
+    }
+
+    /** "in-process", or "process" with the worker pids and restarts. */
+    private static String isolation(LoadedHandler h) {
+        return h.workers().map(w -> "process " + (w.pids().isEmpty() ? (w.failed() ? "(failed)" : "(restarting)")
+                : "(pid " + w.pids().stream().map(String::valueOf).collect(Collectors.joining(",")) + ")")
+                + (w.restarts() == 0 ? "" : ", " + w.restarts() + (w.restarts() == 1 ? " restart" : " restarts")))
+                .orElse(h.isolation().label());
     }
 }

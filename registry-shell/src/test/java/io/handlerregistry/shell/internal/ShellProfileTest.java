@@ -42,11 +42,11 @@ class ShellProfileTest {
         assertThat(Usage.of(HandlerCommands.class, "handler", "call"))
                 .contains("handler:call [-m method] [-p path]", "<endpoint id>", "[request body...]",
                         "-H, --header <header>", "-f, --file <file>", "(default /)");
-        assertThat(Usage.of(HandlerCommands.class, "handler", "load")).contains("handler:load <endpoint id>\n",
-                "handler:load <endpoint id> <library file>\n");
+        assertThat(Usage.of(HandlerCommands.class, "handler", "load")).contains("handler:load [-i isolation] <endpoint id>\n",
+                "handler:load [-i isolation] <endpoint id> <library file>\n", "-i, --isolation <isolation>");
         // the helper that answers 'handler:swap --help' is not part of the usage
         assertThat(Usage.of(HandlerCommands.class, "handler", "swap"))
-                .startsWith("handler:swap [-g] [-t timeout] <endpoint id> <library file>\n");
+                .startsWith("handler:swap [-g] [-t timeout] [-i isolation] <endpoint id> <library file>\n");
         for (String command : HandlerCommands.COMMANDS) {
             assertThat(Usage.of(HandlerCommands.class, "handler", command).lines())
                     .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(Table.WIDTH));
