@@ -8,6 +8,7 @@
  *   "unmapped"   answers with a header array at an address that is not mapped
  *   "hang"       never returns
  *   "thread"     starts a thread that keeps running the library's code, then answers
+ *   "segv-after:<ms>" answers, and a thread it started writes through a NULL pointer <ms> later
  * anything else: "alive <pid>" (the worker's process id).
  */
 #define _GNU_SOURCE
@@ -37,6 +38,12 @@ static void *keep_running(void *arg) {
     return NULL;
 }
 
+static void *crash_later(void *arg) {
+    usleep((useconds_t)(uintptr_t)arg * 1000u);
+    *(volatile int *)(uintptr_t)(spins & 0) = 1;
+    return NULL;
+}
+
 HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_request *req,
                                      handler_response *resp) {
     (void)ctx;
@@ -56,6 +63,12 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
         for (;;) {
             pause();
         }
+    } else if (req->body.len > 11 && memcmp(req->body.data, "segv-after:", 11) == 0) {
+        char number[16] = {0};
+        memcpy(number, req->body.data + 11, req->body.len - 11 < 15 ? req->body.len - 11 : 15);
+        pthread_t thread;
+        pthread_create(&thread, NULL, crash_later, (void *)(uintptr_t)atoi(number));
+        pthread_detach(thread);
     } else if (is(req, "thread")) {
         pthread_t thread;
         pthread_create(&thread, NULL, keep_running, NULL);

@@ -111,6 +111,30 @@ class DistributionTest {
     }
 
     @Test
+    void aCrashingHandlerBundleInProcessIsolationEndsOnlyItsWorkerWhileTheOthersServe() throws Exception {
+        drop("handler-crashy", "crashy.jar"); // Handler-Isolation: process
+        // its worker crashes (SIGSEGV) a second after answering, while greeting is benchmarked
+        Run run = run("handler:call crashy segv-after:1000", "handler:bench --threads 2 --duration 4 greeting",
+                "handler:call crashy hi", "handler:info crashy", "handler:list");
+
+        assertThat(run.exit).as(run.toString()).isZero();
+        assertThat(run.out).contains("failures 0").containsPattern("(?m)^answers +v1 \\d+$");
+        assertThat(run.out).containsPattern("alive \\d+")
+                .containsPattern("isolation +process")
+                .containsPattern("restarts +1")
+                .containsPattern("last crash +.*signal 11 \\(SIGSEGV\\)")
+                .containsPattern("crashy +1\\.0\\.0 +ACTIVE +process \\(pid \\d+\\), 1 restart");
+        assertThat(run.err).contains("endpoint 'crashy': the worker process")
+                .contains("was killed by signal 11 (SIGSEGV)").contains("other endpoints are not affected");
+        // the first answer's worker is not the one serving after the restart
+        java.util.regex.Matcher alive = java.util.regex.Pattern.compile("alive (\\d+)").matcher(run.out);
+        assertThat(alive.find()).isTrue();
+        String first = alive.group(1);
+        assertThat(alive.find()).isTrue();
+        assertThat(alive.group(1)).isNotEqualTo(first);
+    }
+
+    @Test
     void errorsAreOneLineAndTheExitStatusSaysSo() throws Exception {
         Run run = run("handler:call greeting ok", "handler:call nope", "handler:list");
         assertThat(run.exit).isEqualTo(1);
