@@ -7,6 +7,7 @@
  *   "overrun"    writes 4 MiB past the start of the 64 KiB scratch buffer
  *   "unmapped"   answers with a header array at an address that is not mapped
  *   "hang"       never returns
+ *   "spin"       never returns, and burns CPU time meanwhile
  *   "thread"     starts a thread that keeps running the library's code, then answers
  *   "segv-after:<ms>" answers, and a thread it started writes through a NULL pointer <ms> later
  * anything else: "alive <pid>" (the worker's process id).
@@ -69,6 +70,10 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
         pthread_t thread;
         pthread_create(&thread, NULL, crash_later, (void *)(uintptr_t)atoi(number));
         pthread_detach(thread);
+    } else if (is(req, "spin")) {
+        for (;;) {
+            spins++;
+        }
     } else if (is(req, "thread")) {
         pthread_t thread;
         pthread_create(&thread, NULL, keep_running, NULL);

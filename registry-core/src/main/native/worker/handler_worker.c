@@ -391,7 +391,8 @@ static void *serve_slot(void *arg) {
 static void limit(int resource, const char *value) {
     unsigned long long n = strtoull(value, NULL, 10);
     if (n > 0) {
-        struct rlimit r = {n, n};
+        /* CPU: SIGXCPU at the limit (reported as such), SIGKILL a second later if it is ignored */
+        struct rlimit r = {n, resource == RLIMIT_CPU ? n + 1 : n};
         if (setrlimit(resource, &r) != 0) {
             fprintf(stderr, "handler-worker: cannot set limit %d to %llu: %s\n", resource, n, strerror(errno));
         }

@@ -419,7 +419,10 @@ final class WorkerProcess {
             Thread.currentThread().interrupt();
         }
         exitStatus = process.exitValue();
-        ending = describe(exitStatus) + (killedBecause == null ? "" : " (killed by the registry: " + killedBecause + ")");
+        ending = describe(exitStatus) + (killedBecause != null ? " (killed by the registry: " + killedBecause + ")"
+                : exitStatus == 128 + 24 ? " (over its CPU time limit, process.cpu.limit.s)"
+                : exitStatus == 128 + 9 ? " (killed from outside the registry, e.g. by the kernel when memory ran out)"
+                : "");
         usable = false;
         Listener heard;
         synchronized (this) {

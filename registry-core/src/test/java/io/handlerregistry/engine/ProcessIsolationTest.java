@@ -232,6 +232,16 @@ class ProcessIsolationTest {
     }
 
     @Test
+    void aWorkerOverItsCpuLimitIsEndedAndRestarted() {
+        registry(ProcessIsolation.DEFAULTS.withLimits(0, 1));
+        registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
+
+        assertThatThrownBy(() -> call(registry, "crashy", "spin")).isInstanceOf(HandlerCrashedException.class)
+                .hasMessageContaining("signal 24 (SIGXCPU)");
+        assertThat(call(registry, "crashy", "hi")).startsWith("alive ");
+    }
+
+    @Test
     void aThreadLeftRunningEndsWithItsWorkerWhenTheVersionIsSwappedOut() {
         registry();
         registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
