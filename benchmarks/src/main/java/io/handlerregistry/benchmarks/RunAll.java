@@ -54,6 +54,7 @@ public final class RunAll {
         soak(smoke ? 20 : 1_000);
         startup(distribution, smoke ? 1 : 7);
         latencyRecording();
+        isolation();
         if (!findings.isBlank()) {
             report.append("\n").append(findings.strip()).append('\n');
         }
@@ -306,6 +307,78 @@ public final class RunAll {
 
     private int runs() {
         return smoke ? 1 : 3;
+    }
+
+    /**
+     * Process isolation against in-process and the raw call, 64 B echo: per-call latency, throughput
+     * with 1 and 2 threads, crash to serving again, a worker's memory ({@link IsolationBenchmark}, in
+     * JVMs of its own).
+     */
+    private void isolation() throws IOException, InterruptedException {
+        List<Map<String, String>> runs = new ArrayList<>();
+        for (int i = 0; i < runs(); i++) {
+            runs.add(runJvm(List.of(), IsolationBenchmark.class, smoke ? "0.2" : "3", smoke ? "2000" : "200000",
+                    smoke ? "2" : "20"));
+        }
+        report.append("\n## 7. Process isolation (echo 64 B)\n\n")
+                .append("The same library in-process and in a worker process (`Isolation.PROCESS`: shared memory, ")
+                .append("callers and worker threads spin up to 50 µs, yielding, then sleep on a futex), in one JVM ")
+                .append("(`IsolationBenchmark`), ").append(runs()).append(" JVMs. Latency: each call timed, ")
+                .append("200,000 per path, the paths taking turns in blocks of 1,000. Throughput: calls per second ")
+                .append("over 3 s, all threads together. Crash to serving: from the call that crashes the worker ")
+                .append("(`abort()`) to the next answer, 20 crashes in a row (restarted at once: the benchmark ")
+                .append("sets no backoff). Memory: the worker's resident and proportional set sizes (PSS counts ")
+                .append("shared pages, such as libc's, in part).\n\n")
+                .append("| run | raw JNA p50 / p99 | in-process p50 / p99 | process p50 / p99 | in-process 1 / 2 threads")
+                .append(" | process 1 / 2 threads | crash to serving p50 / max | worker RSS / PSS |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
+        for (int i = 0; i < runs.size(); i++) {
+            Map<String, String> m = runs.get(i);
+            report.append("| ").append(i + 1).append(" | ")
+                    .append(ns(m, "rawP50Ns")).append(" / ").append(ns(m, "rawP99Ns")).append(" | ")
+                    .append(ns(m, "inProcessP50Ns")).append(" / ").append(ns(m, "inProcessP99Ns")).append(" | ")
+                    .append(ns(m, "processP50Ns")).append(" / ").append(ns(m, "processP99Ns")).append(" | ")
+                    .append(perSecond(m, "inProcess1ThreadPerSecond")).append(" / ")
+                    .append(perSecond(m, "inProcess2ThreadsPerSecond")).append(" | ")
+                    .append(perSecond(m, "process1ThreadPerSecond")).append(" / ")
+                    .append(perSecond(m, "process2ThreadsPerSecond")).append(" | ")
+                    .append(m.get("crashToServingP50Ms")).append(" / ").append(m.get("crashToServingMaxMs"))
+                    .append(" ms | ").append(kib(m, "workerRssKiB")).append(" / ").append(kib(m, "workerPssKiB"))
+                    .append(" |\n");
+        }
+        report.append('\n');
+        double p50 = median(values(runs, "processP50Ns"));
+        double twoThreads = median(values(runs, "process2ThreadsPerSecond"));
+        double crash = median(values(runs, "crashToServingMaxMs"));
+        target("process p50 ≤ 5 µs per call (median of the runs)", p50 <= 5_000,
+                String.format(Locale.ROOT, "%.2f µs", p50 / 1000));
+        target("process ≥ 100,000 calls/s with 2 threads (median of the runs)", twoThreads >= 100_000,
+                String.format(Locale.ROOT, "%,.0f calls/s", twoThreads));
+        target("crash to serving again ≤ 100 ms (the slowest of 20 crashes, median of the runs)", crash <= 100,
+                String.format(Locale.ROOT, "%.1f ms", crash));
+    }
+
+    private static List<Double> values(List<Map<String, String>> runs, String key) {
+        List<Double> values = new ArrayList<>();
+        runs.forEach(m -> values.add(Double.parseDouble(m.get(key))));
+        return values;
+    }
+
+    private static String ns(Map<String, String> m, String key) {
+        double ns = Double.parseDouble(m.get(key));
+        return ns >= 10_000 ? String.format(Locale.ROOT, "%.0f µs", ns / 1000)
+                : ns >= 1_000 ? String.format(Locale.ROOT, "%.1f µs", ns / 1000)
+                : String.format(Locale.ROOT, "%.0f ns", ns);
+    }
+
+    private static String perSecond(Map<String, String> m, String key) {
+        double calls = Double.parseDouble(m.get(key));
+        return calls >= 1e6 ? String.format(Locale.ROOT, "%.2f M", calls / 1e6)
+                : String.format(Locale.ROOT, "%.0f k", calls / 1e3);
+    }
+
+    private static String kib(Map<String, String> m, String key) {
+        return String.format(Locale.ROOT, "%.1f MiB", Double.parseDouble(m.get(key)) / 1024);
     }
 
     private void target(String what, boolean met, String value) {

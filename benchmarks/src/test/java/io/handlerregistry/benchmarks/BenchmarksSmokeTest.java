@@ -23,7 +23,10 @@ class BenchmarksSmokeTest {
 
         String text = Files.readString(report);
         assertThat(text).contains("## 1. Dispatch cost", "## 2. Throughput", "## 3. Graceful swap",
-                "## 4. 20 graceful swaps", "## 5. Container start", "## 6. Latency recording");
+                "## 4. 20 graceful swaps", "## 5. Container start", "## 6. Latency recording",
+                "## 7. Process isolation");
+        assertThat(text).containsPattern("\\| 1 \\| \\d+ ns / \\d+.* \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+ MiB / [\\d.]+ MiB \\|")
+                .contains("Target process p50 ≤ 5 µs", "Target crash to serving again ≤ 100 ms");
         assertThat(text).containsPattern("\\| off \\| \\d+\\.\\d+ \\| \\d+\\.\\d+ \\| \\d+ \\|")
                 .containsPattern("\\| 1 in 16 \\| \\d+\\.\\d+ \\|").contains("| every call |");
         assertThat(text).contains("| no-op |", "| echo | 64 B |", "| echo | 4 KiB |", "| echo | 64 KiB |");
