@@ -69,6 +69,8 @@
  *   until it returns; the registry counts it as overdue (handler:list), and it holds one place of
  *   its version's call limit (max.concurrent.calls), so a version that hangs ends up refusing
  *   calls instead of taking every thread. Long handlers should check the deadline and give up early.
+ *   In process isolation (see below) a call still inside past its deadline plus a grace period
+ *   (process.hang.grace.ms) gets its worker process killed, ending every call inside that worker.
  *
  * LIFECYCLE
  *   handler_init runs on a thread of its own and has a time limit (init.timeout.ms, 30 s by
@@ -84,6 +86,17 @@
  *   write past the end of host memory or heap corruption, a thread still running the library's
  *   code after handler_shutdown, a signal handler installed by the library and left behind, a
  *   library constructor that aborts. A handler that may do any of these must not run in-process.
+ *
+ * PROCESS ISOLATION
+ *   The same library, unchanged, can run in a worker process of its own (Handler-Isolation: process
+ *   in a handler bundle's manifest, the registry's isolation settings, or handler:load --isolation
+ *   process). The worker loads it with the rules above, calls handler_init once, serves calls on
+ *   several threads at once (the THREADING rule is unchanged; thread-locals live as long as the
+ *   worker), and calls handler_shutdown before it exits. Everything listed under WHAT THE HOST
+ *   CANNOT CATCH then ends only that worker: its calls fail with a HandlerCrashedException carrying
+ *   the signal or exit code and the worker's last lines of stderr, and the registry starts it again.
+ *   Write diagnostics to stderr (a line at a time): they reach the container's log with the
+ *   endpoint's name. A request and a response each carry at most process.slot.bytes (1 MiB).
  */
 #ifndef HANDLER_REGISTRY_HANDLER_H
 #define HANDLER_REGISTRY_HANDLER_H

@@ -31,6 +31,9 @@ import io.handlerregistry.spi.Handler;
  * Handler-Endpoint: echo                          (required: the endpoint id)
  * Handler-Library: native/{platform}/{library}    (optional: where the library is; this is the default)
  * Handler-Ranking: 0                              (optional: service.ranking of the handler)
+ * Handler-Isolation: process                      (optional: in-process or process, a worker process of its
+ *                                                  own; the registry's isolation.endpoints setting beats it,
+ *                                                  and without it the registry's isolation setting decides)
  * </pre>
  * {@code {platform}} is JNA's platform folder name ({@code linux-x86-64}, {@code linux-aarch64},
  * {@code darwin-aarch64}, {@code win32-x86-64}, ...) and {@code {library}} the platform's file name
@@ -44,6 +47,8 @@ public final class NativeHandlerActivator implements BundleActivator {
     public static final String LIBRARY_HEADER = BundleHandler.LIBRARY_HEADER;
     /** Manifest header with the service ranking of the handler. */
     public static final String RANKING_HEADER = BundleHandler.RANKING_HEADER;
+    /** Manifest header saying where the library runs: {@code in-process} or {@code process}. */
+    public static final String ISOLATION_HEADER = BundleHandler.ISOLATION_HEADER;
     /** Where the library is looked for when the bundle has no {@value #LIBRARY_HEADER} header. */
     public static final String DEFAULT_LIBRARY_PATH = BundleHandler.DEFAULT_LIBRARY_PATH;
 

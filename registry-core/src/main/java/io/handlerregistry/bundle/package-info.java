@@ -2,7 +2,7 @@
  * Support for handler bundles: OSGi bundles that carry a native handler library and need no Java
  * code of their own. See {@link io.handlerregistry.bundle.NativeHandlerActivator}.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.handlerregistry.bundle;
 
