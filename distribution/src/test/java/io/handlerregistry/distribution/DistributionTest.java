@@ -150,7 +150,7 @@ class DistributionTest {
                 "handler:_complete [handler:call -m ''] 2");
         assertThat(run.exit).as(run.toString()).isZero();
         assertThat(run.out).contains("handler:top ", "handler:deployments ") // the list of commands
-                .contains("handler:swap [-g] [-t timeout] <endpoint id> <library file>", "-g, --graceful");
+                .contains("handler:swap [-g] [-t timeout] [-i isolation] <endpoint id> <library file>", "-g, --graceful");
         assertThat(run.out.split("handler:top at ")).as("two views").hasSize(3);
         assertThat(run.out).containsPattern("greeting +1\\.0\\.0 +ACTIVE +0 +0 +0 ").doesNotContain("echo    ");
         // what Tab offers: the versions of an endpoint, endpoint ids after an option's value, methods
