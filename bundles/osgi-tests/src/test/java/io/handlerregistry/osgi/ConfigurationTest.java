@@ -154,7 +154,19 @@ class ConfigurationTest {
 
         assertThat((String[]) OsgiFramework.call(information, "getPids", new Class<?>[0]))
                 .containsExactlyInAnyOrder(REGISTRY_PID, DEPLOY_PID);
-        assertThat(attributes(information, REGISTRY_PID)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        Map<String, String> registryAttributes = new TreeMap<>(Map.of(
+                "isolation", "String = in-process",
+                "isolation.endpoints", "String = ",
+                "process.workers", "Integer = 1",
+                "process.concurrency", "Integer = 16",
+                "process.slot.bytes", "Integer = 1048576",
+                "process.hang.grace.ms", "Long = 1000",
+                "process.max.crashes", "Integer = 5",
+                "process.crash.window.ms", "Long = 60000",
+                "process.shutdown.timeout.ms", "Long = 10000",
+                "process.memory.limit.mb", "Long = 0"));
+        registryAttributes.put("process.cpu.limit.s", "Long = 0");
+        registryAttributes.putAll(Map.of(
                 "handlers.directory", "String = handlers",
                 "copy.directory", "String = ",
                 "drain.timeout.ms", "Long = 30000",
@@ -164,6 +176,7 @@ class ConfigurationTest {
                 "max.waiting.calls", "Integer = 0",
                 "cleanup.interval.ms", "Long = 1000",
                 "uninstall.replaced", "Boolean = true"));
+        assertThat(attributes(information, REGISTRY_PID)).containsExactlyInAnyOrderEntriesOf(registryAttributes);
         assertThat(attributes(information, DEPLOY_PID)).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "directory", "String = ",
                 "poll.ms", "Long = 1000",
