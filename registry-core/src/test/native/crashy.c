@@ -8,6 +8,7 @@
  *   "unmapped"   answers with a header array at an address that is not mapped
  *   "hang"       never returns
  *   "spin"       never returns, and burns CPU time meanwhile
+ *   "alloc:<MiB>" allocates and touches that much memory, fails (code 12) if it cannot
  *   "thread"     starts a thread that keeps running the library's code, then answers
  *   "segv-after:<ms>" answers, and a thread it started writes through a NULL pointer <ms> later
  * anything else: "alive <pid>" (the worker's process id).
@@ -70,6 +71,17 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
         pthread_t thread;
         pthread_create(&thread, NULL, crash_later, (void *)(uintptr_t)atoi(number));
         pthread_detach(thread);
+    } else if (req->body.len > 6 && memcmp(req->body.data, "alloc:", 6) == 0) {
+        char number[16] = {0};
+        memcpy(number, req->body.data + 6, req->body.len - 6 < 15 ? req->body.len - 6 : 15);
+        size_t bytes = (size_t)atoi(number) << 20;
+        char *memory = malloc(bytes);
+        if (memory == NULL) {
+            resp->error_message = HANDLER_STR("crashy: malloc failed");
+            return 12;
+        }
+        memset(memory, 1, bytes);
+        free(memory);
     } else if (is(req, "spin")) {
         for (;;) {
             spins++;

@@ -83,6 +83,8 @@ enum { IDLE = 0, REQUEST = 1, RESPONSE = 2, DEAD = 3 };
 enum { OK = 0, FAILED = 1, BROKEN = 2, TOO_LARGE = 3 };
 
 #define SCRATCH_SIZE (64u * 1024u)
+/* the stack of each slot's thread: twice a JVM thread's default, on which in-process calls run */
+#define STACK_SIZE (2u << 20)
 #define MAX_HEADERS 4096u
 #define MAX_MESSAGE (64u * 1024u)
 
@@ -487,8 +489,15 @@ int main(int argc, char **argv) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&thread, &attr, serve_slot, t) != 0) {
-            refuse(R_CHANNEL, "cannot start the slot threads");
+        pthread_attr_setstacksize(&attr, STACK_SIZE);
+        int error = pthread_create(&thread, &attr, serve_slot, t);
+        if (error != 0) {
+            char detail[512];
+            snprintf(detail, sizeof detail, "cannot start the thread of call slot %u of %u: %s. Each slot takes a"
+                     " %u MiB stack and 2 x process.slot.bytes of shared memory from the worker's address space:"
+                     " raise process.memory.limit.mb, or lower process.concurrency",
+                     i + 1, slot_count, strerror(error), STACK_SIZE >> 20);
+            refuse(R_CHANNEL, detail);
         }
         pthread_attr_destroy(&attr);
     }

@@ -37,6 +37,11 @@ final class LoaderErrors {
             advice = "its private copy " + copy + " could not be mapped executable: is " + copy.getParent()
                     + " on a file system mounted noexec? Set the registry's copy directory to one that allows"
                     + " executable mappings";
+        } else if (text.contains("out of memory") || text.contains("cannot allocate memory")) {
+            reason = Reason.LOAD_FAILED;
+            advice = "the process had no memory left to map it; in process isolation, raise"
+                    + " process.memory.limit.mb (the worker's whole address space counts: the shared memory of its"
+                    + " call slots, their threads' stacks, the library)";
         } else if (text.contains("invalid elf header") || text.contains("file too short")
                 || text.contains("not a mach-o file") || text.contains("not a dynamic")) {
             reason = Reason.NOT_A_LIBRARY;

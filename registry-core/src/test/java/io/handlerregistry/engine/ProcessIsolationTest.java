@@ -242,6 +242,79 @@ class ProcessIsolationTest {
     }
 
     @Test
+    void aWorkerOverItsMemoryLimitFailsItsAllocationsAndOnlyThem() {
+        registry(ProcessIsolation.DEFAULTS.withLimits(128L << 20, 0));
+        registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
+
+        assertThat(call(registry, "crashy", "alloc:16")).startsWith("alive ");
+        assertThatThrownBy(() -> call(registry, "crashy", "alloc:512")).isInstanceOf(HandlerFailedException.class)
+                .hasMessageContaining("malloc failed");
+        assertThat(registry.handler("crashy").orElseThrow().workers().orElseThrow().restarts()).isZero();
+
+        registry.configureIsolation(Isolation.IN_PROCESS, java.util.Map.of(),
+                ProcessIsolation.DEFAULTS.withLimits(16L << 20, 0)); // less than its threads' stacks
+        assertThatThrownBy(() -> registry.swapGraceful("crashy", TestLibraries.library("crashy"),
+                Duration.ofSeconds(5), Isolation.PROCESS))
+                .isInstanceOf(HandlerLoadException.class).hasMessageContaining("raise process.memory.limit.mb");
+        assertThat(call(registry, "crashy", "alloc:1")).startsWith("alive ");
+    }
+
+    @Test
+    void theWorkerRunsInitOnceAndShutdownWhenItsVersionIsSwappedOut(@TempDir Path work) throws IOException {
+        registry();
+        Path library = TestLibraries.install(TestLibraries.library("lifecycle"), work.resolve("liblifecycle.so"));
+        Path events = work.resolve("liblifecycle.so.events");
+        registry.loadFrom("svc", library, Isolation.PROCESS);
+        assertThat(Files.readString(events)).isEqualTo("init\n");
+        assertThat(call(registry, "svc", "x")).contains("endpoint=svc", "path=" + library.toAbsolutePath());
+
+        registry.swapGraceful("svc", library, Duration.ofSeconds(10), Isolation.PROCESS);
+
+        assertThat(Files.readString(events)).isEqualTo("init\ninit\nshutdown\n");
+        assertThat(workers()).hasSize(1);
+    }
+
+    @Test
+    void aWorkerWhoseShutdownHangsIsKilledAfterTheShutdownTimeout(@TempDir Path work) throws IOException {
+        registry(ProcessIsolation.DEFAULTS.withShutdownTimeout(Duration.ofMillis(300)));
+        Path library = TestLibraries.install(TestLibraries.library("hooks"), work.resolve("libhandler_hooks.so"));
+        Files.writeString(work.resolve("libhandler_hooks.so.shutdown-hold"), "hold");
+        registry.loadFrom("svc", library, Isolation.PROCESS);
+        long pid = workerPid(registry, "svc");
+
+        registry.unload("svc");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !running(pid));
+        assertThat(Files.readString(work.resolve("libhandler_hooks.so.events")))
+                .isEqualTo("init\ninit returned\nshutdown\n"); // killed inside it
+        assertThat(workers()).isEmpty();
+    }
+
+    @Test
+    void anInitPastTheInitTimeoutIsRefusedAndItsWorkerKilled(@TempDir Path work) throws IOException {
+        registry = NativeHandlerRegistry.builder(TestLibraries.dir()).copyDirectory(copies)
+                .initTimeout(Duration.ofMillis(300)).build();
+        registry.loadFrom("svc", TestLibraries.library("echo"), Isolation.PROCESS);
+        Path library = TestLibraries.install(TestLibraries.library("hooks"), work.resolve("libhandler_hooks.so"));
+        Files.writeString(work.resolve("libhandler_hooks.so.init-hold"), "hold");
+
+        assertThatThrownBy(() -> registry.swapGraceful("svc", library, Duration.ofSeconds(5), Isolation.PROCESS))
+                .isInstanceOfSatisfying(HandlerLoadException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.INIT_TIMEOUT))
+                .hasMessageContaining("was killed");
+
+        assertThat(call(registry, "svc", "still")).isEqualTo("still");
+        await().atMost(Duration.ofSeconds(10)).until(() -> workers().size() == 1); // the echo worker only
+    }
+
+    /** This JVM's worker processes, from the process table. */
+    private static List<ProcessHandle> workers() {
+        return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.contains("handler-worker")).orElse(false))
+                .filter(p -> running(p.pid())).collect(java.util.stream.Collectors.toList());
+    }
+
+    @Test
     void aThreadLeftRunningEndsWithItsWorkerWhenTheVersionIsSwappedOut() {
         registry();
         registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
@@ -333,6 +406,7 @@ class ProcessIsolationTest {
         registry.close();
 
         assertThat(pids).noneMatch(ProcessIsolationTest::running);
+        assertThat(workers()).isEmpty();
         try (var left = Files.list(copies)) { // the versions' copies are gone; the worker program stays
             assertThat(left.map(p -> p.getFileName().toString())).allMatch(name -> name.startsWith("handler-worker-"));
         } catch (IOException e) {
