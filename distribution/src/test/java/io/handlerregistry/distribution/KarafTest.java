@@ -117,6 +117,17 @@ class KarafTest {
         await("v1 uninstalled once drained").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> !client("bundle:list -t 0").contains("handler greeting 1.0.0"));
         assertThat(client("echo (handler:list)")).contains("greeting  2.0.0").doesNotContain("1.0.0");
+
+        // a handler bundle in process isolation: its worker crashes, Karaf and greeting serve on
+        drop("handler-crashy", "crashy.jar");
+        await("crashy from deploy/").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client("echo (handler:call crashy hi)").contains("alive "));
+        String crashed = client("handler:call crashy segv");
+        assertThat(crashed).contains("signal 11 (SIGSEGV)");
+        assertThat(client("echo (handler:call greeting hi)", "echo (handler:call crashy hi)"))
+                .contains("v2 hi", "alive ");
+        assertThat(client("echo (handler:info crashy)")).containsPattern("isolation +process")
+                .containsPattern("restarts +1").containsPattern("last crash .*SIGSEGV");
     }
 
     /** Runs commands in one bin/client session (batch mode) and returns what it printed. */
