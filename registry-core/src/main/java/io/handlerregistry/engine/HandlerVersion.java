@@ -197,6 +197,18 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
                 + " if it is only busy, raise the limit");
     }
 
+    /**
+     * In process isolation: kills this version's workers, so that the calls hanging inside fail and
+     * it drains (nothing is restarted). In-process nothing can end a call: false.
+     */
+    public boolean killWorkers(String because) {
+        if (handler instanceof IsolatedHandler) {
+            ((IsolatedHandler) handler).kill(because);
+            return true;
+        }
+        return false;
+    }
+
     /** This version's limit of concurrent calls; null for none. */
     CallLimit limit() {
         return limit;

@@ -272,6 +272,20 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
         return failed;
     }
 
+    /**
+     * Ends this version's workers at once, without restarting them: the calls inside fail with a
+     * {@link HandlerCrashedException}. For a version that must go while calls hang in it.
+     */
+    void kill(String because) {
+        closing = true;
+        for (Seat seat : seats) {
+            WorkerProcess worker = seat == null ? null : current(seat.serving);
+            if (worker != null) {
+                worker.kill(because);
+            }
+        }
+    }
+
     @Override
     public Isolation isolation() {
         return Isolation.PROCESS;

@@ -509,8 +509,13 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         cleanupDrained();
         for (HandlerVersion h : draining) {
             if (!h.isDrained()) {
-                LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}; it is unloaded"
-                        + " when they return", h.activeRequests(), h);
+                if (h.killWorkers("the registry closed while " + h.activeRequests() + " calls were inside")) {
+                    LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}: its worker"
+                            + " processes are killed, those calls fail", h.activeRequests(), h);
+                } else {
+                    LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}; it is unloaded"
+                            + " when they return", h.activeRequests(), h);
+                }
                 h.drained().thenRun(() -> unloadIfDrained(h));
             }
         }

@@ -274,6 +274,7 @@ final class WorkerProcess {
                         + "): the call was still inside its worker process " + pid() + " " + late + " ms after its"
                         + " deadline: the worker was killed (the calls inside it fail) and is restarted");
             }
+            awaitExit(Duration.ofSeconds(1)); // its last output and exit status
             throw crashed(false);
         } finally {
             channel.release(slot);
@@ -341,9 +342,8 @@ final class WorkerProcess {
                 + " not own?); fix the handler");
     }
 
-    /** The exception for calls inside this worker when it ended. */
+    /** The exception for calls inside this worker once it ended (and its end was handled). */
     HandlerCrashedException crashed(boolean failed) {
-        awaitExit(Duration.ofSeconds(1));
         return new HandlerCrashedException(endpointId, "endpoint '" + endpointId + "' (" + source + "): its worker"
                 + " process " + pid() + " " + ending() + " while the call was inside it; "
                 + (failed ? "it crashed too often and is no longer restarted: swap in a fixed version"

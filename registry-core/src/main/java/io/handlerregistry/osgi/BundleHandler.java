@@ -192,10 +192,17 @@ public final class BundleHandler implements Handler, IsolationInfo {
         try {
             library.drained().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            long inside = library.activeRequests();
+            if (library.killWorkers(bundleName + " stopped while " + inside + " calls were inside")) {
+                LOG.log(Level.WARNING, "{0} stopped while {1} calls were still inside the library of endpoint"
+                        + " ''{2}'' after {3} ms: its worker processes are killed, those calls fail (raise"
+                        + " stop.timeout.ms of {4} to wait longer)", bundleName, inside, endpointId,
+                        timeout.toMillis(), RegistryComponent.PID);
+                return;
+            }
             LOG.log(Level.WARNING, "{0} stopped while {1} calls were still inside the library of endpoint ''{2}''"
                     + " after {3} ms; it stays loaded until they return (raise stop.timeout.ms of {4} to wait"
-                    + " longer)", bundleName, library.activeRequests(), endpointId, timeout.toMillis(),
-                    RegistryComponent.PID);
+                    + " longer)", bundleName, inside, endpointId, timeout.toMillis(), RegistryComponent.PID);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {

@@ -415,6 +415,24 @@ class ProcessIsolationTest {
     }
 
     @Test
+    void closingWithACallHungWithoutDeadlineKillsItsWorkerInsteadOfLeavingItBehind() throws Exception {
+        registry = NativeHandlerRegistry.builder(TestLibraries.dir()).copyDirectory(copies)
+                .closeTimeout(Duration.ofMillis(300)).build();
+        registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
+        long pid = workerPid(registry, "crashy");
+        Future<String> hung = callers.submit(() -> call(registry, "crashy", "hang")); // no deadline
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> registry.handler("crashy").orElseThrow().activeRequests() == 1);
+
+        registry.close();
+
+        assertThatThrownBy(() -> hung.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(HandlerCrashedException.class)
+                .hasMessageContaining("the registry closed while 1 calls were inside");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !running(pid));
+        assertThat(workers()).isEmpty();
+    }
+
+    @Test
     void noWorkerOutlivesItsJvmEvenKilledHard() throws Exception {
         Path pidFile = copies.resolve("worker.pid");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
