@@ -227,14 +227,14 @@ final class WorkerProcess {
         long deadline = context.deadlineUnixNanos();
         long until = Long.MAX_VALUE; // in System.nanoTime(): the deadline plus the grace
         long untilDeadline = Long.MAX_VALUE;
-        if (deadline != 0) {
+        if (deadline != 0 && deadline - nowUnixNanos() < Long.MAX_VALUE / 4) { // a later one: no deadline
             long left = deadline - nowUnixNanos();
             untilDeadline = System.nanoTime() + left;
             until = left + graceNanos > 0 ? untilDeadline + graceNanos : System.nanoTime();
         }
         int slot;
         try {
-            slot = channel.acquire(deadline == 0 ? Long.MAX_VALUE : untilDeadline - System.nanoTime());
+            slot = channel.acquire(until == Long.MAX_VALUE ? Long.MAX_VALUE : untilDeadline - System.nanoTime());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HandlerException(endpointId, "endpoint '" + endpointId + "': interrupted while waiting for a"
