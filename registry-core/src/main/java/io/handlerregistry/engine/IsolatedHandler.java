@@ -151,6 +151,9 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
             }
             // ended (its successor is on the way once its end was handled), or being restarted
             await(worker != null ? worker.exited() : serving, context);
+            if (worker != null && seat.serving == serving) {
+                throw worker.crashed(false); // its end was handled and no successor came: never spin here
+            }
         }
     }
 
