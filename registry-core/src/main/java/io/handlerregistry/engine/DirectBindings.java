@@ -11,10 +11,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 
 /**
- * JNA direct mappings of one loaded library version. Direct mapping is the fastest JNA call path,
- * but it binds a class's natives to one library; each version therefore binds copies of the
+ * The bindings of one loaded library version's entry points: {@code java.lang.foreign} downcalls on
+ * JDK 22+ ({@link ForeignCalls}), else JNA direct mappings. Direct mapping is the fastest JNA call
+ * path, but it binds a class's natives to one library; each version therefore binds copies of the
  * template classes of its own, defined by a class loader of their own, and unbinds them before its
  * library is closed.
  *
@@ -35,13 +37,24 @@ final class DirectBindings {
         this.library = library;
     }
 
-    /** @throws UnsatisfiedLinkError if the library does not export handler_entry */
+    /**
+     * On JDK 22+ a {@code java.lang.foreign} downcall to the address JNA resolved (see
+     * {@link ForeignCalls}), else a direct-mapped binding.
+     *
+     * @throws UnsatisfiedLinkError if the library does not export handler_entry
+     */
     EntryPoint entry() {
+        if (ForeignCalls.inUse()) {
+            return ForeignCalls.entry(Pointer.nativeValue(library.getFunction("handler_entry")));
+        }
         return (EntryPoint) bind(FREE_ENTRIES, DirectEntry.class, ENTRY_CLASS);
     }
 
     /** @throws UnsatisfiedLinkError if the library does not export handler_release */
     ReleasePoint release() {
+        if (ForeignCalls.inUse()) {
+            return ForeignCalls.release(Pointer.nativeValue(library.getFunction("handler_release")));
+        }
         return (ReleasePoint) bind(FREE_RELEASES, DirectRelease.class, RELEASE_CLASS);
     }
 

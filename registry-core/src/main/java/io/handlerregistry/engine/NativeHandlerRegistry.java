@@ -123,6 +123,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             throw new UncheckedIOException("cannot create the directory for private library copies in "
                     + System.getProperty("java.io.tmpdir") + ": " + e + "; set copyDirectory", e);
         }
+        LOG.log(Level.DEBUG, "native calls go through {0}", ForeignCalls.description());
         this.ownsCallExecutor = settings.callExecutor == null;
         this.callExecutor = ownsCallExecutor
                 ? Executors.newCachedThreadPool(DaemonThreads.named("handler-call")) : settings.callExecutor;
@@ -352,6 +353,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     /** Whether an isolation was configured for this endpoint in particular (it then beats a bundle's manifest). */
     public Optional<Isolation> configuredIsolation(String endpointId) {
         return Optional.ofNullable(isolationByEndpoint.get(endpointId));
+    }
+
+    /**
+     * How this registry calls native code in-process: {@code java.lang.foreign} on JDK 22+, else JNA
+     * (e.g. "java.lang.foreign (JDK 25)").
+     */
+    public static String callPath() {
+        return ForeignCalls.description();
     }
 
     /** The settings of process isolation for the loads to come. */

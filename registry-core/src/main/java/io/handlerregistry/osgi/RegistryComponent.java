@@ -65,6 +65,8 @@ public final class RegistryComponent implements HandlerRegistry {
                 .callLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls)
                 .build();
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
+        LOG.log(Level.INFO, "handler registry started: in-process calls go through {0}",
+                NativeHandlerRegistry.callPath());
         this.handlersDirectory = registry.handlersDirectory();
         this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
