@@ -2,6 +2,7 @@ package io.handlerregistry.benchmarks;
 
 import static io.handlerregistry.engine.AbiLayout.*;
 
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,45 @@ final class RawCall implements AutoCloseable {
     /** Direct mapping of the echo_body library. */
     static final class Echo {
         static native int handler_entry(long context, long request, long response);
+    }
+
+    /**
+     * echo_body's {@code handler_entry} as a {@code java.lang.foreign} downcall in a static final field
+     * (a constant the JIT inlines: the floor of a call from Java), JDK 22+ only; made by reflection,
+     * as this code is compiled for JDK 17.
+     */
+    static final class ForeignEcho {
+        static final MethodHandle HANDLE = downcall(BenchHandlers.library(BenchHandlers.ECHO));
+
+        private static MethodHandle downcall(Path library) {
+            try {
+                long address = Pointer.nativeValue(open(library).getFunction("handler_entry"));
+                Class<?> linker = Class.forName("java.lang.foreign.Linker");
+                Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+                Class<?> layout = Class.forName("java.lang.foreign.MemoryLayout");
+                Class<?> descriptor = Class.forName("java.lang.foreign.FunctionDescriptor");
+                Class<?> option = Class.forName("java.lang.foreign.Linker$Option");
+                Class<?> value = Class.forName("java.lang.foreign.ValueLayout");
+                Object javaLong = value.getField("JAVA_LONG").get(null);
+                Object args = java.lang.reflect.Array.newInstance(layout, 3);
+                for (int i = 0; i < 3; i++) {
+                    java.lang.reflect.Array.set(args, i, javaLong);
+                }
+                Object fd = descriptor.getMethod("of", layout, layout.arrayType()).invoke(null,
+                        value.getField("JAVA_INT").get(null), args);
+                return (MethodHandle) linker.getMethod("downcallHandle", segment, descriptor, option.arrayType())
+                        .invoke(linker.getMethod("nativeLinker").invoke(null),
+                                segment.getMethod("ofAddress", long.class).invoke(null, address), fd,
+                                java.lang.reflect.Array.newInstance(option, 0));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("java.lang.foreign needs JDK 22+: " + e, e);
+            }
+        }
+    }
+
+    /** Whether the raw {@code java.lang.foreign} call exists in this JVM (JDK 22+). */
+    static boolean foreignAvailable() {
+        return Runtime.version().feature() >= 22;
     }
 
     private final Memory memory = new Memory(DATA + 64 * 1024 + 64);
@@ -79,6 +119,15 @@ final class RawCall implements AutoCloseable {
 
     /** One call with this body; returns the response body. */
     byte[] call(byte[] body) {
+        return call(body, false);
+    }
+
+    /** Like {@link #call(byte[])}, through the {@code java.lang.foreign} downcall (echo only). */
+    byte[] callForeign(byte[] body) {
+        return call(body, true);
+    }
+
+    private byte[] call(byte[] body, boolean foreign) {
         ByteBuffer b = this.b;
         b.put(DATA, body);
         b.putLong(REQUEST + REQUEST_BODY + BYTES_DATA, base + DATA).putLong(REQUEST + REQUEST_BODY + BYTES_LEN,
@@ -91,7 +140,8 @@ final class RawCall implements AutoCloseable {
                 .putLong(RESPONSE + RESPONSE_BUFFER, base + BUFFER)
                 .putLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, BUFFER_SIZE)
                 .putLong(RESPONSE + RESPONSE_RELEASE_DATA, 0);
-        int code = echo ? Echo.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE)
+        int code = foreign ? invoke(base + CONTEXT, base + REQUEST, base + RESPONSE)
+                : echo ? Echo.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE)
                 : Noop.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE);
         if (code != 0) {
             throw new IllegalStateException("handler_entry returned " + code);
@@ -102,6 +152,16 @@ final class RawCall implements AutoCloseable {
             b.get((int) (data - base), out);
         }
         return out;
+    }
+
+    private static int invoke(long context, long request, long response) {
+        try {
+            return (int) ForeignEcho.HANDLE.invokeExact(context, request, response);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Only the JNA call of the no-op handler, nothing written or read: the floor of any call. */

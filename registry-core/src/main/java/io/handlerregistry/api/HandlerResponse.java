@@ -7,8 +7,12 @@ import java.util.Optional;
 
 /** What a handler answered: a status, headers and a binary body. Immutable. */
 public final class HandlerResponse {
+    private static final int[] NO_LENGTHS = new int[0];
+
     private final int status;
-    private final List<Header> headers;
+    private volatile List<Header> headers; // null until decoded from the bytes below
+    private final byte[] headerBytes;
+    private final int[] headerLengths;
     private final byte[] body;
 
     /**
@@ -19,20 +23,75 @@ public final class HandlerResponse {
     public HandlerResponse(int status, List<Header> headers, byte[] body) {
         this.status = status;
         this.headers = List.copyOf(headers);
+        this.headerBytes = null;
+        this.headerLengths = NO_LENGTHS;
         this.body = Objects.requireNonNull(body, "body");
+    }
+
+    private HandlerResponse(int status, byte[] headerBytes, int[] headerLengths, byte[] body) {
+        this.status = status;
+        this.headerBytes = headerBytes;
+        this.headerLengths = headerLengths;
+        this.body = Objects.requireNonNull(body, "body");
+    }
+
+    /**
+     * A response whose headers stay bytes until they are asked for: a caller that only passes the
+     * body on never pays for decoding them.
+     *
+     * @param headerBytes   the names and values, UTF-8, back to back: name, value, name, value, ...; kept
+     * @param headerLengths the length of each of those, in the same order (two per header); kept
+     * @param body          the body; the array is kept, not copied
+     * @throws IllegalArgumentException if the lengths do not add up to the bytes
+     */
+    public static HandlerResponse withEncodedHeaders(int status, byte[] headerBytes, int[] headerLengths,
+            byte[] body) {
+        long total = 0;
+        for (int length : headerLengths) {
+            if (length < 0) {
+                throw new IllegalArgumentException("a header length is negative: " + length);
+            }
+            total += length;
+        }
+        if (headerLengths.length % 2 != 0 || total != headerBytes.length) {
+            throw new IllegalArgumentException(headerLengths.length + " header lengths adding up to " + total
+                    + " for " + headerBytes.length + " bytes: give a name and a value length per header");
+        }
+        return new HandlerResponse(status, headerBytes, headerLengths, body);
     }
 
     public int status() {
         return status;
     }
 
+    /** The headers, in the handler's order (decoded from UTF-8 on the first call). */
     public List<Header> headers() {
-        return headers;
+        List<Header> decoded = headers;
+        if (decoded == null) {
+            Header[] list = new Header[headerLengths.length / 2];
+            int at = 0;
+            for (int i = 0; i < list.length; i++) {
+                int name = headerLengths[2 * i];
+                int value = headerLengths[2 * i + 1];
+                list[i] = new Header(new String(headerBytes, at, name, StandardCharsets.UTF_8),
+                        new String(headerBytes, at + name, value, StandardCharsets.UTF_8));
+                at += name + value;
+            }
+            decoded = List.of(list);
+            headers = decoded; // the same list whichever thread decodes it first
+        }
+        return decoded;
+    }
+
+    /** How many headers there are, without decoding them. */
+    public int headerCount() {
+        List<Header> decoded = headers;
+        return decoded != null ? decoded.size() : headerLengths.length / 2;
     }
 
     /** The first value of the named header (case-insensitive), if any. */
     public Optional<String> header(String name) {
-        for (Header h : headers) {
+        for (Header h : headers()) {
             if (h.name().equalsIgnoreCase(name)) {
                 return Optional.of(h.value());
             }
@@ -52,6 +111,6 @@ public final class HandlerResponse {
 
     @Override
     public String toString() {
-        return status + " (" + headers.size() + " headers, " + body.length + " bytes)";
+        return status + " (" + headerCount() + " headers, " + body.length + " bytes)";
     }
 }

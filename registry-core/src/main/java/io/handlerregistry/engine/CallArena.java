@@ -185,21 +185,26 @@ final class CallArena {
         if (address >= base && address + 8 <= end) {
             return buffer.getLong((int) (address - base));
         }
-        return new Pointer(address).getLong(0);
+        return NativeMemory.readLong(address);
     }
 
     /** Copies {@code length} bytes at a native address, from the arena when they lie inside. */
     byte[] readBytes(long address, int length) {
         byte[] out = new byte[length];
+        readInto(address, out, 0, length);
+        return out;
+    }
+
+    /** Copies {@code length} bytes at a native address into {@code into} from {@code index}. */
+    void readInto(long address, byte[] into, int index, int length) {
         if (length == 0) {
-            return out;
+            return;
         }
         if (address >= base && address + length <= end) {
-            buffer.get((int) (address - base), out);
+            buffer.get((int) (address - base), into, index, length);
         } else {
-            new Pointer(address).read(0, out, 0, length);
+            NativeMemory.read(address, into, index, length);
         }
-        return out;
     }
 
     /** Writes a handler_bytes at {@code at} pointing to the string, encoded as UTF-8 in the data area. */

@@ -4,6 +4,8 @@ import static io.handlerregistry.engine.AbiLayout.*;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -276,18 +278,35 @@ final class NativeHandler implements Handler, AutoCloseable {
         if (!arena.readable(headers, headerCount * HEADER_SIZE)) {
             throw outsideBuffer("headers", headers, headerCount * HEADER_SIZE);
         }
-        List<Header> headerList = List.of(); // shared when empty: a call allocates its response and body only
-        if (headerCount > 0) {
-            Header[] out = new Header[(int) headerCount];
-            for (int i = 0; i < out.length; i++) {
-                long at = headers + (long) i * HEADER_SIZE;
-                out[i] = new Header(string(arena, at + HEADER_NAME), string(arena, at + HEADER_VALUE));
-            }
-            headerList = List.of(out);
-        }
         byte[] body = bytes(arena, arena.responseLong(RESPONSE_BODY + BYTES_DATA),
                 arena.responseLong(RESPONSE_BODY + BYTES_LEN), "body");
-        return new HandlerResponse(status, headerList, body);
+        if (headerCount == 0) {
+            return new HandlerResponse(status, List.of(), body); // the list is shared: nothing more allocated
+        }
+        // the header array in one read (it is often the handler's own memory, outside the arena), the
+        // names and values into one array, decoded only when someone asks for them
+        ByteBuffer table = ByteBuffer.wrap(arena.readBytes(headers, (int) (headerCount * HEADER_SIZE)))
+                .order(ByteOrder.nativeOrder());
+        int[] lengths = new int[(int) headerCount * 2];
+        long total = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            int at = i * BYTES_SIZE; // name, value, name, value: handler_bytes back to back
+            long data = table.getLong(at + BYTES_DATA);
+            long length = table.getLong(at + BYTES_LEN);
+            checkRange(arena, data, length, "header");
+            total += length;
+            if (total > Integer.MAX_VALUE - 8) {
+                throw broken("headers of more than 2 GiB");
+            }
+            lengths[i] = (int) length;
+        }
+        byte[] bytes = new byte[(int) total];
+        int into = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            arena.readInto(table.getLong(i * BYTES_SIZE + BYTES_DATA), bytes, into, lengths[i]);
+            into += lengths[i];
+        }
+        return HandlerResponse.withEncodedHeaders(status, bytes, lengths, body);
     }
 
     /** The handler's error message: empty if it set none or an unreadable one, cut at 64 KiB. */
@@ -305,20 +324,18 @@ final class NativeHandler implements Handler, AutoCloseable {
         return shown < length ? message + "... (" + (length - shown) + " more bytes)" : message;
     }
 
-    private String string(CallArena arena, long handlerBytes) {
-        return new String(bytes(arena, arena.readLong(handlerBytes + BYTES_DATA),
-                arena.readLong(handlerBytes + BYTES_LEN), "header"),
-                StandardCharsets.UTF_8);
+    private byte[] bytes(CallArena arena, long data, long length, String what) {
+        checkRange(arena, data, length, what);
+        return arena.readBytes(data, (int) length);
     }
 
-    private byte[] bytes(CallArena arena, long data, long length, String what) {
+    private void checkRange(CallArena arena, long data, long length, String what) {
         if (length < 0 || length > Integer.MAX_VALUE - 8 || (length > 0 && data == 0)) {
             throw broken(what + " of " + Long.toUnsignedString(length) + " bytes at 0x" + Long.toHexString(data));
         }
         if (!arena.readable(data, length)) {
             throw outsideBuffer(what, data, length);
         }
-        return arena.readBytes(data, (int) length);
     }
 
     /** A range into the host's call memory that is not this call's scratch buffer or request bytes. */

@@ -291,26 +291,25 @@ final class WorkerProcess {
                 if (count < 0 || count > MAX_HEADERS || bodyLength < 0 || bodyLength > area) {
                     throw garbled();
                 }
-                int at = WorkerChannel.P_TABLE + 8 * count;
-                List<Header> headers = List.of();
-                if (count > 0) {
-                    Header[] list = new Header[count];
-                    for (int i = 0; i < count; i++) {
-                        int name = channel.responseInt(slot, WorkerChannel.P_TABLE + 8 * i);
-                        int value = channel.responseInt(slot, WorkerChannel.P_TABLE + 8 * i + 4);
-                        if (name < 0 || value < 0 || (long) at + name + value > area) {
-                            throw garbled();
-                        }
-                        list[i] = new Header(channel.responseString(slot, at, name),
-                                channel.responseString(slot, at + name, value));
-                        at += name + value;
+                int start = WorkerChannel.P_TABLE + 8 * count;
+                // names and values lie back to back after the table: one copy, decoded when asked for
+                int[] lengths = new int[2 * count];
+                long total = 0;
+                for (int i = 0; i < lengths.length; i++) {
+                    lengths[i] = channel.responseInt(slot, WorkerChannel.P_TABLE + 4 * i);
+                    total += lengths[i];
+                    if (lengths[i] < 0 || start + total > area) {
+                        throw garbled();
                     }
-                    headers = List.of(list);
                 }
+                int at = start + (int) total;
                 if (at + bodyLength > area) {
                     throw garbled();
                 }
-                return new HandlerResponse(status, headers, channel.responseBytes(slot, at, (int) bodyLength));
+                byte[] body = channel.responseBytes(slot, at, (int) bodyLength);
+                return count == 0 ? new HandlerResponse(status, List.of(), body)
+                        : HandlerResponse.withEncodedHeaders(status, channel.responseBytes(slot, start, (int) total),
+                                lengths, body);
             }
             case WorkerChannel.FAILED:
                 throw new HandlerFailedException(endpointId, channel.responseInt(slot, WorkerChannel.P_STATUS),
