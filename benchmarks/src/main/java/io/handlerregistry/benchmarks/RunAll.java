@@ -55,6 +55,7 @@ public final class RunAll {
         startup(distribution, smoke ? 1 : 7);
         latencyRecording();
         isolation();
+        callPaths();
         if (!findings.isBlank()) {
             report.append("\n").append(findings.strip()).append('\n');
         }
@@ -254,8 +255,14 @@ public final class RunAll {
     /** Runs a measurement's main class in a JVM of its own; returns the key=value lines it printed. */
     private static Map<String, String> runJvm(List<String> jvmOptions, Class<?> main, String... args)
             throws IOException, InterruptedException {
+        return runJvm(Path.of(System.getProperty("java.home")), jvmOptions, main, args);
+    }
+
+    /** Like {@link #runJvm(List, Class, String...)}, on the JDK at {@code javaHome}. */
+    private static Map<String, String> runJvm(Path javaHome, List<String> jvmOptions, Class<?> main, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(javaHome.resolve("bin/java").toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Dbench.native.dir=" + BenchHandlers.directory(),
                 "-cp", System.getProperty("java.class.path"), main.getName()));
@@ -356,6 +363,74 @@ public final class RunAll {
                 String.format(Locale.ROOT, "%,.0f calls/s", twoThreads));
         target("crash to serving again ≤ 100 ms (the slowest of 20 crashes, median of the runs)", crash <= 100,
                 String.format(Locale.ROOT, "%.1f ms", crash));
+    }
+
+    /**
+     * The call path of each JDK against its floor: {@link CallPathRatio} in JVMs of this JDK and of
+     * a JDK 22+ (system property bench.jdk22, else Temurin 25 where this machine kind has it), and the
+     * 2-thread scaling there.
+     */
+    private void callPaths() throws IOException, InterruptedException {
+        List<Path> jdks = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
+        Path newer = Path.of(System.getProperty("bench.jdk22", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+        if (Runtime.version().feature() < 22 && Files.isExecutable(newer.resolve("bin/java"))) {
+            jdks.add(newer);
+        }
+        report.append("\n## 8. Call path per JDK (echo 64 B, ns per call, 1 thread)\n\n")
+                .append("JNA loads every library; the call goes through JNA's direct mapping on JDK 17–21 and ")
+                .append("through a `java.lang.foreign` downcall on JDK 22+. `CallPathRatio` times, interleaved in ")
+                .append("one JVM (blocks of ~10 ms in one order, then the reverse, per round; ratios per round), ")
+                .append("the registry with the body-only echo and with the example echo (6 response headers, ")
+                .append("not decoded: nobody asks for them), the raw JNA call and, on JDK 22+, the raw ")
+                .append("`java.lang.foreign` downcall from a constant method handle (the floor). ")
+                .append(runs()).append(" JVMs per JDK, 60 rounds after 5 s of warm-up; medians.\n\n")
+                .append("| JDK | path | registry | registry, 6 headers | raw JNA | raw FFM | registry / raw JNA")
+                .append(" | registry / raw FFM | headers / body-only |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (Path jdk : jdks) {
+            List<Map<String, String>> runs = new ArrayList<>();
+            for (int i = 0; i < runs(); i++) {
+                runs.add(runJvm(jdk, List.of(), CallPathRatio.class, smoke ? "3" : "60", smoke ? "0.2" : "5"));
+            }
+            boolean foreign = runs.get(0).containsKey("rawForeignNs");
+            String jdkName = runs.get(0).get("path").replaceAll(".*\\(JDK (\\d+)\\)", "$1");
+            report.append("| ").append(jdkName).append(" | ").append(runs.get(0).get("path").replaceAll(" \\(.*", ""))
+                    .append(" | ").append(med(runs, "registryNs", "%.0f")).append(" | ")
+                    .append(med(runs, "headersNs", "%.0f")).append(" | ").append(med(runs, "rawJnaNs", "%.0f"))
+                    .append(" | ").append(foreign ? med(runs, "rawForeignNs", "%.0f") : "–").append(" | ")
+                    .append(med(runs, "registryOverRawJna", "%.2f")).append(" | ")
+                    .append(foreign ? med(runs, "registryOverRawForeign", "%.2f") : "–").append(" | ")
+                    .append(med(runs, "headersOverBody", "%.2f")).append(" |\n");
+            double headers = median(values(runs, "headersOverBody"));
+            if (foreign) {
+                double ratio = median(values(runs, "registryOverRawForeign"));
+                double ns = median(values(runs, "registryNs"));
+                Map<String, String> scaling = runJvm(jdk, List.of(), ScalingRatio.class, smoke ? "3" : "30",
+                        smoke ? "0.2" : "5");
+                double twoThreads = Double.parseDouble(scaling.get("registry.p50"));
+                report.append('\n');
+                target("JDK " + jdkName + ": registry / raw FFM, body-only, ≤ 1.5", ratio <= 1.5,
+                        String.format(Locale.ROOT, "%.2f", ratio));
+                target("JDK " + jdkName + ": registry body-only ≤ 40 ns", ns <= 40,
+                        String.format(Locale.ROOT, "%.0f ns", ns));
+                target("JDK " + jdkName + ": 6 headers ≤ 2 × body-only", headers <= 2,
+                        String.format(Locale.ROOT, "%.2f ×", headers));
+                target("JDK " + jdkName + ": 2 threads / 1 thread ≥ 1.8 × (ScalingRatio, one JVM)", twoThreads >= 1.8,
+                        String.format(Locale.ROOT, "%.2f ×; raw JNA %s ×", twoThreads, scaling.get("raw.p50")));
+                report.append('\n');
+            } else {
+                double ratio = median(values(runs, "registryOverRawJna"));
+                report.append('\n');
+                target("JDK " + jdkName + ": registry / raw JNA ≤ 1.2 (no regression)", ratio <= 1.2,
+                        String.format(Locale.ROOT, "%.2f", ratio));
+                target("JDK " + jdkName + ": 6 headers ≤ 2 × body-only", headers <= 2,
+                        String.format(Locale.ROOT, "%.2f ×", headers));
+                report.append("- 2 threads / 1 thread on this JDK: section 2.\n\n");
+            }
+        }
+    }
+
+    private static String med(List<Map<String, String>> runs, String key, String format) {
+        return String.format(Locale.ROOT, format, median(values(runs, key)));
     }
 
     private static List<Double> values(List<Map<String, String>> runs, String key) {

@@ -24,7 +24,11 @@ class BenchmarksSmokeTest {
         String text = Files.readString(report);
         assertThat(text).contains("## 1. Dispatch cost", "## 2. Throughput", "## 3. Graceful swap",
                 "## 4. 20 graceful swaps", "## 5. Container start", "## 6. Latency recording",
-                "## 7. Process isolation");
+                "## 7. Process isolation", "## 8. Call path per JDK");
+        int jdk = Runtime.version().feature();
+        assertThat(text).containsPattern("\\| " + jdk + " \\| (JNA [\\d.]+|java\\.lang\\.foreign) \\| \\d+ \\| \\d+ \\| \\d+ \\|")
+                .contains(jdk >= 22 ? "Target JDK " + jdk + ": registry / raw FFM" : "Target JDK " + jdk
+                        + ": registry / raw JNA ≤ 1.2");
         assertThat(text).containsPattern("\\| 1 \\| \\d+ ns / \\d+.* \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+ MiB / [\\d.]+ MiB \\|")
                 .contains("Target process p50 ≤ 5 µs", "Target crash to serving again ≤ 100 ms");
         assertThat(text).containsPattern("\\| off \\| \\d+\\.\\d+ \\| \\d+\\.\\d+ \\| \\d+ \\|")
