@@ -386,6 +386,7 @@ public final class RunAll {
                 .append(runs()).append(" JVMs per JDK, 60 rounds after 5 s of warm-up; medians.\n\n")
                 .append("| JDK | path | registry | registry, 6 headers | raw JNA | raw FFM | registry / raw JNA")
                 .append(" | registry / raw FFM | headers / body-only |\n|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder targets = new StringBuilder(); // after the table: target() writes to the report
         for (Path jdk : jdks) {
             List<Map<String, String>> runs = new ArrayList<>();
             for (int i = 0; i < runs(); i++) {
@@ -401,13 +402,13 @@ public final class RunAll {
                     .append(foreign ? med(runs, "registryOverRawForeign", "%.2f") : "–").append(" | ")
                     .append(med(runs, "headersOverBody", "%.2f")).append(" |\n");
             double headers = median(values(runs, "headersOverBody"));
+            int mark = report.length();
             if (foreign) {
                 double ratio = median(values(runs, "registryOverRawForeign"));
                 double ns = median(values(runs, "registryNs"));
                 Map<String, String> scaling = runJvm(jdk, List.of(), ScalingRatio.class, smoke ? "3" : "30",
                         smoke ? "0.2" : "5");
                 double twoThreads = Double.parseDouble(scaling.get("registry.p50"));
-                report.append('\n');
                 target("JDK " + jdkName + ": registry / raw FFM, body-only, ≤ 1.5", ratio <= 1.5,
                         String.format(Locale.ROOT, "%.2f", ratio));
                 target("JDK " + jdkName + ": registry body-only ≤ 40 ns", ns <= 40,
@@ -416,17 +417,18 @@ public final class RunAll {
                         String.format(Locale.ROOT, "%.2f ×", headers));
                 target("JDK " + jdkName + ": 2 threads / 1 thread ≥ 1.8 × (ScalingRatio, one JVM)", twoThreads >= 1.8,
                         String.format(Locale.ROOT, "%.2f ×; raw JNA %s ×", twoThreads, scaling.get("raw.p50")));
-                report.append('\n');
             } else {
                 double ratio = median(values(runs, "registryOverRawJna"));
-                report.append('\n');
                 target("JDK " + jdkName + ": registry / raw JNA ≤ 1.2 (no regression)", ratio <= 1.2,
                         String.format(Locale.ROOT, "%.2f", ratio));
                 target("JDK " + jdkName + ": 6 headers ≤ 2 × body-only", headers <= 2,
                         String.format(Locale.ROOT, "%.2f ×", headers));
-                report.append("- 2 threads / 1 thread on this JDK: section 2.\n\n");
+                report.append("- 2 threads / 1 thread on JDK ").append(jdkName).append(": section 2.\n");
             }
+            targets.append(report, mark, report.length()); // moved below the table
+            report.setLength(mark);
         }
+        report.append('\n').append(targets);
     }
 
     private static String med(List<Map<String, String>> runs, String key, String format) {
