@@ -40,6 +40,9 @@ public final class ScalingRatio {
             double warmupSeconds = Double.parseDouble(args[1]);
             run.measure("registry", rounds, warmupSeconds, run::registryCalls);
             run.measure("raw", rounds, warmupSeconds, run::rawCalls);
+            if (RawCall.foreignAvailable()) {
+                run.measure("rawForeign", rounds, warmupSeconds, run::rawForeignCalls);
+            }
         } finally {
             run.threads.shutdownNow();
             run.registry.close();
@@ -77,6 +80,14 @@ public final class ScalingRatio {
         Blackhole blackhole = this.blackhole.get();
         for (int i = 0; i < n; i++) {
             blackhole.consume(call.call(body));
+        }
+    }
+
+    private void rawForeignCalls(int n) {
+        RawCall call = raw.get();
+        Blackhole blackhole = this.blackhole.get();
+        for (int i = 0; i < n; i++) {
+            blackhole.consume(call.callForeign(body));
         }
     }
 
