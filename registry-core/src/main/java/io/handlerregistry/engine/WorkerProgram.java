@@ -101,6 +101,8 @@ final class WorkerProgram {
             for (Path program : programs) {
                 Files.deleteIfExists(program);
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // deleted meanwhile: the close and the last unload both clean up, whichever comes first
         }
     }
 
