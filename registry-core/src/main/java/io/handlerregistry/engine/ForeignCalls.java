@@ -10,7 +10,8 @@ import java.lang.reflect.Method;
  * The call path of JDK 22 and later: {@code handler_entry} and {@code handler_release} called through
  * {@code java.lang.foreign} downcall handles, bound to the symbol addresses JNA resolved (JNA still
  * loads the library, with the same flags, and closes it: loading and unloading stay in one place).
- * The bare call costs about 9 ns there against JNA's 79 (measured, see BENCHMARKS.md).
+ * The bare call costs about 9 ns there against JNA's 79 (measured for issue 14; BENCHMARKS.md,
+ * section 8, has the registry on both paths against their floors).
  *
  * <p>The registry is compiled for JDK 17, where {@code java.lang.foreign} is not final: the handles
  * are made through reflection once per version, and called with {@link MethodHandle#invokeExact},

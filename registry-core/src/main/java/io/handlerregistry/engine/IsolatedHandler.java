@@ -159,8 +159,7 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
 
     private void await(CompletableFuture<?> future, RequestContext context) {
         long deadline = context.deadlineUnixNanos();
-        Instant now = Instant.now();
-        long left = deadline == 0 ? Long.MAX_VALUE : deadline - (now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        long left = deadline == 0 ? Long.MAX_VALUE : deadline - OverdueCalls.nowUnixNanos();
         try {
             future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -217,7 +216,7 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
         LOG.log(Level.ERROR, "endpoint ''{0}'': the worker process {1} of {2} {3}; the calls inside it failed, the"
                 + " other endpoints are not affected. It is restarted{4} (crash {5} of at most {6} within {7} s){8}",
                 endpointId, Long.toString(worker.pid()), source, worker.ending(), delay == 0 ? " now" : " in " + delay + " ms",
-                recent, settings.maxCrashes(), settings.crashWindow().toSeconds(), lastLines(worker.lastOutput()));
+                recent, settings.maxCrashes(), settings.crashWindow().toSeconds(), worker.lastOutputText());
         Runnable restart = () -> restart(seat, next, worker);
         if (delay == 0) {
             threads.execute(restart);
@@ -264,15 +263,6 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
 
     private static String lastLine(List<String> output) {
         return output.isEmpty() ? "" : "; its last output: " + output.get(output.size() - 1);
-    }
-
-    private static String lastLines(List<String> output) {
-        return output.isEmpty() ? "; it wrote nothing to stdout or stderr"
-                : "; its last output:\n  " + String.join("\n  ", output);
-    }
-
-    boolean isFailed() {
-        return failed;
     }
 
     /**

@@ -56,7 +56,6 @@ final class WorkerProcess {
     private final Thread output;
     private final Deque<String> tail = new ArrayDeque<>();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
-    private final long startedAt = System.nanoTime();
     private volatile boolean usable = true;
     private volatile String killedBecause;
     private volatile boolean shuttingDown;
@@ -203,11 +202,6 @@ final class WorkerProcess {
         return exited;
     }
 
-    /** Nanoseconds since it was started. */
-    long age() {
-        return System.nanoTime() - startedAt;
-    }
-
     /**
      * Serves one call.
      *
@@ -227,8 +221,8 @@ final class WorkerProcess {
         long deadline = context.deadlineUnixNanos();
         long until = Long.MAX_VALUE; // in System.nanoTime(): the deadline plus the grace
         long untilDeadline = Long.MAX_VALUE;
-        if (deadline != 0 && deadline - nowUnixNanos() < Long.MAX_VALUE / 4) { // a later one: no deadline
-            long left = deadline - nowUnixNanos();
+        long left = deadline - OverdueCalls.nowUnixNanos();
+        if (deadline != 0 && left < Long.MAX_VALUE / 4) { // a later one: no deadline
             untilDeadline = System.nanoTime() + left;
             until = left + graceNanos > 0 ? untilDeadline + graceNanos : System.nanoTime();
         }
@@ -269,7 +263,7 @@ final class WorkerProcess {
             if (outcome == WorkerChannel.TIMED_OUT) {
                 long late = TimeUnit.NANOSECONDS.toMillis(graceNanos);
                 kill("call " + context.requestId() + " was still inside " + late + " ms after its deadline");
-                Duration timeout = Duration.ofNanos(Math.max(0, deadline - nowUnixNanos()));
+                Duration timeout = Duration.ofNanos(Math.max(0, deadline - OverdueCalls.nowUnixNanos()));
                 throw new HandlerTimeoutException(endpointId, timeout, true, "endpoint '" + endpointId + "' (" + source
                         + "): the call was still inside its worker process " + pid() + " " + late + " ms after its"
                         + " deadline: the worker was killed (the calls inside it fail) and is restarted");
@@ -362,7 +356,8 @@ final class WorkerProcess {
         }
     }
 
-    private String lastOutputText() {
+    /** Its last lines of output, as the end of a message. */
+    String lastOutputText() {
         List<String> lines = lastOutput();
         return lines.isEmpty() ? "; it wrote nothing to stdout or stderr"
                 : "; its last output:\n  " + String.join("\n  ", lines);
@@ -475,11 +470,6 @@ final class WorkerProcess {
         } catch (IOException e) {
             // the process ended
         }
-    }
-
-    private static long nowUnixNanos() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private static byte[] utf8(String s) {
