@@ -41,6 +41,8 @@ final class CallArena {
     private static final int INITIAL_DATA_SIZE = 64 * 1024;
     /** Memory grown past this for a large call is given back after it. */
     private static final int KEPT_SIZE = 1024 * 1024;
+    /** Bytes kept free before and after {@link #fixed}'s content: two cache lines. */
+    private static final int PAD = 128;
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
@@ -53,9 +55,12 @@ final class CallArena {
     private ByteBuffer buffer;
     private long base;
     private long end;
-    private int position;
-    /** What offsets 0 to {@link #fixedLength} hold at each call: out of the handler's reach. */
-    private final byte[] fixed = new byte[SCRATCH];
+    /**
+     * What offsets 0 to {@link #fixedLength} hold at each call, out of the handler's reach, from
+     * index {@link #PAD}. Written on every call, so it is padded on both sides: a collector that
+     * moves two threads' arenas next to each other must not put their writes on one cache line.
+     */
+    private final byte[] fixed = new byte[PAD + SCRATCH + PAD];
     private int fixedLength;
     // the strings laid out in fixed (the same instances come again: they are not encoded again)
     private String method;
@@ -77,25 +82,28 @@ final class CallArena {
         return base + offset;
     }
 
-    /** Lays out context, request and a fresh response; returns nothing, the structs sit at fixed offsets. */
+    /**
+     * Lays out context, request and a fresh response; returns nothing, the structs sit at fixed
+     * offsets. Writes no field of this object: the call path writes only memory no other thread's
+     * writes share a cache line with (see {@link #fixed}).
+     */
     void prepare(long endpointId, int endpointIdLength, RequestContext context, HandlerRequest request) {
         List<Header> headers = request.headers();
         byte[] body = request.body();
         ensureData(headers.size() * HEADER_SIZE + maxEncoded(request) + body.length);
-        byte[] f = fixed;
-        position = DATA;
+        int position = DATA;
         if (request.method() != method || request.path() != path || request.query() != query) {
             layOutStrings(request.method(), request.path(), request.query());
         }
         if (fixedLength == STRINGS) { // too long to keep: into the data area, this call only
-            putRequestString(REQUEST + REQUEST_METHOD, methodBytes);
-            putRequestString(REQUEST + REQUEST_PATH, pathBytes);
-            putRequestString(REQUEST + REQUEST_QUERY, queryBytes);
+            position = putRequestString(REQUEST + REQUEST_METHOD, methodBytes, position);
+            position = putRequestString(REQUEST + REQUEST_PATH, pathBytes, position);
+            position = putRequestString(REQUEST + REQUEST_QUERY, queryBytes, position);
         }
-        LONGS.set(f, CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_DATA, endpointId);
-        LONGS.set(f, CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_LEN, (long) endpointIdLength);
-        LONGS.set(f, CONTEXT + CONTEXT_REQUEST_ID, context.requestId());
-        LONGS.set(f, CONTEXT + CONTEXT_DEADLINE, context.deadlineUnixNanos());
+        setLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_DATA, endpointId);
+        setLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_LEN, endpointIdLength);
+        setLong(CONTEXT + CONTEXT_REQUEST_ID, context.requestId());
+        setLong(CONTEXT + CONTEXT_DEADLINE, context.deadlineUnixNanos());
 
         int headerCount = headers.size();
         int headerArray = position;
@@ -103,17 +111,16 @@ final class CallArena {
         for (int i = 0; i < headerCount; i++) {
             Header h = headers.get(i);
             int at = headerArray + i * HEADER_SIZE;
-            putString(at + HEADER_NAME, h.name());
-            putString(at + HEADER_VALUE, h.value());
+            position = putString(at + HEADER_NAME, h.name(), position);
+            position = putString(at + HEADER_VALUE, h.value(), position);
         }
-        INTS.set(f, REQUEST + REQUEST_HEADER_COUNT, headerCount);
-        LONGS.set(f, REQUEST + REQUEST_HEADERS, base + headerArray);
-        LONGS.set(f, REQUEST + REQUEST_BODY + BYTES_DATA, base + position);
-        LONGS.set(f, REQUEST + REQUEST_BODY + BYTES_LEN, (long) body.length);
+        INTS.set(fixed, PAD + REQUEST + REQUEST_HEADER_COUNT, headerCount);
+        setLong(REQUEST + REQUEST_HEADERS, base + headerArray);
+        setLong(REQUEST + REQUEST_BODY + BYTES_DATA, base + position);
+        setLong(REQUEST + REQUEST_BODY + BYTES_LEN, body.length);
         buffer.put(position, body);
-        position += body.length;
         // context, request, a fresh response and the request's strings: one copy from Java memory
-        buffer.put(0, f, 0, fixedLength);
+        buffer.put(0, fixed, PAD, fixedLength);
     }
 
     /**
@@ -139,17 +146,27 @@ final class CallArena {
     }
 
     private int layOut(int field, byte[] bytes, int at) {
-        System.arraycopy(bytes, 0, fixed, at, bytes.length);
-        LONGS.set(fixed, field + BYTES_DATA, base + at);
-        LONGS.set(fixed, field + BYTES_LEN, (long) bytes.length);
+        System.arraycopy(bytes, 0, fixed, PAD + at, bytes.length);
+        setLong(field + BYTES_DATA, base + at);
+        setLong(field + BYTES_LEN, bytes.length);
         return at + bytes.length;
     }
 
-    private void putRequestString(int field, byte[] bytes) {
+    /** Puts a request string into the data area at {@code position}; returns where the next goes. */
+    private int putRequestString(int field, byte[] bytes, int position) {
         buffer.put(position, bytes);
-        LONGS.set(fixed, field + BYTES_DATA, base + position);
-        LONGS.set(fixed, field + BYTES_LEN, (long) bytes.length);
-        position += bytes.length;
+        setLong(field + BYTES_DATA, base + position);
+        setLong(field + BYTES_LEN, bytes.length);
+        return position + bytes.length;
+    }
+
+    /** A 64-bit field of what {@link #prepare} copies into the structs (an arena offset). */
+    private void setLong(int offset, long value) {
+        LONGS.set(fixed, PAD + offset, value);
+    }
+
+    private long fixedLong(int offset) {
+        return (long) LONGS.get(fixed, PAD + offset);
     }
 
     /** A 32-bit field of the response (an offset of {@link AbiLayout}). */
@@ -172,7 +189,10 @@ final class CallArena {
         if (length == 0 || address >= end || address + length <= base) {
             return true;
         }
-        return within(address, length, SCRATCH, SCRATCH + SCRATCH_SIZE) || within(address, length, DATA, position)
+        // this call's data area ends with the request body (the copy in Java memory says where)
+        long dataEnd = fixedLong(REQUEST + REQUEST_BODY + BYTES_DATA) + fixedLong(REQUEST + REQUEST_BODY + BYTES_LEN);
+        return within(address, length, SCRATCH, SCRATCH + SCRATCH_SIZE)
+                || address >= base + DATA && address + length <= dataEnd
                 || within(address, length, STRINGS, fixedLength);
     }
 
@@ -207,9 +227,11 @@ final class CallArena {
         }
     }
 
-    /** Writes a handler_bytes at {@code at} pointing to the string, encoded as UTF-8 in the data area. */
-    private void putString(int at, String s) {
-        int start = position;
+    /**
+     * Writes a handler_bytes at {@code at} pointing to the string, encoded as UTF-8 in the data area
+     * at {@code start}; returns where the next goes.
+     */
+    private int putString(int at, String s, int start) {
         int n = s.length();
         ByteBuffer b = buffer;
         int i = 0;
@@ -226,9 +248,9 @@ final class CallArena {
             b.put(start, utf8);
             length = utf8.length;
         }
-        position = start + length;
         b.putLong(at + BYTES_DATA, base + start);
         b.putLong(at + BYTES_LEN, length);
+        return start + length;
     }
 
     private static int maxEncoded(HandlerRequest request) {
@@ -272,13 +294,12 @@ final class CallArena {
         base = Pointer.nativeValue(memory);
         end = base + size;
         buffer = memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
-        byte[] f = fixed;
-        INTS.set(f, CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE);
-        INTS.set(f, CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION);
-        INTS.set(f, REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE);
-        LONGS.set(f, RESPONSE + RESPONSE_SIZE_FIELD, RESPONSE_SIZE_AND_STATUS); // the rest of it stays 0
-        LONGS.set(f, RESPONSE + RESPONSE_BUFFER, base + SCRATCH);
-        LONGS.set(f, RESPONSE + RESPONSE_BUFFER_CAPACITY, (long) SCRATCH_SIZE);
+        INTS.set(fixed, PAD + CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE);
+        INTS.set(fixed, PAD + CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION);
+        INTS.set(fixed, PAD + REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE);
+        setLong(RESPONSE + RESPONSE_SIZE_FIELD, RESPONSE_SIZE_AND_STATUS); // the rest of it stays 0
+        setLong(RESPONSE + RESPONSE_BUFFER, base + SCRATCH);
+        setLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, SCRATCH_SIZE);
         method = null; // strings point into the old memory
         path = null;
         query = null;

@@ -46,6 +46,8 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     private final Path loadedCopy;
     private final Instant loadedAt = Instant.now();
     private final RequestTracker tracker;
+    /** This version in {@link OverdueCalls}. */
+    private final long id = OverdueCalls.newVersionId();
     private final LatencyRecorder latencies; // null: not timed (a handler bundle's own, timed by the registry)
     private final LongAdder failures = new LongAdder();
     private final CallLimit limit; // null: none (a handler bundle's own: the registry's version of it has one)
@@ -131,15 +133,15 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
         long start = timed ? System.nanoTime() : 0;
         long deadline = context.deadlineUnixNanos();
         OverdueCalls.Slot overdue = null;
-        Object outerVersion = null;
+        long outerVersion = 0;
         long outerDeadline = 0;
         // noted where OverdueCalls sees it while the call is inside; not for a handler bundle's own
         // version (limit null), called from inside the registry's version that stands for it
         if (deadline != 0 && limit != null) {
             overdue = OverdueCalls.slot();
-            outerVersion = overdue.version();
+            outerVersion = overdue.versionId();
             outerDeadline = overdue.deadline();
-            overdue.set(this, deadline);
+            overdue.set(id, deadline);
         }
         try {
             HandlerResponse response = handler.handle(context, request);
@@ -362,7 +364,7 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
 
     @Override
     public long overdueCalls() {
-        return activeRequests() == 0 ? 0 : OverdueCalls.count(this);
+        return activeRequests() == 0 ? 0 : OverdueCalls.count(id);
     }
 
     @Override
