@@ -1,5 +1,7 @@
 package io.handlerregistry.benchmarks;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +31,7 @@ public final class ScalingRatio {
     private final ExecutorService threads = Executors.newFixedThreadPool(2);
     private final ThreadLocal<RawCall> raw = ThreadLocal.withInitial(() -> new RawCall(true));
     private final RequestContext context = RequestContext.of(1);
+    private final RequestContext withDeadline = RequestContext.of(2).withDeadline(Instant.now().plus(Duration.ofDays(1)));
     private final byte[] body = BenchHandlers.body(64);
     private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
     private final NativeHandlerRegistry registry = BenchHandlers.openRegistry(BenchHandlers.ECHO);
@@ -39,6 +42,7 @@ public final class ScalingRatio {
             int rounds = Integer.parseInt(args[0]);
             double warmupSeconds = Double.parseDouble(args[1]);
             run.measure("registry", rounds, warmupSeconds, run::registryCalls);
+            run.measure("registryDeadline", rounds, warmupSeconds, run::registryCallsWithDeadline);
             run.measure("raw", rounds, warmupSeconds, run::rawCalls);
             if (RawCall.foreignAvailable()) {
                 run.measure("rawForeign", rounds, warmupSeconds, run::rawForeignCalls);
@@ -72,6 +76,14 @@ public final class ScalingRatio {
         Blackhole blackhole = this.blackhole.get();
         for (int i = 0; i < n; i++) {
             blackhole.consume(registry.execute(BenchHandlers.ECHO, context, request));
+        }
+    }
+
+    /** Calls with a deadline: the registry notes each in a per-thread slot (see OverdueCalls). */
+    private void registryCallsWithDeadline(int n) {
+        Blackhole blackhole = this.blackhole.get();
+        for (int i = 0; i < n; i++) {
+            blackhole.consume(registry.execute(BenchHandlers.ECHO, withDeadline, request));
         }
     }
 
