@@ -23,12 +23,16 @@ import io.handlerregistry.engine.NativeHandlerRegistry;
 public final class CallPathRatio {
     private static final String HEADERS = "echo";
     private static final long BLOCK_NANOS = 10_000_000;
+    private static final int LARGE = 64 * 1024;
 
     private final Blackhole blackhole = Rounds.blackhole();
     private final RawCall raw = new RawCall(true);
     private final RequestContext context = RequestContext.of(1);
     private final byte[] body = BenchHandlers.body(64);
     private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
+    private final HandlerRequest large = HandlerRequest.builder().method("POST").body(BenchHandlers.body(LARGE))
+            .build();
+    private final byte[] into = new byte[LARGE];
     private final NativeHandlerRegistry registry;
 
     private CallPathRatio() {
@@ -49,7 +53,8 @@ public final class CallPathRatio {
 
     private void measure(int rounds, double warmupSeconds) {
         boolean foreign = RawCall.foreignAvailable();
-        List<IntToLongFunction> paths = new ArrayList<>(List.of(this::registry, this::headers, this::rawJna));
+        List<IntToLongFunction> paths = new ArrayList<>(List.of(this::registry, this::headers, this::rawJna,
+                this::large, this::largeReader));
         if (foreign) {
             paths.add(this::rawForeign);
         }
@@ -80,9 +85,12 @@ public final class CallPathRatio {
         print("rawJnaNs", median(nanos.get(2)));
         print("registryOverRawJna", medianRatio(nanos.get(0), nanos.get(2)));
         print("headersOverBody", medianRatio(nanos.get(1), nanos.get(0)));
+        print("largeNs", median(nanos.get(3)));
+        print("largeReaderNs", median(nanos.get(4)));
+        print("readerOverExecute", medianRatio(nanos.get(4), nanos.get(3)));
         if (foreign) {
-            print("rawForeignNs", median(nanos.get(3)));
-            print("registryOverRawForeign", medianRatio(nanos.get(0), nanos.get(3)));
+            print("rawForeignNs", median(nanos.get(5)));
+            print("registryOverRawForeign", medianRatio(nanos.get(0), nanos.get(5)));
         }
     }
 
@@ -98,6 +106,28 @@ public final class CallPathRatio {
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
             blackhole.consume(registry.execute(HEADERS, context, request));
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** 64 KiB echo_body through execute: the body becomes a new array. */
+    private long large(int calls) {
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            blackhole.consume(registry.execute(BenchHandlers.ECHO, context, large));
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** The same through a ResponseReader that copies the body into one reused array (as into a socket buffer). */
+    private long largeReader(int calls) {
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            blackhole.consume(registry.execute(BenchHandlers.ECHO, context, large, (response, body) -> {
+                int n = body.remaining();
+                body.get(into, 0, n);
+                return n;
+            }));
         }
         return System.nanoTime() - start;
     }

@@ -441,6 +441,11 @@ public final class RunAll {
                         String.format(Locale.ROOT, "%.2f ×", headers));
                 report.append("- 2 threads / 1 thread on JDK ").append(jdkName).append(": section 2.\n");
             }
+            report.append("- JDK ").append(jdkName).append(", 64 KiB body: ").append(med(runs, "largeNs", "%.0f"))
+                    .append(" ns through `execute` (the body becomes a new array), ")
+                    .append(med(runs, "largeReaderNs", "%.0f")).append(" ns through a `ResponseReader` that copies")
+                    .append(" it into one reused array (").append(foreign ? "a view of handler memory" : "a copy")
+                    .append(" on this JDK): ").append(med(runs, "readerOverExecute", "%.2f")).append(" ×.\n");
             targets.append(report, mark, report.length()); // moved below the table
             report.setLength(mark);
         }

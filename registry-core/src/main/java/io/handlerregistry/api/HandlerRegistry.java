@@ -1,5 +1,6 @@
 package io.handlerregistry.api;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -133,6 +134,26 @@ public interface HandlerRegistry {
      * @throws HandlerException            if the handler's response broke the ABI
      */
     HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request);
+
+    /**
+     * Calls the endpoint's active version on the calling thread and hands its response to
+     * {@code reader} before the handler may release it: for an in-process native handler on JDK
+     * 22+ the body is a view of the handler's memory, not copied (see {@link ResponseReader} for
+     * how long it may be read); otherwise it is the copy {@link #execute(String, RequestContext,
+     * HandlerRequest)} makes. An exception the reader throws reaches the caller as it is, and does
+     * not count as a failure of the handler.
+     *
+     * @return what the reader returned
+     * @throws EndpointNotFoundException  if no version is loaded for the endpoint
+     * @throws InvalidEndpointIdException if the id is not valid
+     * @throws HandlerFailedException     if the handler returned a non-zero code (the reader is not called)
+     * @throws HandlerException           if the handler's response broke the ABI (the reader is not called)
+     */
+    default <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
+            ResponseReader<T> reader) {
+        HandlerResponse response = execute(endpointId, context, request);
+        return reader.read(response, ByteBuffer.wrap(response.body()).asReadOnlyBuffer());
+    }
 
     /**
      * Calls the endpoint on the registry's call executor and waits at most {@code timeout}. The

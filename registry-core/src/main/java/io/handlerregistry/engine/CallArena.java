@@ -75,7 +75,31 @@ final class CallArena {
     }
 
     static CallArena current() {
-        return PER_THREAD.get();
+        CallArena arena = PER_THREAD.get();
+        if (arena == null) { // lent (see lend): this thread's calls meanwhile get another
+            arena = new CallArena();
+            PER_THREAD.set(arena);
+        }
+        return arena;
+    }
+
+    /**
+     * Lends this thread's arena to a response being read (see NativeHandler#read): until
+     * {@link #giveBack}, calls on this thread get another arena, so that the response stays as it is.
+     */
+    static CallArena lend() {
+        CallArena lent = PER_THREAD.get();
+        PER_THREAD.set(null);
+        return lent;
+    }
+
+    /** Ends {@link #lend()}: the arena used meanwhile, if any, is freed. */
+    static void giveBack(CallArena lent) {
+        CallArena meanwhile = PER_THREAD.get();
+        PER_THREAD.set(lent);
+        if (meanwhile != null) {
+            meanwhile.memory.close();
+        }
     }
 
     long address(int offset) {

@@ -1,5 +1,6 @@
 package io.handlerregistry.engine;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import io.handlerregistry.api.Latencies;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.RequestGuard;
+import io.handlerregistry.api.ResponseReader;
 import io.handlerregistry.api.WorkerStatus;
 import io.handlerregistry.spi.Handler;
 
@@ -116,17 +118,36 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
         return new HandlerVersion(endpointId, generation, source, version, handler, null, null, true, limit);
     }
 
+    /** What {@link #readIfActive} returns when this version takes no new requests. */
+    static final Object NOT_ACTIVE = new Object();
+
     /**
      * Calls the handler as one tracked request, unless this version is draining.
      *
      * @return the response, or null when this version takes no new requests
      */
     public HandlerResponse callIfActive(RequestContext context, HandlerRequest request) {
+        Object response = enter(context, request, null);
+        return response == NOT_ACTIVE ? null : (HandlerResponse) response;
+    }
+
+    /**
+     * Like {@link #callIfActive}, handing the response to {@code reader} inside the call (see
+     * {@link NativeHandler#read}); an exception of the reader is not counted as the handler's.
+     *
+     * @return what the reader returned, or {@link #NOT_ACTIVE} when this version takes no new requests
+     */
+    Object readIfActive(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
+        return enter(context, request, reader);
+    }
+
+    /** One tracked call: {@code handle}, or with a reader {@code read}. */
+    private Object enter(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
         int slot = tracker.tryAcquire(true);
         if (slot < 0) {
             slot = slot == RequestTracker.FULL ? waitForPlace(context) : slot;
             if (slot == RequestTracker.DRAINING) {
-                return null;
+                return NOT_ACTIVE;
             }
         }
         boolean timed = latencies != null && RequestTracker.sampled(slot);
@@ -144,12 +165,12 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
             overdue.set(id, deadline);
         }
         try {
-            HandlerResponse response = handler.handle(context, request);
-            if (response == null) {
-                throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' (" + source
-                        + ") returned no response; a Handler must return one or throw");
+            if (reader != null) {
+                return read(context, request, reader);
             }
-            return response;
+            return respond(handler.handle(context, request));
+        } catch (ReaderFailure e) {
+            throw Unchecked.of(e.getCause()); // the reader's, not the handler's
         } catch (RuntimeException e) {
             failures.increment();
             throw e;
@@ -161,6 +182,39 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
                 latencies.record(RequestTracker.stripe(slot), System.nanoTime() - start);
             }
             tracker.release(slot);
+        }
+    }
+
+    private HandlerResponse respond(HandlerResponse response) {
+        if (response == null) {
+            throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' (" + source
+                    + ") returned no response; a Handler must return one or throw");
+        }
+        return response;
+    }
+
+    /** A view of the body where the handler is native code in this process, else its copy. */
+    private Object read(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
+        ResponseReader<?> guarded = (response, body) -> {
+            try {
+                return reader.read(response, body);
+            } catch (RuntimeException e) {
+                throw new ReaderFailure(e);
+            }
+        };
+        if (handler instanceof NativeHandler) {
+            return ((NativeHandler) handler).read(context, request, guarded);
+        }
+        HandlerResponse response = respond(handler.handle(context, request));
+        return guarded.read(response, ByteBuffer.wrap(response.body()).asReadOnlyBuffer());
+    }
+
+    /** Carries a reader's exception through the handler's failure count. */
+    private static final class ReaderFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ReaderFailure(RuntimeException cause) {
+            super(cause);
         }
     }
 

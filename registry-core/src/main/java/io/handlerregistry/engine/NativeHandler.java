@@ -33,6 +33,7 @@ import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.Header;
 import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.ResponseReader;
 import io.handlerregistry.spi.Handler;
 
 /**
@@ -44,6 +45,7 @@ import io.handlerregistry.spi.Handler;
 final class NativeHandler implements Handler, AutoCloseable {
     private static final Logger LOG = System.getLogger(NativeHandler.class.getName());
     private static final int MAX_RESPONSE_HEADERS = 4096;
+    private static final byte[] NO_BYTES = new byte[0];
     /** How long handler_init may take unless the registry says otherwise. */
     static final int DEFAULT_INIT_TIMEOUT_SECONDS = 30;
     /** An error message longer than this is cut here (it stays valid UTF-8). */
@@ -197,9 +199,49 @@ final class NativeHandler implements Handler, AutoCloseable {
             int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST),
                     arena.address(CallArena.RESPONSE));
             if (code == 0 && arena.responseLong(RESPONSE_RELEASE_DATA) == 0) {
-                return readResponse(arena); // the common case, kept small so that it compiles into the caller
+                return readResponse(arena, true); // the common case, kept small so that it compiles into the caller
             }
             return finish(arena, code);
+        } finally {
+            arena.shrinkIfGrown();
+        }
+    }
+
+    /**
+     * Calls {@code handler_entry} and hands the response to {@code reader} before releasing it: the
+     * body as a view of the memory it lies in where {@link NativeMemory#view} can revoke one (JDK
+     * 22+), else as a copy. The reader may call the registry again on this thread: meanwhile this
+     * thread's calls use call memory of their own, so that this response stays as it is.
+     */
+    <T> T read(RequestContext context, HandlerRequest request, ResponseReader<T> reader) {
+        CallArena arena = CallArena.current();
+        arena.prepare(Pointer.nativeValue(endpointIdBytes), (int) endpointIdBytes.size(), context, request);
+        try {
+            int code = entry.call(arena.address(CallArena.CONTEXT), arena.address(CallArena.REQUEST),
+                    arena.address(CallArena.RESPONSE));
+            try {
+                if (code != 0) {
+                    throw new HandlerFailedException(endpointId, code, errorMessage(arena));
+                }
+                long data = arena.responseLong(RESPONSE_BODY + BYTES_DATA);
+                long length = arena.responseLong(RESPONSE_BODY + BYTES_LEN);
+                checkRange(arena, data, length, "body");
+                HandlerResponse head = readResponse(arena, false);
+                CallArena outer = CallArena.lend();
+                try {
+                    if (!NativeMemory.viewsRevocable()) {
+                        return reader.read(head, ByteBuffer.wrap(arena.readBytes(data, (int) length))
+                                .asReadOnlyBuffer());
+                    }
+                    return NativeMemory.view(data, length, body -> reader.read(head, body));
+                } finally {
+                    CallArena.giveBack(outer);
+                }
+            } finally {
+                if (arena.responseLong(RESPONSE_RELEASE_DATA) != 0) {
+                    releaseResponse(arena);
+                }
+            }
         } finally {
             arena.shrinkIfGrown();
         }
@@ -211,17 +253,21 @@ final class NativeHandler implements Handler, AutoCloseable {
             if (code != 0) {
                 throw new HandlerFailedException(endpointId, code, errorMessage(arena));
             }
-            return readResponse(arena);
+            return readResponse(arena, true);
         } finally {
             if (arena.responseLong(RESPONSE_RELEASE_DATA) != 0) {
-                if (release == null) {
-                    throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' ("
-                            + source + ") set release_data but exports no handler_release: its memory leaks;"
-                            + " export handler_release (see handler.h, MEMORY)");
-                }
-                release.release(arena.address(CallArena.RESPONSE));
+                releaseResponse(arena);
             }
         }
+    }
+
+    private void releaseResponse(CallArena arena) {
+        if (release == null) {
+            throw new HandlerException(endpointId, "handler for endpoint '" + endpointId + "' (" + source
+                    + ") set release_data but exports no handler_release: its memory leaks;"
+                    + " export handler_release (see handler.h, MEMORY)");
+        }
+        release.release(arena.address(CallArena.RESPONSE));
     }
 
     /** Calls {@code handler_shutdown}, unbinds and unloads the library, deletes its copy. */
@@ -265,7 +311,8 @@ final class NativeHandler implements Handler, AutoCloseable {
         return copy.path();
     }
 
-    private HandlerResponse readResponse(CallArena arena) {
+    /** The response; with an empty body unless {@code withBody} (the caller reads it itself). */
+    private HandlerResponse readResponse(CallArena arena, boolean withBody) {
         int status = arena.responseInt(RESPONSE_STATUS);
         if (status < 100 || status > 599) {
             throw broken("status " + status + ": an HTTP status is 100 to 599");
@@ -278,8 +325,8 @@ final class NativeHandler implements Handler, AutoCloseable {
         if (!arena.readable(headers, headerCount * HEADER_SIZE)) {
             throw outsideBuffer("headers", headers, headerCount * HEADER_SIZE);
         }
-        byte[] body = bytes(arena, arena.responseLong(RESPONSE_BODY + BYTES_DATA),
-                arena.responseLong(RESPONSE_BODY + BYTES_LEN), "body");
+        byte[] body = withBody ? bytes(arena, arena.responseLong(RESPONSE_BODY + BYTES_DATA),
+                arena.responseLong(RESPONSE_BODY + BYTES_LEN), "body") : NO_BYTES;
         if (headerCount == 0) {
             return new HandlerResponse(status, List.of(), body); // the list is shared: nothing more allocated
         }

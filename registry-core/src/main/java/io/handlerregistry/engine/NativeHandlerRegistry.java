@@ -44,6 +44,7 @@ import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.ResponseReader;
 import io.handlerregistry.api.SwapResult;
 import io.handlerregistry.spi.Handler;
 
@@ -241,6 +242,25 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 return response;
             }
             // That version started draining after we read it: the map already holds its successor.
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // readIfActive returns what the reader returned
+    public <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
+            ResponseReader<T> reader) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(reader, "reader");
+        for (;;) {
+            HandlerVersion handler = endpointId == null ? null : active.get(endpointId);
+            if (handler == null) {
+                throw notFound(endpointId);
+            }
+            Object result = handler.readIfActive(context, request, reader);
+            if (result != HandlerVersion.NOT_ACTIVE) {
+                return (T) result;
+            }
         }
     }
 

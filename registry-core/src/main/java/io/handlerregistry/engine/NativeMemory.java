@@ -3,6 +3,9 @@ package io.handlerregistry.engine;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import com.sun.jna.Pointer;
 
@@ -18,10 +21,19 @@ final class NativeMemory {
     private static final MethodHandle COPY;
     /** (long address) long: an unaligned 64-bit read. */
     private static final MethodHandle READ_LONG;
+    /** () Arena: a confined arena. */
+    private static final MethodHandle NEW_ARENA;
+    /** (long address, long length, Arena arena) ByteBuffer: a view of native memory, valid while the arena is open. */
+    private static final MethodHandle VIEW;
+    /** (Arena) void: closes the arena; its views throw from then on. */
+    private static final MethodHandle CLOSE_ARENA;
 
     static {
         MethodHandle copy = null;
         MethodHandle readLong = null;
+        MethodHandle newArena = null;
+        MethodHandle view = null;
+        MethodHandle closeArena = null;
         if (ForeignCalls.inUse()) {
             try {
                 Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
@@ -38,13 +50,38 @@ final class NativeMemory {
                         javaByte);
                 readLong = MethodHandles.insertArguments(lookup.findVirtual(segment, "get",
                         MethodType.methodType(long.class, ofLong, long.class)), 0, all, javaLong);
+                Class<?> arena = Class.forName("java.lang.foreign.Arena");
+                newArena = lookup.findStatic(arena, "ofConfined", MethodType.methodType(arena))
+                        .asType(MethodType.methodType(Object.class));
+                closeArena = lookup.findVirtual(arena, "close", MethodType.methodType(void.class))
+                        .asType(MethodType.methodType(void.class, Object.class));
+                // ofAddress(address).reinterpret(length, arena, null).asByteBuffer().asReadOnlyBuffer()
+                MethodHandle ofAddress = lookup.findStatic(segment, "ofAddress", MethodType.methodType(segment,
+                        long.class));
+                // reinterpret is caller-sensitive (restricted): looked up with this class's full access
+                MethodHandle reinterpret = MethodHandles.insertArguments(MethodHandles.lookup().findVirtual(segment,
+                        "reinterpret",
+                        MethodType.methodType(segment, long.class, arena, Consumer.class)), 3, (Object) null);
+                MethodHandle asBuffer = lookup.findVirtual(segment, "asByteBuffer", MethodType.methodType(
+                        ByteBuffer.class));
+                MethodHandle readOnly = lookup.findVirtual(ByteBuffer.class, "asReadOnlyBuffer",
+                        MethodType.methodType(ByteBuffer.class));
+                view = MethodHandles.filterReturnValue(MethodHandles.filterReturnValue(
+                        MethodHandles.filterArguments(reinterpret, 0, ofAddress), asBuffer), readOnly)
+                        .asType(MethodType.methodType(ByteBuffer.class, long.class, long.class, Object.class));
             } catch (ReflectiveOperationException | RuntimeException e) {
                 copy = null;
                 readLong = null;
+                newArena = null;
+                view = null;
+                closeArena = null;
             }
         }
         COPY = copy;
         READ_LONG = readLong;
+        NEW_ARENA = newArena;
+        VIEW = view;
+        CLOSE_ARENA = closeArena;
     }
 
     private NativeMemory() {
@@ -62,6 +99,44 @@ final class NativeMemory {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * True where {@link #view} can hand out a view of native memory that stops working when the
+     * reader returns (JDK 22+: a segment of a confined arena, closed afterwards). Before, a view
+     * (a direct ByteBuffer) would read freed memory if kept: copies are handed out instead.
+     */
+    static boolean viewsRevocable() {
+        return VIEW != null;
+    }
+
+    /**
+     * Calls {@code reader} with a read-only view of {@code length} bytes at {@code address}; once it
+     * returns, the view throws on every access. Only where {@link #viewsRevocable()}.
+     */
+    static <T> T view(long address, long length, Function<ByteBuffer, T> reader) {
+        Object arena;
+        ByteBuffer view;
+        try {
+            arena = NEW_ARENA.invokeExact();
+            view = length == 0 ? ByteBuffer.allocate(0).asReadOnlyBuffer()
+                    : (ByteBuffer) VIEW.invokeExact(address, length, arena);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            return reader.apply(view);
+        } finally {
+            try {
+                CLOSE_ARENA.invokeExact(arena);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

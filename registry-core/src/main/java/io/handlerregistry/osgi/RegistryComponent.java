@@ -29,6 +29,7 @@ import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.ResponseReader;
 import io.handlerregistry.api.SwapResult;
 import io.handlerregistry.engine.NativeHandlerRegistry;
 import io.handlerregistry.engine.ProcessIsolation;
@@ -256,6 +257,12 @@ public final class RegistryComponent implements HandlerRegistry {
     @Override
     public HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request) {
         return registry.execute(endpointId, context, request);
+    }
+
+    @Override
+    public <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
+            ResponseReader<T> reader) {
+        return registry.execute(endpointId, context, request, reader);
     }
 
     @Override

@@ -230,6 +230,9 @@ class HandlerBundlesTest {
         var registration = registerJavaHandler("java", (context, request) -> text("java:" + request.path()));
         assertThat(registry.execute("java", RequestContext.create(), HandlerRequest.builder().path("/p").build())
                 .bodyAsString()).isEqualTo("java:/p");
+        String read = registry.execute("java", RequestContext.create(), HandlerRequest.builder().path("/r").build(),
+                (response, body) -> response.status() + " " + StandardCharsets.UTF_8.decode(body));
+        assertThat(read).isEqualTo("200 java:/r"); // through the service, the body from the response's array
         registration.unregister();
         assertThat(registry.isLoaded("java")).isFalse();
     }
