@@ -53,8 +53,9 @@ public final class CallPathRatio {
 
     private void measure(int rounds, double warmupSeconds) {
         boolean foreign = RawCall.foreignAvailable();
-        List<IntToLongFunction> paths = new ArrayList<>(List.of(this::registry, this::headers, this::rawJna,
-                this::large, this::largeReader));
+        List<IntToLongFunction> paths = new ArrayList<>(List.of(n -> execute(BenchHandlers.ECHO, request, n),
+                n -> execute(HEADERS, request, n), this::rawJna, n -> execute(BenchHandlers.ECHO, large, n),
+                this::largeReader));
         if (foreign) {
             paths.add(this::rawForeign);
         }
@@ -94,32 +95,16 @@ public final class CallPathRatio {
         }
     }
 
-    private long registry(int calls) {
+    /** {@code calls} calls of {@code execute}, timed: the response body becomes a new array each time. */
+    private long execute(String endpoint, HandlerRequest with, int calls) {
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
-            blackhole.consume(registry.execute(BenchHandlers.ECHO, context, request));
+            blackhole.consume(registry.execute(endpoint, context, with));
         }
         return System.nanoTime() - start;
     }
 
-    private long headers(int calls) {
-        long start = System.nanoTime();
-        for (int i = 0; i < calls; i++) {
-            blackhole.consume(registry.execute(HEADERS, context, request));
-        }
-        return System.nanoTime() - start;
-    }
-
-    /** 64 KiB echo_body through execute: the body becomes a new array. */
-    private long large(int calls) {
-        long start = System.nanoTime();
-        for (int i = 0; i < calls; i++) {
-            blackhole.consume(registry.execute(BenchHandlers.ECHO, context, large));
-        }
-        return System.nanoTime() - start;
-    }
-
-    /** The same through a ResponseReader that copies the body into one reused array (as into a socket buffer). */
+    /** 64 KiB echo_body through a ResponseReader that copies the body into one reused array (as into a socket buffer). */
     private long largeReader(int calls) {
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
