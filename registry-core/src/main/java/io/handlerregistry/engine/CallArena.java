@@ -138,7 +138,7 @@ final class CallArena {
             position = putString(at + HEADER_NAME, h.name(), position);
             position = putString(at + HEADER_VALUE, h.value(), position);
         }
-        INTS.set(fixed, PAD + REQUEST + REQUEST_HEADER_COUNT, headerCount);
+        setInt(REQUEST + REQUEST_HEADER_COUNT, headerCount);
         setLong(REQUEST + REQUEST_HEADERS, base + headerArray);
         setLong(REQUEST + REQUEST_BODY + BYTES_DATA, base + position);
         setLong(REQUEST + REQUEST_BODY + BYTES_LEN, body.length);
@@ -187,6 +187,11 @@ final class CallArena {
     /** A 64-bit field of what {@link #prepare} copies into the structs (an arena offset). */
     private void setLong(int offset, long value) {
         LONGS.set(fixed, PAD + offset, value);
+    }
+
+    /** A 32-bit field of what {@link #prepare} copies into the structs (an arena offset). */
+    private void setInt(int offset, int value) {
+        INTS.set(fixed, PAD + offset, value);
     }
 
     private long fixedLong(int offset) {
@@ -318,9 +323,9 @@ final class CallArena {
         base = Pointer.nativeValue(memory);
         end = base + size;
         buffer = memory.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
-        INTS.set(fixed, PAD + CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE);
-        INTS.set(fixed, PAD + CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION);
-        INTS.set(fixed, PAD + REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE);
+        setInt(CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE);
+        setInt(CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION);
+        setInt(REQUEST + REQUEST_SIZE_FIELD, REQUEST_SIZE);
         setLong(RESPONSE + RESPONSE_SIZE_FIELD, RESPONSE_SIZE_AND_STATUS); // the rest of it stays 0
         setLong(RESPONSE + RESPONSE_BUFFER, base + SCRATCH);
         setLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, SCRATCH_SIZE);

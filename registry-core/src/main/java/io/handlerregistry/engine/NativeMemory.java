@@ -116,12 +116,14 @@ final class NativeMemory {
      * returns, the view throws on every access. Only where {@link #viewsRevocable()}.
      */
     static <T> T view(long address, long length, Function<ByteBuffer, T> reader) {
+        if (length == 0) {
+            return reader.apply(ByteBuffer.allocate(0).asReadOnlyBuffer()); // nothing to revoke
+        }
         Object arena;
         ByteBuffer view;
         try {
             arena = NEW_ARENA.invokeExact();
-            view = length == 0 ? ByteBuffer.allocate(0).asReadOnlyBuffer()
-                    : (ByteBuffer) VIEW.invokeExact(address, length, arena);
+            view = (ByteBuffer) VIEW.invokeExact(address, length, arena);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
