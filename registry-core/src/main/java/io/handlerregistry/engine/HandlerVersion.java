@@ -119,7 +119,7 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     }
 
     /** What {@link #readIfActive} returns when this version takes no new requests. */
-    static final Object NOT_ACTIVE = new Object();
+    public static final Object NOT_ACTIVE = new Object();
 
     /**
      * Calls the handler as one tracked request, unless this version is draining.
@@ -132,12 +132,13 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     }
 
     /**
-     * Like {@link #callIfActive}, handing the response to {@code reader} inside the call (see
-     * {@link NativeHandler#read}); an exception of the reader is not counted as the handler's.
+     * Like {@link #callIfActive}, handing the response to {@code reader} inside the call: the body
+     * where it lies if the handler is {@link ResponseViews}, else a copy. An exception of the reader
+     * is not counted as the handler's.
      *
      * @return what the reader returned, or {@link #NOT_ACTIVE} when this version takes no new requests
      */
-    Object readIfActive(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
+    public Object readIfActive(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
         return enter(context, request, reader);
     }
 
@@ -193,7 +194,6 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
         return response;
     }
 
-    /** A view of the body where the handler is native code in this process, else its copy. */
     private Object read(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
         ResponseReader<?> guarded = (response, body) -> {
             try {
@@ -202,8 +202,8 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
                 throw new ReaderFailure(e);
             }
         };
-        if (handler instanceof NativeHandler) {
-            return ((NativeHandler) handler).read(context, request, guarded);
+        if (handler instanceof ResponseViews) {
+            return ((ResponseViews) handler).read(context, request, guarded);
         }
         HandlerResponse response = respond(handler.handle(context, request));
         return guarded.read(response, ByteBuffer.wrap(response.body()).asReadOnlyBuffer());

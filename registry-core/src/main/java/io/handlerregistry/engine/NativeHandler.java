@@ -42,7 +42,7 @@ import io.handlerregistry.spi.Handler;
  * bound. Knows nothing about draining: the registry calls {@link #close()} only once no call is
  * inside.
  */
-final class NativeHandler implements Handler, AutoCloseable {
+final class NativeHandler implements ResponseViews, AutoCloseable {
     private static final Logger LOG = System.getLogger(NativeHandler.class.getName());
     private static final int MAX_RESPONSE_HEADERS = 4096;
     private static final byte[] NO_BYTES = new byte[0];
@@ -213,7 +213,8 @@ final class NativeHandler implements Handler, AutoCloseable {
      * 22+), else as a copy. The reader may call the registry again on this thread: meanwhile this
      * thread's calls use call memory of their own, so that this response stays as it is.
      */
-    <T> T read(RequestContext context, HandlerRequest request, ResponseReader<T> reader) {
+    @Override
+    public <T> T read(RequestContext context, HandlerRequest request, ResponseReader<T> reader) {
         CallArena arena = CallArena.current();
         arena.prepare(Pointer.nativeValue(endpointIdBytes), (int) endpointIdBytes.size(), context, request);
         try {

@@ -33,12 +33,14 @@ import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.ResponseReader;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.WorkerStatus;
 import io.handlerregistry.engine.HandlerVersion;
 import io.handlerregistry.engine.IsolationInfo;
 import io.handlerregistry.engine.NativeHandlerRegistry;
 import io.handlerregistry.engine.ProcessIsolation;
+import io.handlerregistry.engine.ResponseViews;
 import io.handlerregistry.spi.Handler;
 
 /**
@@ -47,7 +49,7 @@ import io.handlerregistry.spi.Handler;
  * {@link HandlerVersion} of its own, which counts every call inside whoever made it, so that a stop
  * never unloads code a thread is running.
  */
-public final class BundleHandler implements Handler, IsolationInfo {
+public final class BundleHandler implements ResponseViews, IsolationInfo {
     /** Manifest header naming the endpoint id the bundle serves. */
     public static final String ENDPOINT_HEADER = "Handler-Endpoint";
     /** Manifest header with the library's path in the bundle; may use {platform} and {library}. */
@@ -169,10 +171,25 @@ public final class BundleHandler implements Handler, IsolationInfo {
     public HandlerResponse handle(RequestContext context, HandlerRequest request) {
         HandlerResponse response = library.callIfActive(context, request);
         if (response == null) {
-            throw new HandlerException(endpointId, "endpoint '" + endpointId + "': " + bundleName
-                    + " is stopping and takes no new calls; call the endpoint through the registry");
+            throw stopping();
         }
         return response;
+    }
+
+    /** Hands the response to {@code reader} as its library does: in process, the body where it lies. */
+    @Override
+    @SuppressWarnings("unchecked") // readIfActive returns what the reader returned
+    public <T> T read(RequestContext context, HandlerRequest request, ResponseReader<T> reader) {
+        Object result = library.readIfActive(context, request, reader);
+        if (result == HandlerVersion.NOT_ACTIVE) {
+            throw stopping();
+        }
+        return (T) result;
+    }
+
+    private HandlerException stopping() {
+        return new HandlerException(endpointId, "endpoint '" + endpointId + "': " + bundleName
+                + " is stopping and takes no new calls; call the endpoint through the registry");
     }
 
     /**

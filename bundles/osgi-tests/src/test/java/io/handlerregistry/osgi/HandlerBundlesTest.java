@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -223,6 +226,40 @@ class HandlerBundlesTest {
         v2.stop();
         await().until(() -> load.answers("v1") > 1_000);
         assertThat(load.stop().failures()).isEmpty();
+    }
+
+    @Test
+    void aReaderGetsTheBodyOfAHandlerBundleWhereItLiesOnJdk22AndNeverAfterTheHandlerFreedIt() throws Exception {
+        osgi.installHandler("handler-echo").start();
+        await().until(() -> registry.isLoaded("echo"));
+        byte[] large = new byte[256 * 1024]; // larger than the scratch buffer: echo mallocs it, frees it in handler_release
+        Arrays.fill(large, (byte) 'B');
+        AtomicReference<ByteBuffer> kept = new AtomicReference<>();
+
+        byte[] read = registry.execute("echo", RequestContext.create(), HandlerRequest.builder().body(large).build(),
+                (response, body) -> {
+                    kept.set(body);
+                    byte[] bytes = new byte[body.remaining()];
+                    body.get(bytes);
+                    return bytes;
+                });
+
+        assertThat(read).isEqualTo(large);
+        ByteBuffer afterRelease = kept.get();
+        if (Runtime.version().feature() >= 22) { // a view of echo's memory, through the bundle's own version
+            assertThat(afterRelease.isDirect()).isTrue();
+            assertThatThrownBy(() -> afterRelease.get(0)).isInstanceOf(IllegalStateException.class);
+        } else { // a copy
+            assertThat(afterRelease.isDirect()).isFalse();
+            assertThat(afterRelease.get(0)).isEqualTo((byte) 'B');
+        }
+        // the reader's exception reaches the caller as it is, through both versions, and is no failure
+        IllegalArgumentException thrown = new IllegalArgumentException("the reader's own");
+        assertThatThrownBy(() -> registry.execute("echo", RequestContext.create(), HandlerRequest.of("x"),
+                (response, body) -> {
+                    throw thrown;
+                })).isSameAs(thrown);
+        assertThat(registry.handler("echo").orElseThrow().failedCalls()).isZero();
     }
 
     @Test
