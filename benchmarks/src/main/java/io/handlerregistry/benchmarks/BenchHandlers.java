@@ -23,6 +23,11 @@ final class BenchHandlers {
         return directory().resolve("libhandler_" + endpoint + ".so");
     }
 
+    /** registry-core's example echo, which answers with 6 response headers besides the body. */
+    static Path exampleEcho() {
+        return directory().resolve("libhandler_echo.so");
+    }
+
     /** A registry over {@link #directory()} with these endpoints loaded and no cleanup task. */
     static NativeHandlerRegistry openRegistry(String... endpoints) {
         NativeHandlerRegistry registry = NativeHandlerRegistry.builder(directory()).cleanupInterval(Duration.ZERO)

@@ -3,8 +3,10 @@ package io.handlerregistry.benchmarks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.IntToLongFunction;
 
 import org.openjdk.jmh.infra.Blackhole;
@@ -16,8 +18,9 @@ import io.handlerregistry.engine.NativeHandlerRegistry;
 /**
  * The registry's call path against its floors, 64 B echo, interleaved in one JVM (as DispatchRatio):
  * the registry with the body-only echo (echo_body) and with the example echo (6 response headers),
- * the raw JNA call, and on JDK 22+ the raw {@code java.lang.foreign} downcall. Each round times a
- * block of each, in one order and then the reverse; ratios are taken per round. Run in a JVM of its
+ * the raw JNA call of each, and on JDK 22+ the raw {@code java.lang.foreign} downcall of each; and a
+ * 64 KiB body through execute and through a reader. Each round times a block of about 10 ms of each,
+ * in one order and then the reverse; ratios are taken per round. Run in a JVM of its
  * own per JDK (see RunAll); prints key=value lines. Arguments: rounds, warm-up seconds.
  */
 public final class CallPathRatio {
@@ -27,6 +30,7 @@ public final class CallPathRatio {
 
     private final Blackhole blackhole = Rounds.blackhole();
     private final RawCall raw = new RawCall(true);
+    private final RawCall rawHeaders = RawCall.exampleEcho();
     private final RequestContext context = RequestContext.of(1);
     private final byte[] body = BenchHandlers.body(64);
     private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
@@ -38,7 +42,7 @@ public final class CallPathRatio {
     private CallPathRatio() {
         registry = NativeHandlerRegistry.builder(BenchHandlers.directory()).cleanupInterval(Duration.ZERO).build();
         registry.load(BenchHandlers.ECHO);
-        registry.loadFrom(HEADERS, BenchHandlers.directory().resolve("libhandler_echo.so"));
+        registry.loadFrom(HEADERS, BenchHandlers.exampleEcho());
     }
 
     public static void main(String[] args) throws Exception {
@@ -48,50 +52,65 @@ public final class CallPathRatio {
         } finally {
             run.registry.close();
             run.raw.close();
+            run.rawHeaders.close();
         }
     }
 
     private void measure(int rounds, double warmupSeconds) {
         boolean foreign = RawCall.foreignAvailable();
-        List<IntToLongFunction> paths = new ArrayList<>(List.of(n -> execute(BenchHandlers.ECHO, request, n),
-                n -> execute(HEADERS, request, n), this::rawJna, n -> execute(BenchHandlers.ECHO, large, n),
-                this::largeReader));
+        Map<String, IntToLongFunction> paths = new LinkedHashMap<>();
+        paths.put("registryNs", n -> execute(BenchHandlers.ECHO, request, n));
+        paths.put("headersNs", n -> execute(HEADERS, request, n));
+        paths.put("rawJnaNs", n -> rawJna(raw, n));
+        paths.put("rawJnaHeadersNs", n -> rawJna(rawHeaders, n));
+        paths.put("largeNs", n -> execute(BenchHandlers.ECHO, large, n));
+        paths.put("largeReaderNs", this::largeReader);
         if (foreign) {
-            paths.add(this::rawForeign);
+            paths.put("rawForeignNs", n -> rawForeign(raw, n));
+            paths.put("rawForeignHeadersNs", n -> rawForeign(rawHeaders, n));
         }
-        int calls = 1000;
+        List<String> names = new ArrayList<>(paths.keySet());
         long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         while (System.nanoTime() < warmupEnd) {
-            paths.forEach(p -> p.applyAsLong(10_000));
+            paths.values().forEach(p -> p.applyAsLong(10_000));
         }
-        long probe = paths.get(0).applyAsLong(calls);
-        calls = (int) Math.max(1000, Math.min(1_000_000, calls * BLOCK_NANOS / Math.max(1, probe)));
-        List<List<Double>> nanos = new ArrayList<>();
-        paths.forEach(p -> nanos.add(new ArrayList<>()));
+        // calls per block, per path: each block takes about BLOCK_NANOS whatever a call costs
+        int[] calls = new int[names.size()];
+        for (int i = 0; i < calls.length; i++) {
+            long probe = paths.get(names.get(i)).applyAsLong(1000);
+            calls[i] = (int) Math.max(100, Math.min(1_000_000, 1000 * BLOCK_NANOS / Math.max(1, probe)));
+        }
+        Map<String, List<Double>> nanos = new LinkedHashMap<>();
+        names.forEach(name -> nanos.put(name, new ArrayList<>()));
         for (int r = 0; r < rounds; r++) {
-            double[] t = new double[paths.size()];
-            for (int i = 0; i < paths.size(); i++) {
-                t[i] += paths.get(i).applyAsLong(calls);
+            double[] t = new double[names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                t[i] += paths.get(names.get(i)).applyAsLong(calls[i]);
             }
-            for (int i = paths.size() - 1; i >= 0; i--) {
-                t[i] += paths.get(i).applyAsLong(calls);
+            for (int i = names.size() - 1; i >= 0; i--) {
+                t[i] += paths.get(names.get(i)).applyAsLong(calls[i]);
             }
-            for (int i = 0; i < paths.size(); i++) {
-                nanos.get(i).add(t[i] / (2.0 * calls));
+            for (int i = 0; i < names.size(); i++) {
+                nanos.get(names.get(i)).add(t[i] / (2.0 * calls[i]));
             }
         }
         System.out.println("path=" + NativeHandlerRegistry.callPath());
-        print("registryNs", median(nanos.get(0)));
-        print("headersNs", median(nanos.get(1)));
-        print("rawJnaNs", median(nanos.get(2)));
-        print("registryOverRawJna", medianRatio(nanos.get(0), nanos.get(2)));
-        print("headersOverBody", medianRatio(nanos.get(1), nanos.get(0)));
-        print("largeNs", median(nanos.get(3)));
-        print("largeReaderNs", median(nanos.get(4)));
-        print("readerOverExecute", medianRatio(nanos.get(4), nanos.get(3)));
+        nanos.forEach((name, values) -> print(name, median(values)));
+        print("registryOverRawJna", medianRatio(nanos.get("registryNs"), nanos.get("rawJnaNs")));
+        print("headersOverBody", medianRatio(nanos.get("headersNs"), nanos.get("registryNs")));
+        print("readerOverExecute", medianRatio(nanos.get("largeReaderNs"), nanos.get("largeNs")));
+        // the floor of this JDK's path: what the example echo's headers cost a raw call, and what
+        // the registry adds for them beyond that (copying names and values before handler_release)
+        String floor = foreign ? "rawForeign" : "rawJna";
+        print("rawHeadersOverBody", medianRatio(nanos.get(floor + "HeadersNs"), nanos.get(floor + "Ns")));
+        List<Double> beyond = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            beyond.add(nanos.get("headersNs").get(r) - nanos.get("registryNs").get(r)
+                    - (nanos.get(floor + "HeadersNs").get(r) - nanos.get(floor + "Ns").get(r)));
+        }
+        print("headersBeyondRawNs", median(beyond));
         if (foreign) {
-            print("rawForeignNs", median(nanos.get(5)));
-            print("registryOverRawForeign", medianRatio(nanos.get(0), nanos.get(5)));
+            print("registryOverRawForeign", medianRatio(nanos.get("registryNs"), nanos.get("rawForeignNs")));
         }
     }
 
@@ -117,18 +136,18 @@ public final class CallPathRatio {
         return System.nanoTime() - start;
     }
 
-    private long rawJna(int calls) {
+    private long rawJna(RawCall call, int calls) {
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
-            blackhole.consume(raw.call(body));
+            blackhole.consume(call.call(body));
         }
         return System.nanoTime() - start;
     }
 
-    private long rawForeign(int calls) {
+    private long rawForeign(RawCall call, int calls) {
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
-            blackhole.consume(raw.callForeign(body));
+            blackhole.consume(call.callForeign(body));
         }
         return System.nanoTime() - start;
     }

@@ -19,7 +19,7 @@ import com.sun.jna.Pointer;
  * The raw JNA call the registry is measured against: {@code handler_entry} bound by JNA direct
  * mapping with long (address) arguments, exactly the binding the registry uses, with what any
  * caller must do around it and nothing else: write the body into reused native memory, call, copy
- * the response body into a new array. One instance per thread.
+ * the response body into a new array (response headers are not read). One instance per thread.
  */
 final class RawCall implements AutoCloseable {
     // where the structs sit in this memory (their fields: the registry's AbiLayout)
@@ -40,6 +40,11 @@ final class RawCall implements AutoCloseable {
         static native int handler_entry(long context, long request, long response);
     }
 
+    /** Direct mapping of the example echo library (6 response headers). */
+    static final class ExampleEcho {
+        static native int handler_entry(long context, long request, long response);
+    }
+
     /**
      * echo_body's {@code handler_entry} as a {@code java.lang.foreign} downcall in a static final field
      * (a constant the JIT inlines: the floor of a call from Java), JDK 22+ only; made by reflection,
@@ -48,7 +53,7 @@ final class RawCall implements AutoCloseable {
     static final class ForeignEcho {
         static final MethodHandle HANDLE = downcall(BenchHandlers.library(BenchHandlers.ECHO));
 
-        private static MethodHandle downcall(Path library) {
+        static MethodHandle downcall(Path library) {
             try {
                 long address = Pointer.nativeValue(open(library).getFunction("handler_entry"));
                 Class<?> linker = Class.forName("java.lang.foreign.Linker");
@@ -74,6 +79,11 @@ final class RawCall implements AutoCloseable {
         }
     }
 
+    /** The example echo's {@code handler_entry} as {@link ForeignEcho}'s. */
+    static final class ForeignExampleEcho {
+        static final MethodHandle HANDLE = ForeignEcho.downcall(BenchHandlers.exampleEcho());
+    }
+
     /** Whether the raw {@code java.lang.foreign} call exists in this JVM (JDK 22+). */
     static boolean foreignAvailable() {
         return Runtime.version().feature() >= 22;
@@ -83,12 +93,14 @@ final class RawCall implements AutoCloseable {
     private final ByteBuffer b = memory.getByteBuffer(0, memory.size()).order(ByteOrder.nativeOrder());
     private final long base = Pointer.nativeValue(memory);
     private final boolean echo;
+    private final boolean example;
 
-    /** Binds {@code handler_entry} of the noop and echo_body libraries (once per JVM). */
+    /** Binds {@code handler_entry} of the noop, echo_body and example echo libraries (once per JVM). */
     static synchronized void bind() {
         if (!Native.registered(Noop.class)) {
             Native.register(Noop.class, open(BenchHandlers.library(BenchHandlers.NOOP)));
             Native.register(Echo.class, open(BenchHandlers.library(BenchHandlers.ECHO)));
+            Native.register(ExampleEcho.class, open(BenchHandlers.exampleEcho()));
         }
     }
 
@@ -96,10 +108,22 @@ final class RawCall implements AutoCloseable {
         return NativeLibrary.getInstance(library.toString(), Map.of(Library.OPTION_OPEN_FLAGS, 2)); // RTLD_NOW
     }
 
+    /** Calls echo_body if {@code echo}, else noop. */
     RawCall(boolean echo) {
+        this(echo, false);
+    }
+
+    /** Calls the example echo (6 response headers). */
+    static RawCall exampleEcho() {
+        return new RawCall(true, true);
+    }
+
+    private RawCall(boolean echo, boolean example) {
         bind();
         this.echo = echo;
-        byte[] id = (echo ? BenchHandlers.ECHO : BenchHandlers.NOOP).getBytes(StandardCharsets.US_ASCII);
+        this.example = example;
+        byte[] id = (example ? "echo" : echo ? BenchHandlers.ECHO : BenchHandlers.NOOP)
+                .getBytes(StandardCharsets.US_ASCII);
         b.put(DATA + 64 * 1024, id);
         b.putInt(CONTEXT + CONTEXT_SIZE_FIELD, CONTEXT_SIZE).putInt(CONTEXT + CONTEXT_ABI_VERSION, ABI_VERSION)
                 .putLong(CONTEXT + CONTEXT_ENDPOINT_ID + BYTES_DATA, base + DATA + 64 * 1024)
@@ -122,7 +146,7 @@ final class RawCall implements AutoCloseable {
         return call(body, false);
     }
 
-    /** Like {@link #call(byte[])}, through the {@code java.lang.foreign} downcall (echo only). */
+    /** Like {@link #call(byte[])}, through the {@code java.lang.foreign} downcall (not for noop). */
     byte[] callForeign(byte[] body) {
         return call(body, true);
     }
@@ -141,6 +165,7 @@ final class RawCall implements AutoCloseable {
                 .putLong(RESPONSE + RESPONSE_BUFFER_CAPACITY, BUFFER_SIZE)
                 .putLong(RESPONSE + RESPONSE_RELEASE_DATA, 0);
         int code = foreign ? invoke(base + CONTEXT, base + REQUEST, base + RESPONSE)
+                : example ? ExampleEcho.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE)
                 : echo ? Echo.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE)
                 : Noop.handler_entry(base + CONTEXT, base + REQUEST, base + RESPONSE);
         if (code != 0) {
@@ -154,9 +179,10 @@ final class RawCall implements AutoCloseable {
         return out;
     }
 
-    private static int invoke(long context, long request, long response) {
+    private int invoke(long context, long request, long response) {
         try {
-            return (int) ForeignEcho.HANDLE.invokeExact(context, request, response);
+            return example ? (int) ForeignExampleEcho.HANDLE.invokeExact(context, request, response)
+                    : (int) ForeignEcho.HANDLE.invokeExact(context, request, response);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

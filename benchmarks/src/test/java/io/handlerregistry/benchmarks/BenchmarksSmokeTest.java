@@ -26,7 +26,8 @@ class BenchmarksSmokeTest {
                 "## 4. 20 graceful swaps", "## 5. Container start", "## 6. Latency recording",
                 "## 7. Process isolation", "## 8. Call path per JDK");
         int jdk = Runtime.version().feature();
-        assertThat(text).containsPattern("\\| " + jdk + " \\| (JNA [\\d.]+|java\\.lang\\.foreign) \\| \\d+ \\| \\d+ \\| \\d+ \\|")
+        assertThat(text).containsPattern("\\| " + jdk + " \\| (JNA [\\d.]+|java\\.lang\\.foreign) \\| \\d+ \\| \\d+ \\| (\\d+|–) \\|")
+                .containsPattern("\\| " + jdk + " \\| \\d+ \\| \\d+ \\| [\\d.]+ \\| [\\d.]+ \\| -?\\d+ ns \\|")
                 .contains(jdk >= 22 ? "Target JDK " + jdk + ": registry / raw FFM" : "Target JDK " + jdk
                         + ": registry / raw JNA ≤ 1.2");
         assertThat(text).containsPattern("\\| 1 \\| \\d+ ns / \\d+.* \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+ MiB / [\\d.]+ MiB \\|")
