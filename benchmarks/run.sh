@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark and measurement and writes benchmarks/BENCHMARKS.md (about 5 minutes).
+# Runs every benchmark and measurement and writes benchmarks/BENCHMARKS.md (about 15 minutes on 2
+# cores; section 8 also runs JVMs of a JDK 22+, bench.jdk22 or Temurin 25, when this JDK is older).
 # Uses the JDK of JAVA_HOME (else java on the PATH). Leave the machine otherwise idle meanwhile.
 set -euo pipefail
 

@@ -443,9 +443,10 @@ public final class RunAll {
                 target("JDK " + jdkName + ": 6 headers ≤ 2 × body-only", headersRatio <= 2, headersValue);
                 target("JDK " + jdkName + ": 2 threads / 1 thread ≥ 1.8 × (ScalingRatio, median of " + runs()
                         + " JVMs)", twoThreads >= 1.8, String.format(Locale.ROOT, "%.2f ×, with deadlines %s ×;"
-                                + " raw JNA %s ×, raw FFM %s ×; per JVM: %s", twoThreads,
+                                + " raw JNA %s ×, raw FFM %s ×; per JVM: registry %s, raw FFM %s", twoThreads,
                                 med(scaling, "registryDeadline.p50", "%.2f"), med(scaling, "raw.p50", "%.2f"),
-                                med(scaling, "rawForeign.p50", "%.2f"), values(scaling, "registry.p50")));
+                                med(scaling, "rawForeign.p50", "%.2f"), values(scaling, "registry.p50"),
+                                values(scaling, "rawForeign.p50")));
             } else {
                 double ratio = median(values(runs, "registryOverRawJna"));
                 target("JDK " + jdkName + ": registry / raw JNA ≤ 1.2 (no regression)", ratio <= 1.2,
