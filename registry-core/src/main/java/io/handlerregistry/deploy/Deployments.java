@@ -15,6 +15,7 @@ import org.osgi.framework.BundleException;
 import io.handlerregistry.api.DeployFolder;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.engine.CallCount;
 import io.handlerregistry.osgi.HandlerBundles;
 
 /**
@@ -231,7 +232,7 @@ final class Deployments implements DeployFolder {
         Deployment view(String file) {
             if (state == State.DRAINING) {
                 return new Deployment(file, State.DRAINING, bundle.getBundleId(), HandlerBundles.describe(bundle)
-                        + ": its file was removed; " + bundles.callsInside(bundle) + " calls left");
+                        + ": its file was removed; " + CallCount.of(bundles.callsInside(bundle)) + " left");
             }
             if (state != State.DEPLOYED) {
                 return new Deployment(file, state, bundle == null ? -1 : bundle.getBundleId(),
@@ -249,7 +250,7 @@ final class Deployments implements DeployFolder {
                     return new Deployment(file, State.STANDBY, bundle.getBundleId(), name + " " + doing());
                 case DRAINING:
                     return new Deployment(file, State.DRAINING, bundle.getBundleId(), name + " drains: "
-                            + bundles.callsInside(bundle) + " calls left");
+                            + CallCount.of(bundles.callsInside(bundle)) + " left");
                 case STOPPED:
                     return new Deployment(file, State.FAILED, bundle.getBundleId(), name + " was stopped (by an"
                             + " operator?): start it again, or copy the file again to redeploy");

@@ -236,7 +236,8 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
                 break;
             case RequestTracker.NO_ROOM_TO_WAIT:
                 why = limit.maxWaiting() == 0 ? "calls do not wait for a place (max.waiting.calls is 0)"
-                        : limit.maxWaiting() + " calls wait already (max.waiting.calls)";
+                        : CallCount.of(limit.maxWaiting()) + (limit.maxWaiting() == 1 ? " waits" : " wait")
+                                + " already (max.waiting.calls)";
                 break;
             case RequestTracker.DEADLINE_PASSED:
                 why = "its deadline passed while it waited for a place";
@@ -247,8 +248,8 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
         }
         int max = limit.max();
         throw new HandlerOverloadedException(endpointId, max, "endpoint '" + endpointId + "' refused the call"
-                + " without starting it: " + max + " calls are inside its version from " + source + " already (its"
-                + " limit, max.concurrent.calls) and " + why + ". If calls are stuck in its handler (handler:info "
+                + " without starting it: " + CallCount.of(max) + (max == 1 ? " is" : " are") + " inside its version"
+                + " from " + source + " already (its limit, max.concurrent.calls) and " + why + ". If calls are stuck in its handler (handler:info "
                 + endpointId + " shows them as overdue), swap in a fixed version, which gets places of its own;"
                 + " if it is only busy, raise the limit");
     }

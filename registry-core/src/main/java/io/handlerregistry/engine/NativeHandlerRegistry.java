@@ -196,7 +196,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         }
         retire(removed);
         LOG.log(Level.INFO, "endpoint ''{0}'' unloaded ({1})", endpointId, removed.isDrained()
-                ? "it was idle" : removed.activeRequests() + " calls still inside, unloaded when they return");
+                ? "it was idle" : CallCount.of(removed.activeRequests()) + " still inside, unloaded once drained");
         return true;
     }
 
@@ -442,9 +442,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                             + " still running after {2} ms; the library is unloaded when it returns",
                             endpointId, old.source(), drainTimeout.toMillis());
                 } else {
-                    LOG.log(Level.WARNING, "endpoint ''{0}'': old version from {1} still has {2} calls inside"
+                    LOG.log(Level.WARNING, "endpoint ''{0}'': old version from {1} still has {2} inside"
                             + " after {3} ms; it stays loaded until they return, then cleanup unloads it",
-                            endpointId, old.source(), old.activeRequests(), drainTimeout.toMillis());
+                            endpointId, old.source(), CallCount.of(old.activeRequests()), drainTimeout.toMillis());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -538,12 +538,13 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         cleanupDrained();
         for (HandlerVersion h : draining) {
             if (!h.isDrained()) {
-                if (h.killWorkers("the registry closed while " + h.activeRequests() + " calls were inside")) {
-                    LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}: its worker"
-                            + " processes are killed, those calls fail", h.activeRequests(), h);
+                String inside = CallCount.of(h.activeRequests());
+                if (h.killWorkers("the registry closed with " + inside + " inside")) {
+                    LOG.log(Level.WARNING, "registry closed with {0} still inside {1}: its worker"
+                            + " processes are killed, those calls fail", inside, h);
                 } else {
-                    LOG.log(Level.WARNING, "registry closed while {0} calls were still inside {1}; it is unloaded"
-                            + " when they return", h.activeRequests(), h);
+                    LOG.log(Level.WARNING, "registry closed with {0} still inside {1}; it is unloaded"
+                            + " once drained", inside, h);
                 }
                 h.drained().thenRun(() -> unloadIfDrained(h));
             }
@@ -598,7 +599,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         if (old != null) {
             retire(old);
             LOG.log(Level.INFO, "endpoint ''{0}'' swapped to {1}; old version {2}", endpointId, next.source(),
-                    old.isUnloaded() ? "unloaded" : "draining with " + old.activeRequests() + " calls inside");
+                    old.isUnloaded() ? "unloaded" : "draining with " + CallCount.of(old.activeRequests()) + " inside");
         } else {
             LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1}", endpointId, next.source());
         }

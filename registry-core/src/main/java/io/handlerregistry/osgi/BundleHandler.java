@@ -36,6 +36,7 @@ import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.ResponseReader;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.WorkerStatus;
+import io.handlerregistry.engine.CallCount;
 import io.handlerregistry.engine.HandlerVersion;
 import io.handlerregistry.engine.IsolationInfo;
 import io.handlerregistry.engine.NativeHandlerRegistry;
@@ -209,16 +210,16 @@ public final class BundleHandler implements ResponseViews, IsolationInfo {
         try {
             library.drained().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            long inside = library.activeRequests();
-            if (library.killWorkers(bundleName + " stopped while " + inside + " calls were inside")) {
-                LOG.log(Level.WARNING, "{0} stopped while {1} calls were still inside the library of endpoint"
+            String inside = CallCount.of(library.activeRequests());
+            if (library.killWorkers(bundleName + " stopped with " + inside + " inside")) {
+                LOG.log(Level.WARNING, "{0} stopped with {1} still inside the library of endpoint"
                         + " ''{2}'' after {3} ms: its worker processes are killed, those calls fail (raise"
                         + " stop.timeout.ms of {4} to wait longer)", bundleName, inside, endpointId,
                         timeout.toMillis(), RegistryComponent.PID);
                 return;
             }
-            LOG.log(Level.WARNING, "{0} stopped while {1} calls were still inside the library of endpoint ''{2}''"
-                    + " after {3} ms; it stays loaded until they return (raise stop.timeout.ms of {4} to wait"
+            LOG.log(Level.WARNING, "{0} stopped with {1} still inside the library of endpoint ''{2}''"
+                    + " after {3} ms; it stays loaded until drained (raise stop.timeout.ms of {4} to wait"
                     + " longer)", bundleName, inside, endpointId, timeout.toMillis(), RegistryComponent.PID);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

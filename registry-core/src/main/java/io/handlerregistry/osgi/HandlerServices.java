@@ -22,6 +22,7 @@ import org.osgi.framework.Version;
 import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.engine.CallCount;
 import io.handlerregistry.engine.NativeHandlerRegistry;
 import io.handlerregistry.spi.Handler;
 
@@ -139,8 +140,8 @@ final class HandlerServices implements AutoCloseable {
         try {
             gone.loaded.whenDrained().toCompletableFuture().get(drainWarning.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.log(Level.WARNING, "endpoint ''{0}'': {1} went away with {2} calls still routed to it after {3} ms",
-                    gone.endpoint, gone, gone.loaded.activeRequests(), drainWarning.toMillis());
+            LOG.log(Level.WARNING, "endpoint ''{0}'': {1} went away with {2} still routed to it after {3} ms",
+                    gone.endpoint, gone, CallCount.of(gone.loaded.activeRequests()), drainWarning.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {

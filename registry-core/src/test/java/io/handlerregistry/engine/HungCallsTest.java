@@ -172,7 +172,7 @@ class HungCallsTest {
         CompletableFuture<String> waiter = waitingCall();
 
         assertThatThrownBy(() -> call("slow", HandlerRequest.of("sleep:0"), Duration.ofSeconds(30)))
-                .isInstanceOf(HandlerOverloadedException.class).hasMessageContaining("1 calls wait already");
+                .isInstanceOf(HandlerOverloadedException.class).hasMessageContaining("1 call waits already");
         assertThatThrownBy(() -> call("slow", HandlerRequest.of("sleep:0")))
                 .isInstanceOf(HandlerOverloadedException.class).hasMessageContaining("no deadline");
         assertThat(waiter).isNotDone();

@@ -427,7 +427,7 @@ class ProcessIsolationTest {
         registry.close();
 
         assertThatThrownBy(() -> hung.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(HandlerCrashedException.class)
-                .hasMessageContaining("the registry closed while 1 calls were inside");
+                .hasMessageContaining("the registry closed with 1 call inside");
         await().atMost(Duration.ofSeconds(10)).until(() -> !running(pid));
         assertThat(workers()).isEmpty();
     }

@@ -78,7 +78,7 @@ class ConfigurationTest {
             CompletableFuture<String> held = OsgiFramework.slowCallHeldAt(registry, gate);
             try {
                 assertThatThrownBy(() -> call(registry, "slow", "sleep:0")).hasMessageContaining(
-                        "endpoint 'slow' refused the call without starting it: 1 calls are inside")
+                        "endpoint 'slow' refused the call without starting it: 1 call is inside")
                         .hasMessageContaining("max.concurrent.calls");
             } finally {
                 Files.writeString(gate, "open");

@@ -139,7 +139,7 @@ class DeployFolderTest {
 
         Files.delete(deploy.resolve("slow.jar"));
         await().until(() -> stateOf("slow.jar") == State.DRAINING);
-        assertThat(detailOf("slow.jar")).contains("1 calls left");
+        assertThat(detailOf("slow.jar")).contains("1 call left");
         drop("handler-echo", deploy.resolve("echo.jar"));
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.isLoaded("echo")); // a few polls, not a drain
         assertThat(stateOf("echo.jar")).isEqualTo(State.SERVING);

@@ -238,7 +238,7 @@ public final class HandlerCommands {
         SwapResult result;
         try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
                 LiveLine line = LiveLine.start(terminal, () -> old.map(h -> "swap: old version of '" + endpoint
-                        + "' drains, " + h.activeRequests() + " calls inside, waited "
+                        + "' drains, " + Units.calls(h.activeRequests()) + " inside, waited "
                         + Units.seconds((System.nanoTime() - start) / 1e9) + " of " + Units.seconds(timeout / 1e3)
                         + " (Ctrl-C stops waiting)")
                         .orElse("swap: loading " + file))) {
@@ -261,7 +261,7 @@ public final class HandlerCommands {
         String old = !result.swapped() ? "it had no version before"
                 : !result.draining() ? "the old version is unloaded"
                 : (interrupted ? "stopped waiting (Ctrl-C); " : "") + "the old version drains on, "
-                        + result.oldRequestsPending() + " calls still inside; it is unloaded when they returned"
+                        + Units.calls(result.oldRequestsPending()) + " still inside; it is unloaded once drained"
                         + " (see handler:draining)";
         return "endpoint '" + endpoint + "' now serves " + file.toAbsolutePath() + "; " + old;
     }

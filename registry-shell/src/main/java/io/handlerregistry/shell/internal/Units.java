@@ -26,6 +26,11 @@ final class Units {
         return Math.round(nanos / 100_000_000.0) / 10.0 + " s";
     }
 
+    /** A number of calls: 1 call, 2 calls. */
+    static String calls(long calls) {
+        return calls == 1 ? "1 call" : calls + " calls";
+    }
+
     /** A duration in seconds with one decimal: 2.8 s. */
     static String seconds(double seconds) {
         return Math.round(seconds * 10) / 10.0 + " s";
