@@ -195,8 +195,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             return false;
         }
         retire(removed);
-        LOG.log(Level.INFO, "endpoint ''{0}'' unloaded ({1})", endpointId, removed.isDrained()
-                ? "it was idle" : CallCount.of(removed.activeRequests()) + " still inside, unloaded once drained");
+        long inside = removed.activeRequests();
+        LOG.log(Level.INFO, "endpoint ''{0}'' unloaded ({1})", endpointId, removed.isDrained() ? "it was idle"
+                : CallCount.of(inside) + " still inside; its library goes when "
+                        + (inside == 1 ? "it returns" : "they return"));
         return true;
     }
 
