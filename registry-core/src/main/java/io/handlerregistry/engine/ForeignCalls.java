@@ -46,10 +46,8 @@ final class ForeignCalls {
         return (context, request, response) -> {
             try {
                 return (int) handle.invokeExact(context, request, response);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e); // a downcall declares no checked exception
+                throw Unchecked.of(e); // a downcall declares no checked exception
             }
         };
     }
@@ -60,10 +58,8 @@ final class ForeignCalls {
         return response -> {
             try {
                 handle.invokeExact(response);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw Unchecked.of(e);
             }
         };
     }

@@ -95,10 +95,8 @@ final class NativeMemory {
         }
         try {
             COPY.invokeExact(address, (Object) into, index, length);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw Unchecked.of(e);
         }
     }
 
@@ -119,26 +117,15 @@ final class NativeMemory {
         if (length == 0) {
             return reader.apply(ByteBuffer.allocate(0).asReadOnlyBuffer()); // nothing to revoke
         }
-        Object arena;
-        ByteBuffer view;
         try {
-            arena = NEW_ARENA.invokeExact();
-            view = (ByteBuffer) VIEW.invokeExact(address, length, arena);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
-        try {
-            return reader.apply(view);
-        } finally {
+            Object arena = NEW_ARENA.invokeExact();
             try {
+                return reader.apply((ByteBuffer) VIEW.invokeExact(address, length, arena));
+            } finally {
                 CLOSE_ARENA.invokeExact(arena);
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable e) {
-                throw new IllegalStateException(e);
             }
+        } catch (Throwable e) {
+            throw Unchecked.of(e); // the reader's exceptions pass as they are
         }
     }
 
@@ -149,10 +136,8 @@ final class NativeMemory {
         }
         try {
             return (long) READ_LONG.invokeExact(address);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw Unchecked.of(e);
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.handlerregistry.engine;
 
-/** What a task on another thread threw (the cause of an ExecutionException), as its caller throws it. */
+/**
+ * A throwable as its caller throws it: what a task on another thread threw (the cause of an
+ * ExecutionException), or what a method handle's {@code invokeExact} declares but never throws checked.
+ */
 final class Unchecked {
     private Unchecked() {
     }
