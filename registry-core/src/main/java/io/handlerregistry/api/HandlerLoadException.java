@@ -41,6 +41,12 @@ public final class HandlerLoadException extends HandlerException {
         /** The endpoint already has a version loaded ({@code load} does not replace; swap does). */
         ALREADY_LOADED,
         /**
+         * A load, swap or unload of the same endpoint asked for later took effect first (while this
+         * one's library was still loading): loads, swaps and unloads of one endpoint take effect in the
+         * order they were asked for, so this one's version was discarded.
+         */
+        SUPERSEDED,
+        /**
          * Process isolation was asked for where it is not available (it is built for Linux), or its
          * worker program could not be started.
          */

@@ -30,8 +30,11 @@ import org.osgi.annotation.versioning.ProviderType;
  * </ul>
  *
  * <p>Thread safety: every method may be called from any thread. Calls never hold a lock while
- * in native code. Loads and swaps of one endpoint are serialized; different endpoints do not
- * wait for each other.
+ * in native code. Loads, swaps and unloads of one endpoint take effect in the order they were
+ * asked for, without waiting for each other's library to load: one overtaken by a later one that
+ * took effect first (while its library was still loading, e.g. a slow {@code handler_init}) is
+ * discarded and fails with {@link HandlerLoadException.Reason#SUPERSEDED}, never ending on top.
+ * Different endpoints do not wait for each other.
  *
  * <p>In an OSGi framework, get it as a service: its life cycle is the framework's. Outside OSGi,
  * create one with {@code io.handlerregistry.engine.NativeHandlerRegistry.builder(Path)} and close it
@@ -87,7 +90,9 @@ public interface HandlerRegistry {
      * endpoint's active version.
      *
      * @throws HandlerLoadException with {@link HandlerLoadException.Reason#ALREADY_LOADED} if the
-     *                              endpoint already has an active version (use a swap), or with
+     *                              endpoint already has an active version (use a swap),
+     *                              {@link HandlerLoadException.Reason#SUPERSEDED} if a swap or unload
+     *                              asked for later took effect while the library was loading, or with
      *                              the reason the library was refused
      */
     LoadedHandler load(String endpointId);
@@ -178,6 +183,11 @@ public interface HandlerRegistry {
      * not cut off (native code cannot be stopped safely): they finish, then cleanup unloads it.
      * If the endpoint had no version, this loads one. If the new library is refused, nothing
      * changes.
+     *
+     * @throws HandlerLoadException with the reason the library was refused, or with
+     *                              {@link HandlerLoadException.Reason#SUPERSEDED} if a load, swap or
+     *                              unload of the endpoint asked for later took effect while this
+     *                              library was loading (this one is then discarded)
      */
     SwapResult swap(String endpointId, Path library);
 

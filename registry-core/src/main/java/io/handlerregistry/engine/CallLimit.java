@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CallLimit {
     private final AtomicInteger extra = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger onExecutor = new AtomicInteger();
     private volatile int max;
     private volatile int maxWaiting;
     private volatile int quota = Integer.MAX_VALUE;
@@ -70,6 +71,24 @@ final class CallLimit {
 
     void giveBackExtra() {
         extra.decrementAndGet();
+    }
+
+    /**
+     * Counts one more call handed to a bounded call executor, unless {@code share} are there already
+     * (see {@link ExecutorShare}).
+     */
+    boolean takeExecutorThread(int share) {
+        for (int n = onExecutor.get(); n < share; n = onExecutor.get()) {
+            if (onExecutor.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A call handed to the call executor ended (or never ran). */
+    void giveBackExecutorThread() {
+        onExecutor.decrementAndGet();
     }
 
     /** Counts one more waiter, unless {@code maxWaiting} wait already. */

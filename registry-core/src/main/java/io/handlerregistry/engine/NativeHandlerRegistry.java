@@ -34,6 +34,7 @@ import java.util.function.Supplier;
 import io.handlerregistry.api.EndpointNotFoundException;
 import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerLoadException;
+import io.handlerregistry.api.HandlerOverloadedException;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerState;
@@ -56,8 +57,9 @@ import io.handlerregistry.spi.Handler;
  *
  * <p>Request path: read the active version from the map, take a request slot (fails only once
  * that version is draining, by which time the map already holds its successor), call, release.
- * No lock. Loads and swaps of one endpoint are serialized by a per-endpoint monitor, never held
- * by a request.
+ * No lock. Loads, swaps and unloads of one endpoint are ordered by its {@link EndpointOrder}, whose
+ * monitor is held for the short steps before and after a library loads, never across a load and
+ * never by a request.
  */
 public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseable {
     private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
@@ -83,7 +85,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      */
     private final ExecutorService lifecycle = Executors.newCachedThreadPool(DaemonThreads.named("handler-lifecycle"));
     private final Map<HandlerVersion, CompletableFuture<Void>> unloads = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Object> endpointLocks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, EndpointOrder> endpointLocks = new ConcurrentHashMap<>();
     private volatile int maxConcurrentCalls;
     private volatile Isolation defaultIsolation;
     private volatile Map<String, Isolation> isolationByEndpoint;
@@ -157,22 +159,44 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         HandlerRegistry.checkEndpointId(endpointId);
         Objects.requireNonNull(library, "library");
         Objects.requireNonNull(isolation, "isolation");
-        synchronized (lockFor(endpointId)) {
+        EndpointOrder order = lockFor(endpointId);
+        long ticket;
+        synchronized (order) {
             ensureOpen();
             checkNotLoaded(endpointId, library);
+            ticket = order.ask();
         }
         // opened without the endpoint's lock: a slow handler_init delays no swap, unload or close
         HandlerVersion loaded = open(endpointId, library, isolation);
-        synchronized (lockFor(endpointId)) {
-            if (closed || active.containsKey(endpointId)) {
+        synchronized (order) {
+            if (closed || order.isSuperseded(ticket) || active.containsKey(endpointId)) {
                 discard(loaded);
                 ensureOpen();
+                checkNotSuperseded(order, ticket, endpointId, library, "load of");
                 checkNotLoaded(endpointId, library);
             }
+            order.applied(ticket, "a load of " + library);
             active.put(endpointId, loaded);
         }
         LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1} ({2})", endpointId, library, isolation);
         return loaded;
+    }
+
+    /**
+     * Refuses a load or swap that a later one took effect before; its version was discarded. Call
+     * while holding the endpoint's order.
+     */
+    private void checkNotSuperseded(EndpointOrder order, long ticket, String endpointId, Path library, String what) {
+        if (order.isSuperseded(ticket)) {
+            HandlerVersion serving = active.get(endpointId);
+            String subject = library != null ? library.toString() : "the handler object";
+            throw new HandlerLoadException(endpointId, library, HandlerLoadException.Reason.SUPERSEDED,
+                    "endpoint '" + endpointId + "': the " + what + " " + subject + " did not take effect: "
+                            + order.appliedWhat() + ", asked for after it, took effect first while its library"
+                            + " was loading; it is discarded, and the endpoint "
+                            + (serving == null ? "is not loaded" : "is served by " + serving.source())
+                            + ". Ask again if it is still wanted");
+        }
     }
 
     private void checkNotLoaded(String endpointId, Path library) {
@@ -188,7 +212,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     public boolean unload(String endpointId) {
         HandlerRegistry.checkEndpointId(endpointId);
         HandlerVersion removed;
-        synchronized (lockFor(endpointId)) {
+        EndpointOrder order = lockFor(endpointId);
+        synchronized (order) {
+            order.applied(order.ask(), "an unload");
             removed = active.remove(endpointId);
         }
         if (removed == null) {
@@ -314,8 +340,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         return submit(endpointId, () -> execute(endpointId, context, request));
     }
 
+    /**
+     * Runs a call on the call executor. With a bounded executor, the calls of one version hold at most
+     * its share of the threads ({@link ExecutorShare}): a version whose calls hang leaves the others
+     * threads to run on.
+     */
     private CompletableFuture<HandlerResponse> submit(String endpointId, Supplier<HandlerResponse> call) {
-        if (endpointId == null || !active.containsKey(endpointId)) {
+        HandlerVersion version = endpointId == null ? null : active.get(endpointId);
+        if (version == null) {
             RuntimeException failure;
             try {
                 failure = notFound(endpointId);
@@ -324,9 +356,30 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             }
             return CompletableFuture.failedFuture(failure);
         }
+        CallLimit limit = version.limit();
+        int share = ExecutorShare.of(callExecutor);
+        if (share > 0 && !limit.takeExecutorThread(share)) {
+            return CompletableFuture.failedFuture(new HandlerOverloadedException(endpointId, share, "endpoint '"
+                    + endpointId + "' refused the call without starting it: " + CallCount.of(share) + " of its"
+                    + " version from " + version.source() + (share == 1 ? " holds or waits for a thread" : " hold or"
+                    + " wait for threads") + " of the registry's call executor already, its share of the executor's "
+                    + ExecutorShare.threads(callExecutor) + " threads (half, so that the other endpoints always"
+                    + " find one). If calls are stuck in its handler (handler:info " + endpointId + " shows them as"
+                    + " overdue), swap in a fixed version; if it is only busy, give the registry a larger executor"));
+        }
+        Supplier<HandlerResponse> counted = share == 0 ? call : () -> {
+            try {
+                return call.get();
+            } finally {
+                limit.giveBackExecutorThread();
+            }
+        };
         try {
-            return CompletableFuture.supplyAsync(call, callExecutor);
+            return CompletableFuture.supplyAsync(counted, callExecutor);
         } catch (RejectedExecutionException e) {
+            if (share > 0) {
+                limit.giveBackExecutorThread();
+            }
             return CompletableFuture.failedFuture(new HandlerException(endpointId, "the call to endpoint '"
                     + endpointId + "' was not started: " + (closed ? "the registry is closed"
                             : "the call executor refused it (" + e.getMessage() + ")"), e));
@@ -354,14 +407,15 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     @Override
     public SwapResult swap(String endpointId, Path library, Isolation isolation) {
         Objects.requireNonNull(isolation, "isolation");
-        return swapped(replace(endpointId, () -> open(endpointId, library, isolation)));
+        return swapped(replace(endpointId, library, () -> open(endpointId, library, isolation)));
     }
 
     @Override
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout, Isolation isolation) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(isolation, "isolation");
-        return drain(endpointId, replace(endpointId, () -> open(endpointId, library, isolation)), drainTimeout);
+        return drain(endpointId, replace(endpointId, library, () -> open(endpointId, library, isolation)),
+                drainTimeout);
     }
 
     /**
@@ -369,12 +423,13 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * one, else the registry's default.
      */
     public Isolation isolationOf(String endpointId) {
+        HandlerRegistry.checkEndpointId(endpointId);
         return isolationByEndpoint.getOrDefault(endpointId, defaultIsolation);
     }
 
     /** Whether an isolation was configured for this endpoint in particular (it then beats a bundle's manifest). */
     public Optional<Isolation> configuredIsolation(String endpointId) {
-        return Optional.ofNullable(isolationByEndpoint.get(endpointId));
+        return endpointId == null ? Optional.empty() : Optional.ofNullable(isolationByEndpoint.get(endpointId));
     }
 
     /**
@@ -409,14 +464,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * @param version its version, e.g. its bundle's ({@link LoadedHandler#version()}); may be null
      */
     public SwapResult swap(String endpointId, Handler handler, String source, String version) {
-        return swapped(replace(endpointId, () -> wrap(endpointId, handler, source, version)));
+        return swapped(replace(endpointId, null, () -> wrap(endpointId, handler, source, version)));
     }
 
     /** Graceful swap to a handler object; see {@link #swap(String, Handler, String, String)}. */
     public SwapResult swapGraceful(String endpointId, Handler handler, String source, String version,
             Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        return drain(endpointId, replace(endpointId, () -> wrap(endpointId, handler, source, version)),
+        return drain(endpointId, replace(endpointId, null, () -> wrap(endpointId, handler, source, version)),
                 drainTimeout);
     }
 
@@ -584,18 +639,30 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         }
     }
 
-    /** Makes a new version active and retires the old one. */
-    private HandlerVersion replace(String endpointId, Supplier<HandlerVersion> newVersion) {
+    /**
+     * Makes a new version active and retires the old one, unless a load, swap or unload asked for
+     * later took effect while the new version was being made.
+     *
+     * @param library the library file of the new version, null for a handler object (for messages)
+     */
+    private HandlerVersion replace(String endpointId, Path library, Supplier<HandlerVersion> newVersion) {
         HandlerRegistry.checkEndpointId(endpointId);
-        ensureOpen();
+        EndpointOrder order = lockFor(endpointId);
+        long ticket;
+        synchronized (order) {
+            ensureOpen();
+            ticket = order.ask();
+        }
         // made without the endpoint's lock: a slow handler_init delays no other swap, unload or close
         HandlerVersion next = newVersion.get();
         HandlerVersion old;
-        synchronized (lockFor(endpointId)) {
-            if (closed) {
+        synchronized (order) {
+            if (closed || order.isSuperseded(ticket)) {
                 discard(next);
                 ensureOpen();
+                checkNotSuperseded(order, ticket, endpointId, library, "swap to");
             }
+            order.applied(ticket, "a swap to " + next.source());
             old = active.put(endpointId, next);
         }
         if (old != null) {
@@ -723,8 +790,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         }
     }
 
-    private Object lockFor(String endpointId) {
-        return endpointLocks.computeIfAbsent(endpointId, id -> new Object());
+    private EndpointOrder lockFor(String endpointId) {
+        return endpointLocks.computeIfAbsent(endpointId, id -> new EndpointOrder());
     }
 
     private void cleanupQuietly() {
@@ -795,7 +862,12 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
         /**
          * The executor for {@code executeAsync} and {@code executeWithTimeout}; the caller keeps
-         * ownership. Default: a cached pool of daemon threads, shut down on close.
+         * ownership. Default: a cached pool of daemon threads, shut down on close. A bounded one (a
+         * {@link java.util.concurrent.ThreadPoolExecutor} or {@link java.util.concurrent.ForkJoinPool})
+         * is shared fairly: the calls of one version hold or wait for at most half of its threads (at
+         * least one), and are refused at once beyond that with
+         * {@link io.handlerregistry.api.HandlerOverloadedException}, so that a version whose calls hang
+         * never takes every thread the other endpoints need.
          */
         public Builder callExecutor(ExecutorService executor) {
             this.callExecutor = Objects.requireNonNull(executor, "executor");

@@ -20,6 +20,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Version;
 
 import io.handlerregistry.api.HandlerException;
+import io.handlerregistry.api.HandlerLoadException;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.engine.CallCount;
@@ -166,7 +167,14 @@ final class HandlerServices implements AutoCloseable {
             }
             return;
         }
-        registry.swap(endpoint, best.handler, best.toString(), best.version.toString());
+        try {
+            registry.swap(endpoint, best.handler, best.toString(), best.version.toString());
+        } catch (HandlerLoadException superseded) {
+            // a swap or unload through the API, asked for meanwhile, took effect first: it stands
+            LOG.log(Level.WARNING, "endpoint ''{0}'': {1} does not serve: {2}", endpoint, best,
+                    superseded.getMessage());
+            return;
+        }
         best.loaded = registry.handler(endpoint).orElseThrow();
         serving.put(endpoint, best);
         Bundle provider = best.reference.getBundle();

@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
 
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.Header;
 import io.handlerregistry.api.InvalidEndpointIdException;
+import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.RequestContext;
 
 /** Calls through the registry into real gcc-built handlers. */
@@ -184,6 +187,35 @@ class ExecuteTest {
             assertThatThrownBy(() -> registry.load(bad)).isInstanceOf(InvalidEndpointIdException.class);
         }
         assertThatThrownBy(() -> registry.load(null)).isInstanceOf(InvalidEndpointIdException.class);
+        assertThat(registry.endpoints()).containsExactly("echo");
+    }
+
+    @Test
+    void aNullIdIsAnInvalidIdForEveryMethodThatTakesOne() {
+        Path echo = TestLibraries.library("echo");
+        Duration drain = Duration.ofSeconds(1);
+        List<ThrowingCallable> calls = List.of(
+                () -> registry.load(null),
+                () -> registry.loadFrom(null, echo),
+                () -> registry.loadFrom(null, echo, Isolation.IN_PROCESS),
+                () -> registry.loadFrom(null, echo, Isolation.PROCESS),
+                () -> registry.swap(null, echo),
+                () -> registry.swap(null, echo, Isolation.IN_PROCESS),
+                () -> registry.swapGraceful(null, echo, drain),
+                () -> registry.swapGraceful(null, echo, drain, Isolation.PROCESS),
+                () -> registry.unload(null),
+                () -> registry.execute(null, RequestContext.create(), HandlerRequest.of("")),
+                () -> registry.executeWithTimeout(null, RequestContext.create(), HandlerRequest.of(""), drain),
+                () -> registry.executeAsync(null, RequestContext.create(), HandlerRequest.of("")).join(),
+                () -> registry.isolationOf(null));
+        for (ThrowingCallable call : calls) {
+            assertThatThrownBy(call).isInstanceOfAny(InvalidEndpointIdException.class, CompletionException.class)
+                    .satisfies(e -> assertThat(e instanceof CompletionException ? e.getCause() : e)
+                            .isInstanceOf(InvalidEndpointIdException.class));
+        }
+        assertThat(registry.isLoaded(null)).isFalse();
+        assertThat(registry.handler(null)).isEmpty();
+        assertThat(registry.configuredIsolation(null)).isEmpty();
         assertThat(registry.endpoints()).containsExactly("echo");
     }
 

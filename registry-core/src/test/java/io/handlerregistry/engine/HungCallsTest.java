@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.handlerregistry.api.HandlerOverloadedException;
 import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerState;
 import io.handlerregistry.api.HandlerTimeoutException;
 import io.handlerregistry.api.RequestContext;
@@ -163,6 +164,46 @@ class HungCallsTest {
     }
 
     @Test
+    void onABoundedExecutorTheHungCallsOfOneVersionNeverTakeEveryThreadTheOtherEndpointsNeed() throws Exception {
+        executor = Executors.newFixedThreadPool(4);
+        registry = registry(NativeHandlerRegistry.builder(TestLibraries.dir()).callExecutor(executor));
+        Gate gate = gate("hang");
+        List<CompletableFuture<HandlerResponse>> hung = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            hung.add(CompletableFuture.supplyAsync(() -> registry.executeWithTimeout("slow", RequestContext.create(),
+                    gate.request(), Duration.ofMillis(200)), callers));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.handler("slow").orElseThrow().activeRequests() == 2);
+        for (CompletableFuture<HandlerResponse> call : hung) {
+            assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingCause()
+                    .isInstanceOf(HandlerTimeoutException.class);
+        }
+
+        // its share of the 4 threads is 2, both held by hung calls: more calls of it are refused at once
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> registry.executeWithTimeout("slow", RequestContext.create(),
+                    HandlerRequest.of("sleep:0"), Duration.ofSeconds(5)))
+                    .isInstanceOfSatisfying(HandlerOverloadedException.class, e -> assertThat(e.limit()).isEqualTo(2))
+                    .hasMessageContaining("endpoint 'slow' refused the call without starting it")
+                    .hasMessageContaining("its share of the executor's 4 threads");
+        }
+        assertThat(registry.executeAsync("slow", RequestContext.create(), HandlerRequest.of("sleep:0")))
+                .failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingCause()
+                .isInstanceOf(HandlerOverloadedException.class);
+        // and a healthy endpoint's timed calls find threads (before: its call never started)
+        for (int i = 0; i < 20; i++) {
+            assertThat(registry.executeWithTimeout("echo", RequestContext.create(), HandlerRequest.of("fine"),
+                    Duration.ofSeconds(30)).bodyAsString()).isEqualTo("fine");
+        }
+
+        gate.open();
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.handler("slow").orElseThrow().activeRequests() == 0);
+        // the threads are given back: the slow endpoint has its share again
+        assertThat(registry.executeWithTimeout("slow", RequestContext.create(), HandlerRequest.of("sleep:0"),
+                Duration.ofSeconds(30)).bodyAsString()).isNotEmpty();
+    }
+
+        @Test
     void aCallOverTheLimitWaitsForAPlaceUntilItsDeadlineWhenThereIsRoomToWait() throws Exception {
         registry = registry(NativeHandlerRegistry.builder(TestLibraries.dir()).callLimits(1, 1));
         Gate gate = gate("hang");

@@ -77,8 +77,11 @@ class SlowHooksTest {
         assertThat(swap).isNotDone();
 
         Files.writeString(work.resolve("libhandler_hooks.so.init-go"), "go");
-        assertThat(swap.get().swapped()).isTrue(); // it replaced the echo loaded meanwhile
-        assertThat(call("svc")).isEqualTo("hooks");
+        // the unload and load asked for after it took effect first: it must not undo them (SwapOrderTest)
+        assertThat(swap).failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingCause()
+                .isInstanceOfSatisfying(HandlerLoadException.class,
+                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED));
+        assertThat(call("svc")).isEqualTo("ok");
     }
 
     @Test
