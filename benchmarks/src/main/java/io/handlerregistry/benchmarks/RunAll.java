@@ -52,6 +52,7 @@ public final class RunAll {
         throughput();
         swapLatency();
         soak(smoke ? 20 : 1_000);
+        deploySoak(distribution, smoke ? 20 : 1_000);
         startup(distribution, smoke ? 1 : 7);
         latencyRecording();
         isolation();
@@ -192,6 +193,29 @@ public final class RunAll {
                 m.get("mappings.after"));
         target("copies deleted (1 left: the active version)", m.get("copies.after").equals("1"), m.get("copies.after"));
         target("RSS growth < 5 MB", rssGrowth < 5 * 1024, rssGrowth + " KiB");
+        target("no thread growth", Long.parseLong(m.get("threads.after")) <= Long.parseLong(m.get("threads.before")),
+                m.get("threads.before") + " → " + m.get("threads.after"));
+    }
+
+    private void deploySoak(Path distribution, int replaces) throws IOException, InterruptedException {
+        Map<String, String> m = DeploySoak.measure(distribution, distribution.resolveSibling("test-bundles"), replaces);
+        report.append("### ").append(String.format(Locale.ROOT, "%,d", replaces))
+                .append(" replaces through the container's deploy folder\n\n")
+                .append("The container (`bin/handler-registry`, no console, deploy folder polled every 100 ms): greeting ")
+                .append("v1 and v2 renamed over `deploy/greeting.jar` in turn, each time until the replaced bundle is ")
+                .append("uninstalled; measured after as many warm-up replaces and again at the end, live objects after ")
+                .append("a full GC (`jcmd GC.class_histogram`). ").append(m.get("seconds").substring(0,
+                        Math.min(5, m.get("seconds").length()))).append(" s in all.\n\n")
+                .append("| | before | after |\n|---|---|---|\n");
+        for (String key : List.of("liveBytes", "liveObjects", "classes", "threads")) {
+            report.append("| ").append(Map.of("liveBytes", "live heap (bytes)", "liveObjects", "live objects",
+                    "classes", "loaded classes", "threads", "threads").get(key)).append(" | ")
+                    .append(m.get(key + ".before")).append(" | ").append(m.get(key + ".after")).append(" |\n");
+        }
+        long growth = Long.parseLong(m.get("liveBytes.after")) - Long.parseLong(m.get("liveBytes.before"));
+        report.append('\n');
+        target("live heap back where it started (growth < 1 MiB, 1 KiB a replace)", growth < 1024 * 1024,
+                String.format(Locale.ROOT, "%+,d bytes", growth));
         target("no thread growth", Long.parseLong(m.get("threads.after")) <= Long.parseLong(m.get("threads.before")),
                 m.get("threads.before") + " → " + m.get("threads.after"));
     }

@@ -41,5 +41,7 @@ class BenchmarksSmokeTest {
         // correctness of the soak, whatever the timing: nothing left behind
         assertThat(text).contains("Target mappings back to the start: **met**")
                 .contains("Target copies deleted (1 left: the active version): **met**");
+        assertThat(text).contains("### 20 replaces through the container's deploy folder")
+                .containsPattern("\\| live heap \\(bytes\\) \\| \\d+ \\| \\d+ \\|");
     }
 }

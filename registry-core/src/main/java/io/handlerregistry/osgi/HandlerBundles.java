@@ -22,7 +22,9 @@ import java.util.concurrent.RejectedExecutionException;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.BundleListener;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.hooks.bundle.CollisionHook;
 import org.osgi.service.component.annotations.Activate;
@@ -67,6 +69,12 @@ public final class HandlerBundles {
     // the version the registry made of each bundle's Handler service, once it served
     private final Map<Long, LoadedHandler> versions = new ConcurrentHashMap<>();
     private final ServiceRegistration<CollisionHook> collisionHook;
+    // what is known of a bundle goes with it, whoever uninstalled it: nothing here grows with replaces
+    private final BundleListener forgetUninstalled = event -> {
+        if (event.getType() == BundleEvent.UNINSTALLED) {
+            versions.remove(event.getBundle().getBundleId());
+        }
+    };
 
     @Activate
     public HandlerBundles(BundleContext context) {
@@ -77,6 +85,7 @@ public final class HandlerBundles {
                 candidates.clear(); // a redeploy of the same version: installed beside, the older one goes
             }
         }, null);
+        context.addBundleListener(forgetUninstalled);
         uninstallThoseDeletedMeanwhile();
     }
 
@@ -95,6 +104,7 @@ public final class HandlerBundles {
 
     @Deactivate
     void deactivate() {
+        context.removeBundleListener(forgetUninstalled);
         collisionHook.unregister();
         uninstaller.shutdown(); // uninstalls already asked for still run
     }
@@ -206,6 +216,9 @@ public final class HandlerBundles {
     /** Remembers the version the registry made of a bundle's handler (see {@link #role}). */
     void serves(Bundle bundle, LoadedHandler version) {
         versions.put(bundle.getBundleId(), version);
+        if (bundle.getState() == Bundle.UNINSTALLED) {
+            versions.remove(bundle.getBundleId()); // it went meanwhile: the listener came first
+        }
     }
 
     /** What the bundle is doing now. */
@@ -213,7 +226,6 @@ public final class HandlerBundles {
         long id = bundle.getBundleId();
         switch (bundle.getState()) {
             case Bundle.UNINSTALLED:
-                versions.remove(id);
                 return Role.UNINSTALLED;
             case Bundle.STOPPING:
                 return Role.DRAINING;

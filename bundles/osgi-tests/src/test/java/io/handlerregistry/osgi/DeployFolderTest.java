@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,7 @@ import io.handlerregistry.api.DeployFolder.Deployment;
 import io.handlerregistry.api.DeployFolder.State;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RequestContext;
 
 /**
@@ -264,6 +267,30 @@ class DeployFolderTest {
         await().until(() -> !symbolicNames().contains("io.handlerregistry.handler.echo"));
         assertThat(registry.isLoaded("echo")).isFalse();
         await().until(() -> greetingBundles().size() == 1);
+    }
+
+    @Test
+    void replacedVersionsAndTheirBundlesAreForgottenOnceUninstalled() throws Exception {
+        Path file = deploy.resolve("greeting.jar");
+        drop("handler-greeting-v1", file);
+        await().until(() -> registry.isLoaded("greeting"));
+        List<WeakReference<Object>> replaced = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            LoadedHandler serving = registry.handler("greeting").orElseThrow();
+            Bundle bundle = greetingBundles().get(0);
+            replaced.add(new WeakReference<>(serving));
+            replaced.add(new WeakReference<>(bundle));
+            String next = i % 2 == 0 ? "v2" : "v1";
+            drop("handler-greeting-" + next, file);
+            await().until(() -> call("greeting").startsWith(next) && greetingBundles().size() == 1
+                    && bundle.getState() == Bundle.UNINSTALLED);
+            assertThat(folder.deployments()).hasSize(1); // what the folder shows: one line per file
+        }
+        // nothing the registry keeps holds a replaced version or an uninstalled bundle (each kept ~30 kB)
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            System.gc();
+            return replaced.stream().allMatch(ref -> ref.get() == null);
+        });
     }
 
     /** Gets the registry, configures the deploy folder, and waits for it to be ready. */
