@@ -86,19 +86,8 @@ class KarafTest {
     @Test
     void featureInstallThenADeployedHandlerServesTheKarafShellAndIsReplacedUnderLoadWithoutAFailure()
             throws Exception {
-        ProcessBuilder karafServer = new ProcessBuilder("bash", karaf.resolve("bin/karaf").toString(), "server")
-                .directory(karaf.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("karaf.out").toFile());
-        karafServer.environment().put("JAVA_HOME", javaHome);
-        server = karafServer.start();
-        await("Karaf's shell").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> client("echo ready").contains("ready"));
-
-        String installed = client(
-                "feature:repo-add mvn:io.handlerregistry/handler-registry/" + VERSION + "/xml/features",
-                "feature:install --no-auto-refresh handler-registry-shell");
-        assertThat(installed).doesNotContain("Error");
-        await("the handler commands").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> client("echo (handler:stats)").contains("draining requests"));
+        startKaraf();
+        installFeature();
 
         drop("handler-greeting-v1", "greeting.jar");
         await("greeting v1 from deploy/").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -128,6 +117,78 @@ class KarafTest {
                 .contains("v2 hi", "alive ");
         assertThat(client("echo (handler:info crashy)")).containsPattern("isolation +process")
                 .containsPattern("restarts +1").containsPattern("last crash .*SIGSEGV");
+    }
+
+    /**
+     * Karaf's FileInstall scans deploy/ once the framework reaches start level 80; the registry, at 70,
+     * must already run then, or FileInstall installs or updates the handler bundles itself and every
+     * replace of that session stops the old version before the new one runs (calls fail in between).
+     * So after a restart, with a file changed while Karaf was down, the folder's rules hold from the
+     * first scan: the new content is deployed beside, and a replace under load fails no call.
+     */
+    @Test
+    void afterARestartTheRulesOfTheDeployFolderHoldFromTheFirstScan() throws Exception {
+        startKaraf();
+        installFeature();
+        drop("handler-greeting-v1", "greeting.jar");
+        drop("handler-echo", "echo.jar");
+        await("greeting v1 from deploy/").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client("echo (handler:call greeting hi)").contains("v1 hi"));
+        stopKaraf();
+
+        drop("handler-greeting-v2", "greeting.jar"); // changed while Karaf is down
+        startKaraf();
+        await("greeting v2, deployed after the restart").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> client("echo (handler:call greeting hi)").contains("v2 hi"));
+        await("the deploy folder's view of both files").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
+                    String deployments = client("echo (handler:deployments)");
+                    return deployments.matches("(?s).*greeting\\.jar +SERVING.*")
+                            && deployments.matches("(?s).*echo\\.jar +SERVING.*");
+                });
+        assertThat(client("echo (handler:call echo hello)")).contains("hello");
+
+        // replaces in this session go by the folder's rules: under load, beside the running version
+        for (String next : new String[] {"handler-greeting-v1", "handler-greeting-v2"}) {
+            Client bench = startClient("echo (handler:bench --threads 2 --duration 6 greeting)");
+            long before = calls(client("echo (handler:info greeting)"));
+            await("the bench's calls").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> calls(client("echo (handler:info greeting)")) > before + 10_000);
+            drop(next, "greeting.jar");
+            assertThat(bench.output()).contains("failures 0");
+        }
+        assertThat(client("echo (handler:call greeting hi)")).contains("v2 hi");
+        String log = read(karaf.resolve("data/log/karaf.log"));
+        assertThat(log).as("FileInstall must leave handler bundles to the registry")
+                .doesNotContain("Updating bundle io.handlerregistry.handler")
+                .doesNotContain("Installing bundle io.handlerregistry.handler");
+        assertThat(client("bundle:list -t 0 -l")).doesNotContainPattern("file:.*deploy/(greeting|echo)\\.jar");
+    }
+
+    private void startKaraf() throws IOException {
+        ProcessBuilder karafServer = new ProcessBuilder("bash", karaf.resolve("bin/karaf").toString(), "server")
+                .directory(karaf.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("karaf.out").toFile()));
+        karafServer.environment().put("JAVA_HOME", javaHome);
+        server = karafServer.start();
+        await("Karaf's shell").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> client("echo ready").contains("ready"));
+    }
+
+    private void stopKaraf() throws Exception {
+        karafScript("stop").waitFor(60, TimeUnit.SECONDS);
+        assertThat(server.waitFor(120, TimeUnit.SECONDS)).as("Karaf stopped").isTrue();
+        server = null;
+    }
+
+    private void installFeature() throws Exception {
+        String installed = client(
+                "feature:repo-add mvn:io.handlerregistry/handler-registry/" + VERSION + "/xml/features",
+                "feature:install --no-auto-refresh handler-registry-shell");
+        assertThat(installed).doesNotContain("Error");
+        await("the handler commands").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client("echo (handler:stats)").contains("draining requests"));
     }
 
     /** Runs commands in one bin/client session (batch mode) and returns what it printed. */
