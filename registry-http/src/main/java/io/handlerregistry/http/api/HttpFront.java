@@ -1,0 +1,65 @@
+package io.handlerregistry.http.api;
+
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The HTTP front of the handler registry while it serves: where it listens, how it routes, and
+ * what it has answered. Implemented by the front only.
+ */
+@ProviderType
+public interface HttpFront {
+
+    /** The addresses it listens on, with the port actually bound (port 0 in the settings means any free one). */
+    List<Listener> listeners();
+
+    /** The configured routes, most specific first; the default route comes last. */
+    List<Route> routes();
+
+    /** Its counters now: compare two to get rates. */
+    Counters counters();
+
+    /** One listening socket. */
+    record Listener(String host, int port, List<String> protocols) {
+        public Listener {
+            protocols = List.copyOf(protocols);
+        }
+
+        /** {@code http://host:port}, with IPv6 hosts in brackets. */
+        public String url() {
+            return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /**
+     * One route: requests whose method is one of {@code methods} (empty: any) and whose path
+     * matches {@code pattern} go to {@code endpoint}.
+     */
+    record Route(List<String> methods, String pattern, String endpoint) {
+        public Route {
+            methods = List.copyOf(methods);
+        }
+
+        @Override
+        public String toString() {
+            return (methods.isEmpty() ? "" : String.join(",", methods) + " ") + pattern + " -> " + endpoint;
+        }
+    }
+
+    /**
+     * What the front answered since it started.
+     *
+     * @param connections     connections open now
+     * @param inFlight        requests being answered now
+     * @param requests        requests answered
+     * @param statuses        answers by status code
+     * @param nanosSinceStart how long it has served, for rates
+     */
+    record Counters(long connections, long inFlight, long requests, Map<Integer, Long> statuses, long nanosSinceStart) {
+        public Counters {
+            statuses = Map.copyOf(statuses);
+        }
+    }
+}

@@ -1,0 +1,308 @@
+package io.handlerregistry.http.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.handlerregistry.api.Isolation;
+import io.handlerregistry.engine.NativeHandlerRegistry;
+
+/**
+ * The HTTP front on a real registry and real handlers, with a real client (java.net.http): mapping
+ * of requests and responses byte for byte, every error status as problem+json, h2c, routes and
+ * settings changed while it serves.
+ */
+class HttpFrontTest {
+    @TempDir
+    Path copies;
+    @TempDir
+    Path work;
+
+    private NativeHandlerRegistry registry;
+    private HttpServer server;
+    private final List<String> complaints = new CopyOnWriteArrayList<>();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeEach
+    void start() throws Exception {
+        registry = NativeHandlerRegistry.builder(Natives.DIR).copyDirectory(copies).build();
+        registry.loadFrom("echo", Natives.library("echo"));
+        registry.loadFrom("slow", Natives.library("slow"));
+        server = start(Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop();
+        }
+        registry.close();
+    }
+
+    private HttpServer start(Map<String, ?> config) throws Exception {
+        Map<String, Object> all = new java.util.HashMap<>(Map.of("port", 0, "shutdown.timeout.ms", 5_000));
+        all.putAll(config);
+        HttpSettings settings = HttpSettings.DEFAULTS.with(all, HttpSettings.DEFAULTS, complaints::add);
+        HttpServer s = new HttpServer(registry, settings, complaints::add);
+        s.start();
+        return s;
+    }
+
+    @Test
+    void aRequestReachesTheEndpointWithMethodPathQueryHeadersInOrderAndBody() throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/echo/hello/world?b=2&a=1"))
+                .header("x-one", "1").header("x-rep", "first").header("x-rep", "second").header("x-request-id", "abc-42")
+                .method("PUT", HttpRequest.BodyPublishers.ofString("the body")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("the body");
+        assertThat(r.headers().firstValue("x-endpoint")).hasValue("echo");
+        assertThat(r.headers().firstValue("x-method")).hasValue("PUT");
+        assertThat(r.headers().firstValue("x-path")).hasValue("/hello/world");
+        assertThat(r.headers().firstValue("x-query")).hasValue("b=2&a=1");
+        assertThat(r.headers().firstValue("x-one")).hasValue("1");
+        assertThat(r.headers().allValues("x-rep")).containsExactly("first", "second");
+        assertThat(r.headers().allValues("x-request-id")).containsExactly("abc-42"); // the front's, not echo's number
+        assertThat(r.headers().firstValue("x-deadline")).isPresent().get().isNotEqualTo("0"); // request.timeout.ms
+        assertThat(r.headers().firstValue("content-length")).hasValue("8");
+    }
+
+    @Test
+    void aRequestWithoutAnIdGetsOneAndTheHandlerSeesTheSameNumber() throws Exception {
+        HttpResponse<String> r = get("/echo/");
+        String id = r.headers().firstValue("x-request-id").orElseThrow();
+        assertThat(id).matches("\\d+");
+        assertThat(r.headers().firstValue("x-path")).hasValue("/");
+        assertThat(get("/echo").headers().firstValue("x-path")).hasValue("/");
+    }
+
+    @Test
+    void bodiesGoThroughByteForByteUpToTheLimitAndOneByteMoreIs413() throws Exception {
+        server.stop();
+        server = start(Map.of("max.request.body.bytes", 200_000));
+        Random random = new Random(7);
+        for (int size : new int[] {0, 1, 65_536, 200_000}) {
+            byte[] body = new byte[size];
+            random.nextBytes(body);
+            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri("/echo/bytes"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode()).as("%d bytes", size).isEqualTo(200);
+            assertThat(r.body()).as("%d bytes", size).isEqualTo(body);
+        }
+        HttpResponse<String> tooLarge = client.send(HttpRequest.newBuilder(uri("/echo/bytes"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[200_001])).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertProblem(tooLarge, 413, "larger than 200000 bytes", "max.request.body.bytes");
+        // chunked (no length): the same limit while reading
+        HttpResponse<String> chunked = client.send(HttpRequest.newBuilder(uri("/echo/bytes"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[300_000])))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(chunked, 413, "larger than 200000 bytes");
+        assertThat(get("/echo/after").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void everyErrorIsProblemJsonNamingTheEndpointAndTheRequestId() throws Exception {
+        assertProblem(get("/nosuch/x"), 404, "no handler is loaded for endpoint 'nosuch'");
+        assertThat(get("/nosuch/x").body()).contains("\"endpoint\":\"nosuch\"");
+        assertProblem(get("/"), 404, "no route for /");
+        assertProblem(get("/bad.id/x"), 400, "'bad.id' in the path is no endpoint id");
+        assertProblem(get("/echo/fail"), 502, "endpoint 'echo' failed with code 42", "echo was asked to fail");
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/nosuch/x")).header("x-request-id", "trace-7")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).contains("\"requestId\":\"trace-7\"");
+        assertThat(r.headers().firstValue("x-request-id")).hasValue("trace-7");
+    }
+
+    @Test
+    void aCrashInProcessIsolationIs502AndTheNextCallIsServed() throws Exception {
+        registry.loadFrom("crashy", Natives.library("crashy"), Isolation.PROCESS);
+        HttpResponse<String> crashed = client.send(HttpRequest.newBuilder(uri("/crashy/x"))
+                .POST(HttpRequest.BodyPublishers.ofString("segv")).build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(crashed, 502, "crashy", "SIGSEGV");
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/crashy/x").statusCode() == 200);
+    }
+
+    @Test
+    void aHandlerPastTheRequestTimeoutIs504AndItsThreadComesBack() throws Exception {
+        server.stop();
+        server = start(Map.of("request.timeout.ms", 300));
+        Path gate = work.resolve("gate");
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/slow/x"))
+                .POST(HttpRequest.BodyPublishers.ofString("wait:" + gate)).build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(r, 504, "endpoint 'slow' did not answer within 300 ms", "request.timeout.ms");
+        assertThat(server.counters().inFlight()).isEqualTo(1); // still inside the handler
+        Files.writeString(gate, "open");
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.counters().inFlight() == 0);
+        assertThat(get("/echo/x").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void overloadIs503WithRetryAfterAtOnceAndAHungEndpointTakesOnlyItsShare() throws Exception {
+        server.stop();
+        server = start(Map.of("max.concurrent.requests", 4, "request.timeout.ms", 0));
+        Path gate = work.resolve("gate");
+        List<CompletableFuture<HttpResponse<String>>> hung = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            hung.add(client.sendAsync(HttpRequest.newBuilder(uri("/slow/x"))
+                    .POST(HttpRequest.BodyPublishers.ofString("wait:" + gate)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.counters().inFlight() == 2);
+        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(uri("/slow/x"))
+                .POST(HttpRequest.BodyPublishers.ofString("sleep:0")).build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(refused, 503, "endpoint 'slow' has 2 requests in flight already", "max.concurrent.requests");
+        assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
+        for (int i = 0; i < 10; i++) {
+            assertThat(get("/echo/x").statusCode()).isEqualTo(200); // the other endpoints keep theirs
+        }
+        Files.writeString(gate, "open");
+        for (CompletableFuture<HttpResponse<String>> call : hung) {
+            assertThat(call.get().statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void headersOverTheLimitAre431AndMalformedRequestsAre400AsProblemJson() throws Exception {
+        server.stop();
+        server = start(Map.of("max.request.header.bytes", 1024));
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/echo/x")).header("x-big", "y".repeat(2_000))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(r, 431, "larger than 1024 bytes", "max.request.header.bytes");
+
+        String raw = rawExchange("GARBAGE\r\n\r\n");
+        assertThat(raw).startsWith("HTTP/1.1 400").contains("application/problem+json").contains("\"status\":400")
+                .doesNotContain("<html").doesNotContain("Exception");
+    }
+
+    @Test
+    void h2cServesTheSameEndpointsPriorKnowledgeAndUpgrade() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> upgraded = h2.send(HttpRequest.newBuilder(uri("/echo/h2")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(upgraded.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        HttpResponse<String> r = h2.send(HttpRequest.newBuilder(uri("/echo/h2"))
+                .POST(HttpRequest.BodyPublishers.ofString("over h2c")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.body()).isEqualTo("over h2c");
+        assertThat(r.headers().firstValue("x-path")).hasValue("/h2");
+        assertProblem(h2.send(HttpRequest.newBuilder(uri("/nosuch/x")).build(), HttpResponse.BodyHandlers.ofString()),
+                404, "endpoint 'nosuch'");
+    }
+
+    @Test
+    void routesMapMethodsAndPathsMostSpecificFirstAndChangeWhileServing() throws Exception {
+        server.reconfigure(HttpSettings.DEFAULTS.with(Map.of("port", server.port(),
+                "routes", new String[] {"GET,POST /api/users/* -> echo", "/api/users/slow -> slow", "/api/* -> nosuch"}),
+                HttpSettings.DEFAULTS, complaints::add));
+        assertThat(complaints).isEmpty();
+        HttpResponse<String> users = get("/api/users/7?full=1");
+        assertThat(users.statusCode()).isEqualTo(200);
+        assertThat(users.headers().firstValue("x-path")).hasValue("/api/users/7"); // the path as it came
+        assertThat(users.headers().firstValue("x-query")).hasValue("full=1");
+        assertThat(client.send(HttpRequest.newBuilder(uri("/api/users/slow")).POST(HttpRequest.BodyPublishers
+                .ofString("sleep:0")).build(), HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("slow");
+        HttpResponse<String> delete = client.send(HttpRequest.newBuilder(uri("/api/users/7")).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(delete.statusCode()).isEqualTo(404); // /api/* takes any method: to an endpoint not loaded
+        assertProblem(get("/api/other"), 404, "endpoint 'nosuch'");
+
+        // an endpoint a route names starts answering the moment it is loaded
+        registry.loadFrom("nosuch", Natives.library("echo"));
+        assertThat(get("/api/other").statusCode()).isEqualTo(200);
+
+        // a route with methods only: others get 405 with Allow
+        server.reconfigure(HttpSettings.DEFAULTS.with(Map.of("port", server.port(), "routes", "GET /only -> echo"),
+                HttpSettings.DEFAULTS, complaints::add));
+        HttpResponse<String> post = client.send(HttpRequest.newBuilder(uri("/only")).POST(HttpRequest.BodyPublishers
+                .ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(post, 405, "take GET, not POST");
+        assertThat(post.headers().firstValue("allow")).hasValue("GET");
+        assertThat(get("/echo/still").statusCode()).isEqualTo(200); // the default route is still on
+    }
+
+    @Test
+    void wrongSettingsAreOneLineEachAndThePreviousValuesStay() {
+        HttpSettings before = HttpSettings.DEFAULTS.with(Map.of("port", 9000, "routes", "/a -> echo"),
+                HttpSettings.DEFAULTS, complaints::add);
+        HttpSettings after = HttpSettings.DEFAULTS.with(Map.of("port", "abc", "max.concurrent.requests", -7,
+                "routes", new String[] {"/b -> echo", "nonsense"}, "h2c", "maybe", "porrt", 1), before, complaints::add);
+        assertThat(after.port()).isEqualTo(9000);
+        assertThat(after.maxConcurrentRequests()).isEqualTo(200);
+        assertThat(after.routes().list()).extracting(Object::toString).contains("/a -> echo").doesNotContain("/b -> echo");
+        assertThat(after.h2c()).isTrue();
+        assertThat(complaints).anyMatch(l -> l.contains("port = 'abc' is not a whole number from 0 to 65535"))
+                .anyMatch(l -> l.contains("max.concurrent.requests = '-7'"))
+                .anyMatch(l -> l.contains("route 'nonsense': no '->'"))
+                .anyMatch(l -> l.contains("h2c = 'maybe' is not true or false"))
+                .anyMatch(l -> l.contains("'porrt' is no setting"));
+    }
+
+    @Test
+    void aNewPortOpensBeforeTheOldClosesAndACallInFlightOnTheOldOneIsAnswered() throws Exception {
+        int oldPort = server.port();
+        Path gate = work.resolve("gate");
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(uri("/slow/x"))
+                .POST(HttpRequest.BodyPublishers.ofString("wait:" + gate)).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.counters().inFlight() == 1);
+
+        server.reconfigure(HttpSettings.DEFAULTS.with(Map.of("port", 0, "h2c", false), HttpSettings.DEFAULTS,
+                complaints::add));
+        assertThat(server.port()).isNotEqualTo(oldPort);
+        assertThat(server.listeners()).singleElement().satisfies(l -> assertThat(l.protocols()).containsExactly("http/1.1"));
+        assertThat(get("/echo/new").statusCode()).isEqualTo(200);
+        Files.writeString(gate, "open");
+        assertThat(inFlight.get().statusCode()).isEqualTo(200);
+        assertThat(inFlight.get().body()).isEqualTo("slow");
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String... detail) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
+        assertThat(r.body()).contains("\"status\":" + status).contains("\"requestId\":\"").contains(detail);
+        assertThat(r.headers().firstValue("x-request-id")).isPresent();
+    }
+
+    private String rawExchange(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+}
