@@ -1,5 +1,9 @@
 package io.handlerregistry.shell.internal;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,6 +28,9 @@ import org.osgi.service.component.annotations.Deactivate;
 @Component(service = CommandSessionListener.class, immediate = true)
 public final class ConsoleLog implements CommandSessionListener {
     private static final AtomicReference<LogAbovePrompt> ACTIVE = new AtomicReference<>();
+    /** The process's stderr (System.err is the shell's by now, which writes to the terminal). */
+    private static final PrintStream STDERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true,
+            Charset.defaultCharset());
 
     private Object reader; // the line reader written through
     private List<Handler> consoles = List.of(); // the handlers replaced
@@ -70,7 +77,8 @@ public final class ConsoleLog implements CommandSessionListener {
             return; // nothing logs to the console
         }
         Handler model = replaced.get(0);
-        LogAbovePrompt prompt = new LogAbovePrompt(line -> ShellTerminal.printAbove(lineReader, line));
+        LogAbovePrompt prompt = new LogAbovePrompt(line -> ShellTerminal.printAbove(lineReader, line),
+                STDERR::println);
         prompt.setLevel(model.getLevel());
         prompt.setFilter(model.getFilter());
         prompt.setFormatter(model.getFormatter());

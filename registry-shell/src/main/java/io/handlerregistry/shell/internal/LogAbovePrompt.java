@@ -20,6 +20,8 @@ final class LogAbovePrompt extends Handler {
     static final int MAX_WAITING = 200;
 
     private final Consumer<String> printer;
+    private final Consumer<String> fallback;
+    private volatile boolean terminalGone;
     private final Object lock = new Object(); // guards waiting, dropped, holds, closed
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
     private int dropped;
@@ -28,9 +30,14 @@ final class LogAbovePrompt extends Handler {
     private final Object printing = new Object(); // one batch printed at a time, in order
     private final Thread thread;
 
-    /** @param printer writes one line (or several, for a stack trace) above the prompt */
-    LogAbovePrompt(Consumer<String> printer) {
+    /**
+     * @param printer  writes one line (or several, for a stack trace) above the prompt
+     * @param fallback writes it where the console is once the terminal is gone (closed at Ctrl-D, while
+     *                 the container stops)
+     */
+    LogAbovePrompt(Consumer<String> printer, Consumer<String> fallback) {
         this.printer = printer;
+        this.fallback = fallback;
         this.thread = new Thread(this::run, "handler-shell-log");
         thread.setDaemon(true);
         thread.start();
@@ -123,11 +130,15 @@ final class LogAbovePrompt extends Handler {
     }
 
     private void print(String line) {
-        try {
-            printer.accept(line);
-        } catch (RuntimeException e) {
-            reportError("cannot write a log line to the terminal", e, java.util.logging.ErrorManager.WRITE_FAILURE);
+        if (!terminalGone) {
+            try {
+                printer.accept(line);
+                return;
+            } catch (RuntimeException e) {
+                terminalGone = true; // closed: the shell has ended
+            }
         }
+        fallback.accept(line);
     }
 
     @Override

@@ -15,7 +15,14 @@ import org.junit.jupiter.api.Test;
 /** The console's log lines at the prompt: in order, and held while a live line runs. */
 class LogAbovePromptTest {
     private final List<String> printed = new CopyOnWriteArrayList<>();
-    private final LogAbovePrompt prompt = new LogAbovePrompt(printed::add);
+    private final List<String> toStderr = new CopyOnWriteArrayList<>();
+    private volatile boolean terminalClosed;
+    private final LogAbovePrompt prompt = new LogAbovePrompt(line -> {
+        if (terminalClosed) {
+            throw new IllegalStateException("Terminal has been closed"); // as JLine's, at Ctrl-D
+        }
+        printed.add(line);
+    }, toStderr::add);
 
     LogAbovePromptTest() {
         prompt.setFormatter(new Formatter() {
@@ -74,6 +81,18 @@ class LogAbovePromptTest {
         hold.close();
         assertThat(printed).hasSize(LogAbovePrompt.MAX_WAITING + 1).startsWith("INFO line 0")
                 .endsWith("(5 more log lines not shown here: see handler:log)");
+    }
+
+    @Test
+    void onceTheTerminalIsClosedLinesGoToTheFallback() {
+        log("at the prompt");
+        await().until(() -> printed.size() == 1);
+        terminalClosed = true;
+        log("while stopping");
+        log("stopped");
+        await().until(() -> toStderr.size() == 2);
+        assertThat(toStderr).containsExactly("INFO while stopping", "INFO stopped");
+        assertThat(printed).containsExactly("INFO at the prompt");
     }
 
     private void log(String message) {
