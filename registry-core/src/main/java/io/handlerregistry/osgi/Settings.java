@@ -66,13 +66,9 @@ public final class Settings {
      * @param context the context of the bundle whose metatype defines the PID
      */
     public Settings(String pid, BundleContext context) {
-        this(pid, context, context.getBundle().getEntry("OSGI-INF/metatype/" + pid + ".xml"));
-    }
-
-    /** @param metatype the metatype XML that defines the PID */
-    Settings(String pid, BundleContext context, URL metatype) {
         this.pid = pid;
         this.context = context;
+        URL metatype = context.getBundle().getEntry("OSGI-INF/metatype/" + pid + ".xml");
         if (metatype == null) {
             throw new IllegalStateException("no metatype for " + pid + " in OSGI-INF/metatype/" + pid + ".xml");
         }
