@@ -172,6 +172,53 @@ class DistributionTest {
     }
 
     @Test
+    void theLogGoesToARotatedFileUnderVarLogOfTheInstallationAndHandlerLogShowsIt() throws Exception {
+        // small files, to see them rotate: conf/logging.properties sets the size and how many are kept
+        Path logging = home.resolve("conf/logging.properties");
+        Files.writeString(logging, Files.readString(logging)
+                .replaceFirst("(?m)^(io\\.handlerregistry\\.launcher\\.LogFile\\.limit)=.*$", "$1=1000")
+                .replaceFirst("(?m)^(io\\.handlerregistry\\.launcher\\.LogFile\\.count)=.*$", "$1=3"));
+        Path log = home.resolve("var/log/handler-registry.log");
+
+        Run first = run("handler:call echo first");
+        assertThat(first.exit).as(first.toString()).isZero();
+        // written under the installation, though started from another directory (work)
+        assertThat(work.relativize(home).toString()).isEqualTo("handler-registry");
+        assertThat(work.resolve("var")).doesNotExist();
+        assertThat(Files.readString(log)).contains("deploy/greeting.jar: started io.handlerregistry.handler.greeting")
+                .contains("handler registry started");
+        assertThat(first.err).as("batch mode: the console still has the log").contains("deploy/greeting.jar: started");
+
+        for (int i = 0; i < 3; i++) { // each start appends about 900 bytes: the files rotate, the oldest go
+            Run again = run("handler:call echo again");
+            assertThat(again.exit).as(again.toString()).isZero();
+        }
+        Run shown = run("handler:log -n 12", "handler:log --help");
+        assertThat(shown.exit).as(shown.toString()).isZero();
+
+        List<String> files;
+        try (Stream<Path> list = Files.list(log.getParent())) {
+            files = list.map(f -> f.getFileName().toString()).sorted().collect(java.util.stream.Collectors.toList());
+        }
+        assertThat(files).containsExactly("handler-registry.log", "handler-registry.log.1", "handler-registry.log.2");
+        for (String name : files) {
+            List<String> lines = Files.readAllLines(log.resolveSibling(name));
+            long longest = lines.stream().mapToLong(l -> l.length() + 1).max().orElse(0);
+            assertThat(Files.size(log.resolveSibling(name))).as(name).isLessThan(1000 + longest);
+        }
+        // the last 12 lines, across the files, as they were when handler:log read them
+        List<String> all = new ArrayList<>();
+        for (String name : List.of("handler-registry.log.2", "handler-registry.log.1", "handler-registry.log")) {
+            all.addAll(Files.readAllLines(log.resolveSibling(name)));
+        }
+        String output = shown.out.substring(0, shown.out.indexOf("handler:log [-n lines]"));
+        List<String> printed = output.strip().lines().collect(java.util.stream.Collectors.toList());
+        assertThat(printed).hasSize(12);
+        assertThat(String.join("\n", all)).contains(String.join("\n", printed));
+        assertThat(shown.out).contains("-f, --follow");
+    }
+
+    @Test
     void aSecondStartMapsTheClassesTheFirstOneRecorded() throws Exception {
         int jdk = Runtime.version().feature();
         assumeTrue(jdk <= 21 || jdk >= 25, "the launcher keeps class data on JDK 17 to 21 and 25+ only");

@@ -89,6 +89,18 @@ class KarafTest {
         startKaraf();
         installFeature();
 
+        // a wrong setting as config:property-set writes it (a string): one line naming it, the value in force stays
+        client("config:edit io.handlerregistry.registry", "config:property-set max.concurrent.calls abc",
+                "config:property-set max.waiting.calls -7", "config:update");
+        await("the refusals in Karaf's log").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client("log:display | grep refused").contains("max.waiting.calls=-7"));
+        String refused = client("log:display | grep refused").replaceAll("\u001b\\[[0-9;]*m", ""); // no colours
+        assertThat(refused).contains("io.handlerregistry.registry: max.concurrent.calls=abc is refused: it needs a"
+                + " whole number of at least 0; max.concurrent.calls stays 256");
+        assertThat(client("log:display")).doesNotContain("ComponentException", "NumberFormatException");
+        // the registry's log is Karaf's
+        assertThat(client("echo (handler:log)")).contains("In Karaf, the registry logs to Karaf's log: log:display");
+
         drop("handler-greeting-v1", "greeting.jar");
         await("greeting v1 from deploy/").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> client("echo (handler:call greeting hi)").contains("v1 hi"));

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TerminalTest {
     private static final String PROMPT = "handler-registry> ";
+    private static final Path TEST_BUNDLES = Path.of(System.getProperty("test.bundles", "target/test-bundles"));
     private static final Duration START = Duration.ofSeconds(90);
     private static final Duration STEP = Duration.ofSeconds(30);
     /** The control sequences a terminal draws with (CSI, charset, keypad): not text. */
@@ -105,6 +107,56 @@ class TerminalTest {
     }
 
     @Test
+    void aLogLineIsWrittenAboveThePromptWhichComesBackAndWaitsWhileALiveLineRuns() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pseudo-terminal");
+        assumeFalse(sigintIgnored(), "SIGINT is ignored in this process (started with nohup or & from a"
+                + " script): Ctrl-C cannot reach the container; run the build in the foreground");
+        OutputStream keys = startOnATerminal();
+        await().atMost(START).until(() -> screen.indexOf(PROMPT) >= 0
+                && screen.indexOf("serves endpoint 'greeting'") >= 0);
+        // the prompt comes after the start's log lines, drawn again below the last of them
+        await().atMost(STEP).until(() -> screen.lastIndexOf(PROMPT) > screen.lastIndexOf("serves endpoint 'greeting'"));
+
+        // idle at the prompt, half a command typed: a deploy's log line goes above it, the prompt and the
+        // typed text are drawn again below it
+        int typed = type(keys, "handler:call gree");
+        awaitAfter(typed, "handler:call gree");
+        drop("handler-greeting-v2", "greeting.jar");
+        String started = "deploy/greeting.jar: started io.handlerregistry.handler.greeting 2.0.0";
+        awaitAfter(typed, started);
+        await().atMost(STEP).untilAsserted(() -> assertThat(after(typed).substring(after(typed).lastIndexOf(started)))
+                .contains(PROMPT + "handler:call gree"));
+        type(keys, "\t world\r");
+        awaitAfter(typed, "v2 world");
+
+        // while a bench shows its live line, log lines wait (they are in the log file), and come after it
+        int bench = type(keys, "handler:bench --duration 120 greeting\r");
+        awaitAfter(bench, "bench: ");
+        String v1 = "deploy/greeting.jar: started io.handlerregistry.handler.greeting 1.0.0";
+        Path logFile = home.resolve("var/log/handler-registry.log");
+        int before = Files.exists(logFile) ? count(Files.readString(logFile), v1) : 0; // the start's
+        drop("handler-greeting-v1", "greeting.jar");
+        await().atMost(STEP).until(() -> Files.exists(logFile) && count(Files.readString(logFile), v1) > before
+                || screen.indexOf(v1, bench) >= 0);
+        int logged = screen.length();
+        await().atMost(STEP).until(() -> screen.indexOf("bench: ", logged) >= 0); // the live line goes on
+        assertThat(after(bench)).as("log lines while the live line runs").doesNotContain(v1);
+        type(keys, "\u0003");
+        awaitAfter(bench, "stopped by Ctrl-C");
+        String shown = after(bench);
+        assertThat(shown.indexOf(v1)).as("the waiting log line, after the live line, before the result: %s", shown)
+                .isGreaterThan(shown.lastIndexOf("(Ctrl-C stops)")).isLessThan(shown.indexOf("stopped by Ctrl-C"));
+        assertThat(shown).contains("failures 0");
+
+        // handler:log shows the log file
+        int log = type(keys, "handler:log -n 50\r");
+        awaitAfter(log, v1);
+        assertThat(after(log)).contains(started);
+        type(keys, "\u0004");
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
+    }
+
+    @Test
     void withoutATerminalItRunsUntilASignalStopsIt() throws Exception {
         Path log = work.resolve("log.txt");
         ProcessBuilder builder = new ProcessBuilder("bash", home.resolve("bin/handler-registry").toString())
@@ -152,6 +204,14 @@ class TerminalTest {
         } catch (IOException e) {
             // the terminal closed
         }
+    }
+
+    /** Copies one of this build's handler bundles into deploy/ the safe way: a temporary name, then rename. */
+    private void drop(String bundle, String name) throws IOException {
+        Path temp = home.resolve("deploy/." + name + ".part");
+        Files.copy(TEST_BUNDLES.resolve(bundle + ".jar"), temp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, home.resolve("deploy/" + name), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Types keys; returns where the screen was, to look at what came after. */

@@ -77,13 +77,15 @@ public final class DeployFolderWatcher {
     private volatile ServiceRegistration<DeployFolder> registration;
 
     @Activate
-    public DeployFolderWatcher(BundleContext context, DeployFolderConfiguration config,
-            Map<String, Object> properties, @Reference HandlerBundles bundles, @Reference HandlerRegistry registry) {
+    public DeployFolderWatcher(BundleContext context, Map<String, Object> properties,
+            @Reference HandlerBundles bundles, @Reference HandlerRegistry registry) {
         this.context = context;
-        Settings settings = new Settings(PID, properties, context);
-        String dir = settings.string("directory", config.directory());
-        this.directory = dir.isBlank() ? null : Path.of(dir.strip()).toAbsolutePath();
-        this.pollMillis = Math.max(50, settings.number("poll.ms", config.poll_ms()));
+        // the configuration as a map, checked by Settings (DS's conversion would fail the component)
+        Settings.Values settings = new Settings(PID, context).resolve(properties,
+                Map.of("directory", Settings.directory(false)));
+        String dir = settings.string("directory");
+        this.directory = dir.isBlank() ? null : Path.of(dir).toAbsolutePath();
+        this.pollMillis = settings.number("poll.ms");
         if (directory == null) {
             this.deployments = null;
             this.scanner = null;
@@ -91,7 +93,7 @@ public final class DeployFolderWatcher {
             return;
         }
         this.deployments = new Deployments(directory, bundles, registry,
-                settings.flag("allow.other.bundles", config.allow_other_bundles()));
+                settings.flag("allow.other.bundles"));
         this.scanner = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("handler-deploy-folder"));
         // Bundles started before the framework reached its start level only activate later: scan once it did.
         AtomicBoolean scheduled = new AtomicBoolean();

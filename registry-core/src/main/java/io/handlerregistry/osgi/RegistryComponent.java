@@ -46,17 +46,23 @@ public final class RegistryComponent implements HandlerRegistry {
     static final String PID = "io.handlerregistry.registry";
     private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
 
-    private final BundleContext context;
+    private final Settings settings;
     private final NativeHandlerRegistry registry;
     private final HandlerServices services;
     private final long cleanupIntervalMs;
     private volatile Path handlersDirectory;
+    private volatile ProcessIsolation processIsolation;
 
+    /**
+     * The configuration comes as a map, not as a {@link RegistryConfiguration} (which describes it in
+     * the metatype): {@link Settings} checks each value, where DS's conversion would fail the
+     * component for one wrong value.
+     */
     @Activate
-    public RegistryComponent(BundleContext context, RegistryConfiguration config, Map<String, Object> properties,
+    public RegistryComponent(BundleContext context, Map<String, Object> properties,
             @Reference HandlerBundles bundles) {
-        this.context = context;
-        Resolved settings = Resolved.of(config, properties, context);
+        this.settings = new Settings(PID, context);
+        Resolved settings = Resolved.of(this.settings, properties, ProcessIsolation.DEFAULTS);
         this.cleanupIntervalMs = settings.cleanupIntervalMs;
         this.registry = NativeHandlerRegistry.builder(settings.handlersDirectory)
                 .copyDirectory(settings.copyDirectory.isBlank() ? context.getDataFile("copies").toPath()
@@ -66,6 +72,7 @@ public final class RegistryComponent implements HandlerRegistry {
                 .callLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls)
                 .build();
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
+        this.processIsolation = settings.processIsolation;
         LOG.log(Level.INFO, "handler registry started: in-process calls go through {0}",
                 NativeHandlerRegistry.callPath());
         this.handlersDirectory = registry.handlersDirectory();
@@ -78,16 +85,17 @@ public final class RegistryComponent implements HandlerRegistry {
      * endpoint. The cleanup interval, the init timeout and the copy directory apply from the next start.
      */
     @Modified
-    void modified(RegistryConfiguration config, Map<String, Object> properties) {
-        Resolved settings = Resolved.of(config, properties, context);
+    void modified(Map<String, Object> properties) {
+        Resolved settings = Resolved.of(this.settings, properties, processIsolation);
         handlersDirectory = settings.handlersDirectory;
         services.configure(settings.drainTimeout, settings.uninstallReplaced);
         registry.configureLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls);
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
+        processIsolation = settings.processIsolation;
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
         if (settings.cleanupIntervalMs != cleanupIntervalMs) {
             LOG.log(Level.INFO, "cleanup.interval.ms={0} of {1} applies from the next start (now {2})",
-                    settings.cleanupIntervalMs, PID, cleanupIntervalMs);
+                    String.valueOf(settings.cleanupIntervalMs), PID, String.valueOf(cleanupIntervalMs));
         }
     }
 
@@ -97,8 +105,19 @@ public final class RegistryComponent implements HandlerRegistry {
         registry.close();
     }
 
-    /** The settings of one configuration, framework property fallbacks applied (see {@link Settings}). */
+    /**
+     * The settings of one configuration, each checked (see {@link Settings}): a value refused keeps
+     * the one in force before.
+     */
     private static final class Resolved {
+        /** The checks beyond the metatype's (type, range, options). */
+        private static final Map<String, Settings.Check> CHECKS = Map.of(
+                "handlers.directory", Settings.directory(true),
+                "copy.directory", Settings.directory(false),
+                "isolation.endpoints", value -> isolationByEndpointProblem((String) value),
+                "process.memory.limit.mb", value -> (Long) value > Long.MAX_VALUE >> 20
+                        ? "it needs a whole number of at most " + (Long.MAX_VALUE >> 20) : null);
+
         final Path handlersDirectory;
         final String copyDirectory;
         final Duration drainTimeout;
@@ -112,80 +131,77 @@ public final class RegistryComponent implements HandlerRegistry {
         final Map<String, Isolation> isolationByEndpoint;
         final ProcessIsolation processIsolation;
 
-        private Resolved(Settings settings, RegistryConfiguration config) {
-            handlersDirectory = Path.of(settings.string("handlers.directory", config.handlers_directory()))
-                    .toAbsolutePath();
-            copyDirectory = settings.string("copy.directory", config.copy_directory());
-            drainTimeout = Duration.ofMillis(settings.number("drain.timeout.ms", config.drain_timeout_ms()));
-            stopTimeout = Duration.ofMillis(settings.number("stop.timeout.ms", config.stop_timeout_ms()));
-            cleanupIntervalMs = settings.number("cleanup.interval.ms", config.cleanup_interval_ms());
-            initTimeoutMs = Math.max(1, settings.number("init.timeout.ms", config.init_timeout_ms()));
-            uninstallReplaced = settings.flag("uninstall.replaced", config.uninstall_replaced());
-            maxConcurrentCalls = (int) Math.max(0, Math.min(Integer.MAX_VALUE,
-                    settings.number("max.concurrent.calls", config.max_concurrent_calls())));
-            maxWaitingCalls = (int) Math.max(0, Math.min(Integer.MAX_VALUE,
-                    settings.number("max.waiting.calls", config.max_waiting_calls())));
-            isolation = isolation(settings.string("isolation", config.isolation()), Isolation.IN_PROCESS, "isolation");
-            isolationByEndpoint = isolationByEndpoint(settings.string("isolation.endpoints",
-                    config.isolation_endpoints()));
-            processIsolation = processIsolation(settings, config);
+        private Resolved(Settings.Values values, ProcessIsolation processIsolationBefore) {
+            handlersDirectory = Path.of(values.string("handlers.directory")).toAbsolutePath();
+            copyDirectory = values.string("copy.directory");
+            drainTimeout = Duration.ofMillis(values.number("drain.timeout.ms"));
+            stopTimeout = Duration.ofMillis(values.number("stop.timeout.ms"));
+            cleanupIntervalMs = values.number("cleanup.interval.ms");
+            initTimeoutMs = values.number("init.timeout.ms");
+            uninstallReplaced = values.flag("uninstall.replaced");
+            maxConcurrentCalls = values.integer("max.concurrent.calls");
+            maxWaitingCalls = values.integer("max.waiting.calls");
+            isolation = Isolation.parse(values.string("isolation"));
+            isolationByEndpoint = isolationByEndpoint(values.string("isolation.endpoints"));
+            processIsolation = processIsolation(values, processIsolationBefore);
         }
 
-        private static Isolation isolation(String text, Isolation fallback, String key) {
-            try {
-                return Isolation.parse(text);
-            } catch (IllegalArgumentException e) {
-                LOG.log(Level.WARNING, "{0} of {1}: {2}; using {3}", key, PID, e.getMessage(), fallback);
-                return fallback;
-            }
+        static Resolved of(Settings settings, Map<String, Object> properties, ProcessIsolation processIsolationBefore) {
+            return new Resolved(settings.resolve(properties, CHECKS), processIsolationBefore);
         }
 
-        /** "a=process, b=in-process": entries that do not parse are logged and left out. */
+        /** "a=process, b=in-process" (checked before). */
         private static Map<String, Isolation> isolationByEndpoint(String text) {
             Map<String, Isolation> result = new java.util.HashMap<>();
             for (String entry : text.split(",")) {
-                if (entry.isBlank()) {
-                    continue;
-                }
-                int equals = entry.indexOf('=');
-                String endpoint = equals < 0 ? entry.strip() : entry.substring(0, equals).strip();
-                try {
-                    HandlerRegistry.checkEndpointId(endpoint);
-                    if (equals < 0) {
-                        throw new IllegalArgumentException("no =mode after it");
-                    }
-                    result.put(endpoint, Isolation.parse(entry.substring(equals + 1)));
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "isolation.endpoints of {0}: ''{1}'' is left out ({2}); write"
-                            + " endpoint=in-process or endpoint=process, separated by commas", PID, entry.strip(),
-                            e.getMessage());
+                if (!entry.isBlank()) {
+                    int equals = entry.indexOf('=');
+                    result.put(entry.substring(0, equals).strip(), Isolation.parse(entry.substring(equals + 1)));
                 }
             }
             return result;
         }
 
-        private static ProcessIsolation processIsolation(Settings settings, RegistryConfiguration config) {
-            try {
-                return new ProcessIsolation(
-                        (int) settings.number("process.workers", config.process_workers()),
-                        (int) settings.number("process.concurrency", config.process_concurrency()),
-                        (int) settings.number("process.slot.bytes", config.process_slot_bytes()),
-                        Duration.ofMillis(settings.number("process.hang.grace.ms", config.process_hang_grace_ms())),
-                        (int) settings.number("process.max.crashes", config.process_max_crashes()),
-                        Duration.ofMillis(settings.number("process.crash.window.ms", config.process_crash_window_ms())),
-                        Duration.ofMillis(settings.number("process.shutdown.timeout.ms",
-                                config.process_shutdown_timeout_ms())),
-                        settings.number("process.memory.limit.mb", config.process_memory_limit_mb()) << 20,
-                        settings.number("process.cpu.limit.s", config.process_cpu_limit_s()));
-            } catch (IllegalArgumentException e) {
-                LOG.log(Level.WARNING, "the process isolation settings of {0} are refused ({1}); using the defaults",
-                        PID, e.getMessage());
-                return ProcessIsolation.DEFAULTS;
+        private static String isolationByEndpointProblem(String text) {
+            for (String entry : text.split(",")) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                int equals = entry.indexOf('=');
+                try {
+                    HandlerRegistry.checkEndpointId(equals < 0 ? entry.strip() : entry.substring(0, equals).strip());
+                    if (equals < 0) {
+                        throw new IllegalArgumentException("no =mode after it");
+                    }
+                    Isolation.parse(entry.substring(equals + 1));
+                } catch (RuntimeException e) {
+                    return "'" + entry.strip() + "' is wrong (" + e.getMessage() + "); write endpoint=in-process"
+                            + " or endpoint=process, separated by commas";
+                }
             }
+            return null;
         }
 
-        static Resolved of(RegistryConfiguration config, Map<String, Object> properties, BundleContext context) {
-            return new Resolved(new Settings(PID, properties, context), config);
+        /** The process isolation settings, each within its range: refused together when they do not fit. */
+        private static ProcessIsolation processIsolation(Settings.Values values, ProcessIsolation before) {
+            try {
+                return new ProcessIsolation(
+                        values.integer("process.workers"),
+                        values.integer("process.concurrency"),
+                        values.integer("process.slot.bytes"),
+                        Duration.ofMillis(values.number("process.hang.grace.ms")),
+                        values.integer("process.max.crashes"),
+                        Duration.ofMillis(values.number("process.crash.window.ms")),
+                        Duration.ofMillis(values.number("process.shutdown.timeout.ms")),
+                        values.number("process.memory.limit.mb") << 20,
+                        values.number("process.cpu.limit.s"));
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "{0}: process.slot.bytes={1} with process.concurrency={2} is refused ({3});"
+                        + " the process isolation settings stay as they were", PID,
+                        String.valueOf(values.integer("process.slot.bytes")),
+                        String.valueOf(values.integer("process.concurrency")), e.getMessage());
+                return before;
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ import org.osgi.util.tracker.ServiceTracker;
 
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RequestContext;
 
@@ -96,11 +98,193 @@ class ConfigurationTest {
     }
 
     @Test
+    void aWrongNumberIsOneLineNamingKeyAndValueAndTheLimitInForceStays() throws Exception {
+        osgi = new OsgiFramework(storage, Map.of());
+        HandlerRegistry registry = osgi.registry();
+        osgi.installHandler("handler-slow").start();
+        await().until(() -> registry.isLoaded("slow"));
+        osgi.configure(REGISTRY_PID, Map.of("max.concurrent.calls", 1));
+        await().untilAsserted(() -> assertOneCallAtATime(registry));
+
+        try (LogLines log = LogLines.capture()) {
+            // as Karaf's config:property-set sets them (strings), and as typed values
+            for (Object wrong : List.of("abc", "-7", -7, "99999999999", 99_999_999_999L, "1.5", "")) {
+                osgi.configure(REGISTRY_PID, Map.of("max.concurrent.calls", wrong));
+                await().until(() -> !log.containing("max.concurrent.calls=").isEmpty());
+                assertThat(log.containing("max.concurrent.calls=")).singleElement().asString()
+                        .startsWith("io.handlerregistry.registry: max.concurrent.calls=" + (wrong.equals("") ? "empty"
+                                : wrong) + " is refused: it needs a whole number ")
+                        .endsWith("; max.concurrent.calls stays 1");
+                assertOneCallAtATime(registry);
+                assertThat(log.records()).allSatisfy(r -> assertThat(r.getThrown()).isNull());
+                log.clear();
+            }
+        }
+        osgi.configure(REGISTRY_PID, Map.of("max.concurrent.calls", " 2 "));
+        await().untilAsserted(() -> assertCallsAtOnce(registry, 2));
+    }
+
+    @Test
+    void everySettingOfBothPidsIsCheckedAndAWrongOneKeepsItsValue() throws Exception {
+        osgi = new OsgiFramework(storage, Map.of());
+        HandlerRegistry registry = osgi.registry();
+        Path before = registry.handlersDirectory();
+        Path file = Files.writeString(work.resolve("a-file"), "not a directory");
+        Map<String, Object> registryValues = new TreeMap<>(Map.of(
+                "handlers.directory", file.toString(),
+                "copy.directory", file.toString(),
+                "drain.timeout.ms", "soon",
+                "stop.timeout.ms", -1,
+                "init.timeout.ms", "0",
+                "max.concurrent.calls", "abc",
+                "max.waiting.calls", "-7",
+                "cleanup.interval.ms", 0L,
+                "uninstall.replaced", "yes",
+                "isolation", "container"));
+        registryValues.putAll(Map.of(
+                "isolation.endpoints", "echo=process, imaging=proces",
+                "process.workers", 65,
+                "process.concurrency", "0",
+                "process.slot.bytes", "1024",
+                "process.hang.grace.ms", "1s",
+                "process.max.crashes", 0,
+                "process.crash.window.ms", "-1",
+                "process.shutdown.timeout.ms", "forever",
+                "process.memory.limit.mb", "-1",
+                "process.cpu.limit.s", "lots"));
+        registryValues.put("max.concurent.calls", "1"); // a misspelled key
+        Map<String, Object> deployValues = Map.of("directory", file.toString(), "poll.ms", "10",
+                "allow.other.bundles", "sometimes");
+        assertThat(registryValues.keySet()).as("a wrong value for every setting (see the metatype)")
+                .containsAll(metatype(REGISTRY_PID).keySet());
+        assertThat(deployValues.keySet()).containsAll(metatype(DEPLOY_PID).keySet());
+        Map<String, String> deployDefaults = metatype(DEPLOY_PID);
+
+        try (LogLines log = LogLines.capture()) {
+            osgi.configure(REGISTRY_PID, registryValues);
+            osgi.configure(DEPLOY_PID, deployValues);
+
+            await().untilAsserted(() -> assertThat(log.containing(" is refused: "))
+                    .hasSize(registryValues.size() - 1 + deployValues.size()));
+            metatype(REGISTRY_PID).forEach((key, typeAndDefault) -> assertRefused(log, REGISTRY_PID, key,
+                    registryValues.get(key), typeAndDefault));
+            deployValues.forEach((key, value) -> assertRefused(log, DEPLOY_PID, key, value,
+                    deployDefaults.get(key)));
+            assertThat(log.containing("max.concurent.calls")).singleElement().asString().isEqualTo(
+                    "io.handlerregistry.registry: max.concurent.calls is no setting and is ignored; did you mean"
+                            + " max.concurrent.calls?");
+            assertThat(log.records()).allSatisfy(r -> assertThat(r.getThrown()).isNull());
+        }
+        assertThat(registry.handlersDirectory()).isEqualTo(before);
+        osgi.installHandler("handler-echo").start(); // the registry serves on, with what was in force
+        await().until(() -> registry.isLoaded("echo"));
+        assertThat(call(registry, "echo", "after")).isEqualTo("after");
+        assertThat(registry.handler("echo").orElseThrow().isolation().label()).isEqualTo("in-process");
+    }
+
+    @Test
+    void aWrongDeploySettingKeepsTheFolderWatchedAsBefore() throws Exception {
+        osgi = new OsgiFramework(storage, Map.of());
+        HandlerRegistry registry = osgi.registry();
+        Path deploy = Files.createDirectories(work.resolve("deploy"));
+        osgi.configure(DEPLOY_PID, Map.of("directory", deploy.toString(), "poll.ms", 100L));
+        OsgiFramework.drop(OsgiFramework.BUNDLES.resolve("handler-echo.jar"), deploy.resolve("echo.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> registry.isLoaded("echo"));
+
+        try (LogLines log = LogLines.capture()) {
+            osgi.configure(DEPLOY_PID, Map.of("directory", deploy.resolve("echo.jar").toString(), "poll.ms", "-1"));
+            await().until(() -> log.containing(" is refused: ").size() == 2);
+            assertThat(log.containing("directory=")).singleElement().asString().isEqualTo("io.handlerregistry.deploy:"
+                    + " directory=" + deploy.resolve("echo.jar") + " is refused: it is a file, not a directory; directory stays "
+                    + deploy);
+            assertThat(log.containing("poll.ms=")).singleElement().asString().isEqualTo("io.handlerregistry.deploy:"
+                    + " poll.ms=-1 is refused: it needs a whole number of at least 50; poll.ms stays 100");
+        }
+        // the folder is still watched: a new file in it is served
+        OsgiFramework.drop(OsgiFramework.BUNDLES.resolve("handler-greeting-v1.jar"), deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> registry.isLoaded("greeting"));
+        assertThat(call(registry, "echo", "still")).isEqualTo("still");
+    }
+
+    private static void assertRefused(LogLines log, String pid, String key, Object value, String typeAndDefault) {
+        String shown = value.toString();
+        String previous = typeAndDefault.substring(typeAndDefault.indexOf(" = ") + 3);
+        assertThat(log.containing(pid + ": " + key + "=")).as(key).singleElement().asString()
+                .startsWith(pid + ": " + key + "=" + shown + " is refused: ")
+                .endsWith("; " + key + " stays " + (previous.isEmpty() ? "empty" : previous));
+    }
+
+    /** Attribute id to "type = default" of one PID's metatype (the metatype bundle installed for it). */
+    private Map<String, String> metatype(String pid) throws Exception {
+        Bundle core = Arrays.stream(osgi.context().getBundles())
+                .filter(b -> "io.handlerregistry.core".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        if (Arrays.stream(osgi.context().getBundles())
+                .noneMatch(b -> "org.apache.felix.metatype".equals(b.getSymbolicName()))) {
+            for (String name : new String[] {"org.osgi.service.log", "org.apache.felix.metatype"}) {
+                osgi.install(OsgiFramework.BUNDLES.resolve(name + ".jar")).start();
+            }
+        }
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(osgi.context(),
+                osgi.context().createFilter("(objectClass=org.osgi.service.metatype.MetaTypeService)"), null);
+        tracker.open(true);
+        try {
+            Object metaType = tracker.waitForService(30_000);
+            assertThat(metaType).as("MetaTypeService").isNotNull();
+            return attributes(OsgiFramework.call(metaType, "getMetaTypeInformation", new Class<?>[] {Bundle.class},
+                    core), pid);
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** One call of slow is held inside; a second one is refused: the limit is 1. */
+    private void assertOneCallAtATime(HandlerRegistry registry) throws Exception {
+        assertCallsAtOnce(registry, 1);
+    }
+
+    /** {@code limit} calls of slow are held inside; one more is refused. */
+    private void assertCallsAtOnce(HandlerRegistry registry, int limit) throws Exception {
+        List<Path> gates = new java.util.ArrayList<>();
+        List<CompletableFuture<HandlerResponse>> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < limit; i++) {
+                Path gate = work.resolve("gate-" + i);
+                gates.add(gate);
+                held.add(registry.executeAsync("slow", RequestContext.create(), HandlerRequest.of("wait:" + gate)));
+                long inside = i + 1;
+                await().until(() -> registry.handler("slow").map(LoadedHandler::activeRequests).orElse(0L) == inside);
+            }
+            assertThatThrownBy(() -> call(registry, "slow", "sleep:0")).hasMessageContaining(
+                    "endpoint 'slow' refused the call without starting it: " + CALLS_INSIDE[limit])
+                    .hasMessageContaining("max.concurrent.calls");
+        } finally {
+            for (Path gate : gates) {
+                Files.writeString(gate, "open");
+            }
+            for (CompletableFuture<HandlerResponse> call : held) {
+                call.get(10, TimeUnit.SECONDS);
+            }
+            for (Path gate : gates) {
+                Files.delete(gate);
+            }
+        }
+    }
+
+    private static final String[] CALLS_INSIDE = {"", "1 call is inside", "2 calls are inside"};
+
+    @Test
     void frameworkPropertiesAreTheFallbackOfAPidWithoutConfiguration() throws Exception {
         Path fromProperty = Files.createDirectories(work.resolve("from-property"));
         Path deploy = Files.createDirectories(work.resolve("deploy"));
-        osgi = new OsgiFramework(storage, Map.of(REGISTRY_PID + ".handlers.directory", fromProperty.toString(),
-                DEPLOY_PID + ".directory", deploy.toString(), DEPLOY_PID + ".poll.ms", "100"));
+        try (LogLines log = LogLines.capture()) {
+            osgi = new OsgiFramework(storage, Map.of(REGISTRY_PID + ".handlers.directory", fromProperty.toString(),
+                    DEPLOY_PID + ".directory", deploy.toString(), DEPLOY_PID + ".poll.ms", "100",
+                    REGISTRY_PID + ".max.waiting.calls", "many"));
+            osgi.registry();
+            assertThat(log.containing("max.waiting.calls")).singleElement().asString().isEqualTo("framework property"
+                    + " io.handlerregistry.registry.max.waiting.calls=many is refused: it needs a whole number of at"
+                    + " least 0; max.waiting.calls stays 0");
+        }
         HandlerRegistry registry = osgi.registry();
         assertThat(registry.handlersDirectory()).isEqualTo(fromProperty);
         Files.copy(OsgiFramework.BUNDLES.resolve("handler-echo.jar"), deploy.resolve("echo.jar"));

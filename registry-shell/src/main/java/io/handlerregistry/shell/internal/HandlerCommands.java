@@ -429,11 +429,15 @@ public final class HandlerCommands {
         if (words.length == 0 || words[0].equals(SCOPE) || Usage.asked(words)) {
             return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
                     + "Tab completes their names, options, endpoint ids and files.\n"
-                    + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS);
+                    + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS)
+                    + Usage.summary(LogCommand.class, SCOPE, LogCommand.COMMANDS);
         }
         String name = words[0].startsWith(SCOPE + ":") ? words[0].substring(SCOPE.length() + 1) : words[0];
         if (COMMANDS.contains(name)) {
             return usage(name);
+        }
+        if (LogCommand.COMMANDS.contains(name)) {
+            return Usage.of(LogCommand.class, SCOPE, name);
         }
         Object gogoHelp = session == null ? null : session.get("gogo:help");
         Object other = session == null || words[0].startsWith(SCOPE + ":") ? null

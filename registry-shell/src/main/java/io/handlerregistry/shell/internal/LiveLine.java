@@ -6,13 +6,14 @@ import java.util.function.Supplier;
  * One line of the terminal rewritten in place, four times a second, while a long command runs (a
  * bench, a drain): what it has done so far and how to stop it. Only on an interactive terminal;
  * in a script, a pipe or batch mode it writes nothing, so results stay clean. Closing it erases
- * the line.
+ * the line. Meanwhile the console's log lines wait (see {@link ConsoleLog}), and come after it.
  */
 final class LiveLine implements ShellTerminal.Restore {
     private static final long REFRESH_MS = 250;
 
     private final ShellTerminal terminal;
     private final Thread ticker;
+    private ShellTerminal.Restore quietLog = () -> { };
 
     private LiveLine(ShellTerminal terminal, Supplier<String> status) {
         this.terminal = terminal;
@@ -32,6 +33,7 @@ final class LiveLine implements ShellTerminal.Restore {
     static LiveLine start(ShellTerminal terminal, Supplier<String> status) {
         LiveLine line = new LiveLine(terminal, status);
         if (line.ticker != null) {
+            line.quietLog = ConsoleLog.quiet(true);
             line.ticker.setDaemon(true);
             line.ticker.start();
         }
@@ -51,6 +53,7 @@ final class LiveLine implements ShellTerminal.Restore {
                 }
             }
             terminal.write("\r\u001b[K");
+            quietLog.close();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

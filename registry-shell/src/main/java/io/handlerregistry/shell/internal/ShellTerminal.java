@@ -6,6 +6,7 @@ import java.util.function.BooleanSupplier;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Job;
+import org.jline.reader.LineReader;
 import org.jline.terminal.Terminal;
 
 /**
@@ -17,6 +18,8 @@ import org.jline.terminal.Terminal;
 final class ShellTerminal {
     /** The session variable that holds gogo.jline's terminal. */
     private static final String TERMINAL_VARIABLE = ".terminal";
+    /** The session variable that holds gogo.jline's line reader (of the interactive shell only). */
+    private static final String READER_VARIABLE = ".reader";
     private static final boolean JLINE = jlineWired();
     private static final ShellTerminal NONE = new ShellTerminal(null, null);
 
@@ -33,6 +36,23 @@ final class ShellTerminal {
         Object terminal = session == null || !JLINE ? null : session.get(TERMINAL_VARIABLE);
         return terminal != null && JLine.interactive(terminal) ? new ShellTerminal(terminal, Job.Utils.current())
                 : NONE;
+    }
+
+    /**
+     * The line reader of the interactive shell a session belongs to (gogo.jline's, on a terminal that
+     * is not dumb), or null: a script, batch mode or another shell (Karaf's) has none.
+     */
+    static Object lineReader(CommandSession session) {
+        Object reader = session == null || !JLINE ? null : session.get(READER_VARIABLE);
+        return reader != null && JLine.interactiveReader(reader) ? reader : null;
+    }
+
+    /**
+     * Writes a line above the prompt of a {@link #lineReader}: when it is reading, the prompt and what
+     * was typed are drawn again below the line.
+     */
+    static void printAbove(Object reader, String line) {
+        JLine.printAbove(reader, line);
     }
 
     /**
@@ -86,6 +106,14 @@ final class ShellTerminal {
     private static final class JLine {
         static boolean interactive(Object terminal) {
             return terminal instanceof Terminal && !((Terminal) terminal).getType().startsWith(Terminal.TYPE_DUMB);
+        }
+
+        static boolean interactiveReader(Object reader) {
+            return reader instanceof LineReader && interactive(((LineReader) reader).getTerminal());
+        }
+
+        static void printAbove(Object reader, String line) {
+            ((LineReader) reader).printAbove(line);
         }
 
         static void write(Object terminal, String text) {

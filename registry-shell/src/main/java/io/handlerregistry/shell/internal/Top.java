@@ -52,7 +52,8 @@ final class Top {
             ShellTerminal terminal, PrintStream out) {
         Top top = new Top(registry, endpoints);
         top.sample();
-        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC()) {
+        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                ShellTerminal.Restore quietLog = terminal.interactive() ? ConsoleLog.quiet(true) : () -> { }) {
             for (long shown = 0; count == 0 || shown < count; shown++) {
                 Thread.sleep(intervalMillis);
                 String view = top.view(intervalMillis, terminal.interactive());
