@@ -1,8 +1,6 @@
 package io.handlerregistry.shell.internal;
 
-import java.io.IOException;
 import java.lang.reflect.Method;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +51,9 @@ public final class HandlerCommands {
     /** The commands, in the order help lists them. */
     static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
             "cleanup", "stats", "bench", "top", "deployments", "help");
+    /** What the service offers Gogo: the commands and the completion function of the shell profile. */
+    static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
+            "cleanup", "stats", "bench", "top", "deployments", "help", "_complete");
     // what a positional parameter is: its descriptor, which completion reads
     static final String ENDPOINT = "endpoint id";
     static final String NEW_ENDPOINT = "endpoint id, not loaded yet";
@@ -98,13 +99,13 @@ public final class HandlerCommands {
         }
         HandlerRegistry.checkEndpointId(endpoint);
         if (version.length > 1) {
-            throw new IllegalArgumentException("give at most one version of endpoint '" + endpoint
+            throw new UsageError("handler:info: give at most one version of endpoint '" + endpoint
                     + "', not " + version.length + ": see handler:info --help");
         }
         List<LoadedHandler> versions = registry.handlers().stream().filter(h -> h.endpointId().equals(endpoint))
                 .filter(h -> version.length == 0 || versionOf(h).equals(version[0])).collect(Collectors.toList());
         if (versions.isEmpty()) {
-            throw new IllegalArgumentException(version.length == 0
+            throw new UsageError(version.length == 0
                     ? "no version of endpoint '" + endpoint + "' is loaded; see handler:list"
                     : "endpoint '" + endpoint + "' has no version '" + version[0] + "' loaded; see handler:list");
         }
@@ -147,16 +148,17 @@ public final class HandlerCommands {
             @Descriptor("query string, without ?") @Parameter(names = {"-q", "--query"}, absentValue = "") String query,
             @Descriptor("headers as \"Name: value\", several separated by \";\"") @Parameter(names = {"-H", "--header"}, absentValue = "") String headers,
             @Descriptor("read the body from this file") @Parameter(names = {"-f", "--file"}, absentValue = "") String file,
-            @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
+            @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") String timeoutText,
             @Descriptor(ENDPOINT) String endpoint,
-            @Descriptor("request body, UTF-8 (words are joined with single spaces; none: empty)") String... body)
-            throws IOException {
+            @Descriptor("request body, UTF-8 (words are joined with single spaces; none: empty)") String... body) {
         if (Usage.asked(endpoint)) {
             return usage("call");
         }
+        long timeout = Options.wholeNumber("handler:call", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
+                "milliseconds", " (0: no timeout)");
         HandlerRequest.Builder request = HandlerRequest.builder().path(path).query(query);
         if (!file.isEmpty()) {
-            request.body(Files.readAllBytes(Path.of(file)));
+            request.body(Options.file("handler:call", "-f/--file", file));
         } else if (body.length > 0) {
             request.body(String.join(" ", body));
         }
@@ -166,7 +168,8 @@ public final class HandlerCommands {
             if (!header.isBlank()) {
                 int colon = header.indexOf(':');
                 if (colon <= 0) {
-                    throw new IllegalArgumentException("header '" + header.strip() + "' is not 'Name: value'");
+                    throw new UsageError("handler:call: -H/--header '" + header.strip() + "' is not 'Name: value'"
+                            + " (several: separated by ';')");
                 }
                 request.header(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
             }
@@ -205,7 +208,8 @@ public final class HandlerCommands {
             return usage("load");
         }
         return isolation.isEmpty() ? row(registry.load(endpoint)) : row(registry.loadFrom(endpoint,
-                registry.handlersDirectory().resolve(HandlerRegistry.libraryFileName(endpoint)), Isolation.parse(isolation)));
+                registry.handlersDirectory().resolve(HandlerRegistry.libraryFileName(endpoint)),
+                Options.isolation("handler:load", isolation)));
     }
 
     @Descriptor("loads a library file for an endpoint")
@@ -216,18 +220,26 @@ public final class HandlerCommands {
             return usage("load");
         }
         return isolation.isEmpty() ? row(registry.loadFrom(endpoint, Path.of(library)))
-                : row(registry.loadFrom(endpoint, Path.of(library), Isolation.parse(isolation)));
+                : row(registry.loadFrom(endpoint, Path.of(library), Options.isolation("handler:load", isolation)));
     }
 
     @Descriptor("replaces the library of an endpoint: new calls go to the new one at once")
     public String swap(CommandSession session,
             @Descriptor("wait for the calls inside the old version, then unload it (Ctrl-C stops waiting)") @Parameter(names = {"-g", "--graceful"}, presentValue = "true", absentValue = "false") boolean graceful,
-            @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") long timeout,
+            @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") String timeoutText,
             @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(ENDPOINT) String endpoint,
             @Descriptor(LIBRARY) String library) {
+        long timeout = Options.wholeNumber("handler:swap", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
+                "milliseconds", " (how long a graceful swap waits for the calls inside the old version)");
+        Isolation where = isolation.isEmpty() ? null : Options.isolation("handler:swap", isolation);
+        if (!registry.isLoaded(endpoint)) {
+            // checked here, not by the registry, whose swap of an endpoint not loaded loads it
+            HandlerRegistry.checkEndpointId(endpoint);
+            throw new UsageError("handler:swap: endpoint '" + endpoint + "' is not loaded, so there is nothing to"
+                    + " replace (see handler:list); to serve it: handler:load " + endpoint + " " + library);
+        }
         Path file = Path.of(library);
-        Isolation where = isolation.isEmpty() ? null : Isolation.parse(isolation);
         if (!graceful) {
             return swapped(endpoint, file, where == null ? registry.swap(endpoint, file)
                     : registry.swap(endpoint, file, where), false);
@@ -253,7 +265,7 @@ public final class HandlerCommands {
         if (Usage.asked(endpoint)) {
             return usage("swap");
         }
-        throw new IllegalArgumentException("which library should endpoint '" + endpoint + "' serve? handler:swap"
+        throw new UsageError("which library should endpoint '" + endpoint + "' serve? handler:swap"
                 + " [--graceful] " + endpoint + " <library file> (see handler:swap --help)");
     }
 
@@ -273,7 +285,7 @@ public final class HandlerCommands {
         }
         if (!registry.unload(endpoint)) {
             HandlerRegistry.checkEndpointId(endpoint);
-            throw new IllegalArgumentException("endpoint '" + endpoint + "' is not loaded; see handler:list");
+            throw new UsageError("handler:unload: endpoint '" + endpoint + "' is not loaded; see handler:list");
         }
         return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)";
     }
@@ -296,11 +308,11 @@ public final class HandlerCommands {
     @Descriptor("unloads the draining versions that have no call left inside")
     public String cleanup(CommandSession session,
             @Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
-            @Descriptor("wait up to this many seconds for the calls still inside, unloading each version as it drains (Ctrl-C stops waiting)") @Parameter(names = {"-w", "--wait"}, absentValue = "0") double wait)
-            throws InterruptedException {
+            @Descriptor("wait up to this many seconds for the calls still inside, unloading each version as it drains (Ctrl-C stops waiting)") @Parameter(names = {"-w", "--wait"}, absentValue = "0") String waitText) {
         if (help) {
             return usage("cleanup");
         }
+        double wait = Options.seconds("handler:cleanup", "-w/--wait", waitText, 0, false, " (0: no wait)");
         int unloaded = registry.cleanupDrained();
         long start = System.nanoTime();
         long deadline = start + (long) (wait * 1e9);
@@ -363,20 +375,22 @@ public final class HandlerCommands {
     @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers"
             + " (Ctrl-C stops it and reports what it measured)")
     public Object bench(CommandSession session,
-            @Descriptor("threads") @Parameter(names = {"-t", "--threads"}, absentValue = "2") int threads,
-            @Descriptor("seconds to run (unless --calls)") @Parameter(names = {"-d", "--duration"}, absentValue = "5") double seconds,
-            @Descriptor("number of calls in all (0: run for --duration)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") long calls,
+            @Descriptor("threads") @Parameter(names = {"-t", "--threads"}, absentValue = "2") String threadsText,
+            @Descriptor("seconds to run (unless --calls)") @Parameter(names = {"-d", "--duration"}, absentValue = "5") String secondsText,
+            @Descriptor("number of calls in all (0: run for --duration)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") String callsText,
             @Descriptor("request body") @Parameter(names = {"-b", "--body"}, absentValue = "bench") String body,
             @Descriptor(ENDPOINT) String endpoint) {
         if (Usage.asked(endpoint)) {
             return usage("bench");
         }
-        if (threads < 1 || seconds <= 0 || calls < 0) {
-            throw new IllegalArgumentException("need --threads >= 1, --duration > 0 and --calls >= 0");
-        }
+        int threads = (int) Options.wholeNumber("handler:bench", "-t/--threads", threadsText, 1, Bench.MAX_THREADS,
+                "threads", "");
+        double seconds = Options.seconds("handler:bench", "-d/--duration", secondsText, 0, true, "");
+        long calls = Options.wholeNumber("handler:bench", "-n/--calls", callsText, 0, Long.MAX_VALUE, "calls",
+                " (0: run for --duration)");
         if (!registry.isLoaded(endpoint)) {
             HandlerRegistry.checkEndpointId(endpoint);
-            throw new IllegalArgumentException("endpoint '" + endpoint + "' is not loaded; see handler:list");
+            throw new UsageError("handler:bench: endpoint '" + endpoint + "' is not loaded; see handler:list");
         }
         return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls,
                 ShellTerminal.of(session));
@@ -385,17 +399,20 @@ public final class HandlerCommands {
     @Descriptor("live view, per endpoint and version: calls/s, errors/s, in-flight, p50/p99 latency,"
             + " state; refreshed until Ctrl-C")
     public String top(CommandSession session,
-            @Descriptor("seconds between refreshes") @Parameter(names = {"-i", "--interval"}, absentValue = "1") double interval,
-            @Descriptor("stop after this many refreshes (0: at Ctrl-C)") @Parameter(names = {"-n", "--count"}, absentValue = "0") long count,
+            @Descriptor("seconds between refreshes") @Parameter(names = {"-i", "--interval"}, absentValue = "1") String intervalText,
+            @Descriptor("stop after this many refreshes (0: at Ctrl-C)") @Parameter(names = {"-n", "--count"}, absentValue = "0") String countText,
             @Descriptor(ENDPOINT) String... endpoints) {
         if (Usage.asked(endpoints)) {
             return usage("top");
         }
-        if (interval < 0.1 || count < 0) {
-            throw new IllegalArgumentException("need --interval >= 0.1 (seconds) and --count >= 0");
-        }
+        double interval = Options.seconds("handler:top", "-i/--interval", intervalText, 0.1, false, "");
+        long count = Options.wholeNumber("handler:top", "-n/--count", countText, 0, Long.MAX_VALUE, "refreshes",
+                " (0: until Ctrl-C)");
         for (String endpoint : endpoints) {
             HandlerRegistry.checkEndpointId(endpoint);
+            if (!registry.isLoaded(endpoint)) {
+                throw new UsageError("handler:top: endpoint '" + endpoint + "' is not loaded; see handler:list");
+            }
         }
         Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count,
                 ShellTerminal.of(session), System.out);
@@ -441,7 +458,7 @@ public final class HandlerCommands {
         if (gogoHelp instanceof Function && other instanceof Function) {
             return ((Function) gogoHelp).execute(session, new ArrayList<>(List.of(words)));
         }
-        throw new IllegalArgumentException("no command '" + words[0] + "': 'help' lists every command, 'help handler'"
+        throw new UsageError("no command '" + words[0] + "': 'help' lists every command, 'help handler'"
                 + " the handler commands");
     }
 

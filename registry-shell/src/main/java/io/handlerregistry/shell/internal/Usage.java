@@ -27,7 +27,7 @@ final class Usage {
     /** The usage of every public method of that name on the commands' class. */
     static String of(Class<?> commands, String scope, String name) {
         if (methods(commands, name).isEmpty()) {
-            throw new IllegalArgumentException("no command '" + scope + ":" + name + "': see " + scope + ":help");
+            throw new UsageError("no command '" + scope + ":" + name + "': see " + scope + ":help");
         }
         StringBuilder out = new StringBuilder();
         methods(commands, name).forEach(m -> out.append(synopsis(scope, m)).append('\n'));
