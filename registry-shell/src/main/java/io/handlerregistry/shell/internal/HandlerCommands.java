@@ -63,6 +63,7 @@ public final class HandlerCommands {
     private static final String ISOLATION = "where the library runs: in-process, or process (a worker process of"
             + " its own, restarted when it crashes); default: the setting of the registry for the endpoint";
     private static final String HELP = "shows this usage";
+    private static final String NO_FORMAT = "rows only, cells separated by tabs, no header: for scripts";
     private static final long CLEANUP_POLL_MS = 100;
 
     private final HandlerRegistry registry;
@@ -79,11 +80,12 @@ public final class HandlerCommands {
     }
 
     @Descriptor("lists every loaded handler version: active ones, then draining ones")
-    public Object list(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+    public Object list(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
         if (help) {
             return usage("list");
         }
-        Table table = new Table("endpoint", "version", "state", "isolation", "in-flight", "overdue", "calls", "errors",
+        Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "isolation", "in-flight", "overdue", "calls", "errors",
                 "source");
         for (LoadedHandler h : registry.handlers()) {
             table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
@@ -93,7 +95,9 @@ public final class HandlerCommands {
     }
 
     @Descriptor("shows everything known about the versions of one endpoint (or one version of it)")
-    public Object info(@Descriptor(ENDPOINT) String endpoint, @Descriptor(VERSION) String... version) {
+    public Object info(
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
+            @Descriptor(ENDPOINT) String endpoint, @Descriptor(VERSION) String... version) {
         if (Usage.asked(endpoint)) {
             return usage("info");
         }
@@ -109,7 +113,7 @@ public final class HandlerCommands {
                     ? "no version of endpoint '" + endpoint + "' is loaded; see handler:list"
                     : "endpoint '" + endpoint + "' has no version '" + version[0] + "' loaded; see handler:list");
         }
-        Table table = new Table("property", "value");
+        Table table = new Table(Screen.current(noFormat), "property", "value");
         for (LoadedHandler h : versions) {
             Latencies latencies = h.latencies();
             table.row("endpoint", h.endpointId())
@@ -291,11 +295,12 @@ public final class HandlerCommands {
     }
 
     @Descriptor("lists the versions that were replaced or unloaded and still have calls inside")
-    public Object draining(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+    public Object draining(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
         if (help) {
             return usage("draining");
         }
-        Table table = new Table("endpoint", "version", "draining since", "calls left", "source");
+        Table table = new Table(Screen.current(noFormat), "endpoint", "version", "draining since", "calls left", "source");
         for (LoadedHandler h : registry.handlers()) {
             if (h.isDraining()) {
                 table.row(h.endpointId(), versionOf(h), h.drainingSince().map(Units::ago).orElse(null),
@@ -362,12 +367,13 @@ public final class HandlerCommands {
     @Descriptor("counts of loaded and draining versions, of the calls inside them and of those past their"
             + " deadline (overdue), of unloaded versions the platform loader keeps mapped (pinned), and of"
             + " process-isolated versions whose workers crashed too often (failed)")
-    public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+    public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
         if (help) {
             return usage("stats");
         }
         RegistryStats s = registry.stats();
-        return new Table("loaded", "draining", "active requests", "draining requests", "overdue", "pinned", "failed")
+        return new Table(Screen.current(noFormat), "loaded", "draining", "active requests", "draining requests", "overdue", "pinned", "failed")
                 .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(),
                         s.overdueRequests(), s.pinnedCount(), s.failedCount());
     }
@@ -401,6 +407,7 @@ public final class HandlerCommands {
     public String top(CommandSession session,
             @Descriptor("seconds between refreshes") @Parameter(names = {"-i", "--interval"}, absentValue = "1") String intervalText,
             @Descriptor("stop after this many refreshes (0: at Ctrl-C)") @Parameter(names = {"-n", "--count"}, absentValue = "0") String countText,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
             @Descriptor(ENDPOINT) String... endpoints) {
         if (Usage.asked(endpoints)) {
             return usage("top");
@@ -414,14 +421,15 @@ public final class HandlerCommands {
                 throw new UsageError("handler:top: endpoint '" + endpoint + "' is not loaded; see handler:list");
             }
         }
-        Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count,
+        Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count, noFormat,
                 ShellTerminal.of(session), System.out);
         return null;
     }
 
     @Descriptor("lists the files of the deploy folders and what became of each: serving, standing by, draining,"
             + " pending, failed (and why) or ignored")
-    public Object deployments(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
+    public Object deployments(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
         if (help) {
             return usage("deployments");
         }
@@ -431,7 +439,7 @@ public final class HandlerCommands {
                     + " configuration io.handlerregistry.deploy (e.g. conf/io.handlerregistry.deploy.cfg)");
         }
         boolean several = folders.size() > 1;
-        Table table = new Table("file", "state", "bundle", "detail");
+        Table table = new Table(Screen.current(noFormat), "file", "state", "bundle", "detail");
         for (DeployFolder folder : folders) {
             for (DeployFolder.Deployment d : folder.deployments()) {
                 String file = several ? folder.directory().getFileName() + "/" + d.file() : d.file();
@@ -446,7 +454,7 @@ public final class HandlerCommands {
         if (words.length == 0 || words[0].equals(SCOPE) || Usage.asked(words)) {
             return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
                     + "Tab completes their names, options, endpoint ids and files.\n"
-                    + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS);
+                    + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS, Screen.current().helpWidth());
         }
         String name = words[0].startsWith(SCOPE + ":") ? words[0].substring(SCOPE.length() + 1) : words[0];
         if (COMMANDS.contains(name)) {
@@ -482,11 +490,11 @@ public final class HandlerCommands {
     }
 
     private static String usage(String command) {
-        return Usage.of(HandlerCommands.class, SCOPE, command);
+        return Usage.of(HandlerCommands.class, SCOPE, command, Screen.current().helpWidth());
     }
 
     private static Table row(LoadedHandler h) {
-        return new Table("endpoint", "state", "isolation", "source", "loaded copy")
+        return new Table(Screen.current(), "endpoint", "state", "isolation", "source", "loaded copy")
                 .row(h.endpointId(), h.state(), isolation(h), h.source(),
                         h.loadedCopy().map(Path::toString).orElse(null));
     }
