@@ -82,67 +82,71 @@ public final class HandlerCommands {
     @Descriptor("lists every loaded handler version: active ones, then draining ones")
     public Object list(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
             @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
-        if (help) {
-            return usage("list");
-        }
-        Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "isolation", "in-flight", "overdue", "calls", "errors",
-                "source");
-        for (LoadedHandler h : registry.handlers()) {
-            table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
-                    h.totalCalls(), h.failedCalls(), h.source());
-        }
-        return table;
+        return Background.shown(() -> {
+            if (help) {
+                return usage("list");
+            }
+            Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "isolation", "in-flight", "overdue", "calls", "errors",
+                    "source");
+            for (LoadedHandler h : registry.handlers()) {
+                table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
+                        h.totalCalls(), h.failedCalls(), h.source());
+            }
+            return table;
+        });
     }
 
     @Descriptor("shows everything known about the versions of one endpoint (or one version of it)")
     public Object info(
             @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
             @Descriptor(ENDPOINT) String endpoint, @Descriptor(VERSION) String... version) {
-        if (Usage.asked(endpoint)) {
-            return usage("info");
-        }
-        HandlerRegistry.checkEndpointId(endpoint);
-        if (version.length > 1) {
-            throw new UsageError("handler:info: give at most one version of endpoint '" + endpoint
-                    + "', not " + version.length + ": see handler:info --help");
-        }
-        List<LoadedHandler> versions = registry.handlers().stream().filter(h -> h.endpointId().equals(endpoint))
-                .filter(h -> version.length == 0 || versionOf(h).equals(version[0])).collect(Collectors.toList());
-        if (versions.isEmpty()) {
-            throw new UsageError(version.length == 0
-                    ? "no version of endpoint '" + endpoint + "' is loaded; see handler:list"
-                    : "endpoint '" + endpoint + "' has no version '" + version[0] + "' loaded; see handler:list");
-        }
-        Table table = new Table(Screen.current(noFormat), "property", "value");
-        for (LoadedHandler h : versions) {
-            Latencies latencies = h.latencies();
-            table.row("endpoint", h.endpointId())
-                    .row("generation", h.generation())
-                    .row("version", h.version().orElse(null))
-                    .row("state", h.state())
-                    .row("in-flight", h.activeRequests())
-                    .row("overdue", overdue(h))
-                    .row("isolation", h.isolation().label())
-                    .row("calls", h.totalCalls())
-                    .row("errors", h.failedCalls())
-                    .row("latency", latencies.count() == 0 ? null : "p50 " + Units.nanos(latencies.percentileNanos(50))
-                            + ", p99 " + Units.nanos(latencies.percentileNanos(99)) + " (of " + latencies.count()
-                            + " calls timed, 1 in " + latencies.sampling() + ")")
-                    .row("loaded", Units.time(h.loadedAt()))
-                    .row("draining since", h.drainingSince().map(Units::time).orElse(null));
-            h.workers().ifPresent(w -> table
-                    .row("worker pids", w.pids().isEmpty() ? (w.failed() ? "none: failed" : "none: restarting")
-                            : w.pids().stream().map(String::valueOf).collect(Collectors.joining(", ")))
-                    .row("restarts", w.restarts())
-                    .row("last crash", w.lastCrash().map(c -> w.lastCrashAt().map(Units::time).orElse("") + ": " + c)
-                            .orElse(null))
-                    .row("failed", w.failed() ? "yes: its workers crashed too often and are no longer restarted;"
-                            + " swap in a fixed version (handler:swap " + h.endpointId() + " <library>)" : null));
-            table
-                    .row("source", h.source())
-                    .row("loaded copy", h.loadedCopy().map(Path::toString).orElse(null));
-        }
-        return table;
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("info");
+            }
+            HandlerRegistry.checkEndpointId(endpoint);
+            if (version.length > 1) {
+                throw new UsageError("handler:info: give at most one version of endpoint '" + endpoint
+                        + "', not " + version.length + ": see handler:info --help");
+            }
+            List<LoadedHandler> versions = registry.handlers().stream().filter(h -> h.endpointId().equals(endpoint))
+                    .filter(h -> version.length == 0 || versionOf(h).equals(version[0])).collect(Collectors.toList());
+            if (versions.isEmpty()) {
+                throw new UsageError(version.length == 0
+                        ? "no version of endpoint '" + endpoint + "' is loaded; see handler:list"
+                        : "endpoint '" + endpoint + "' has no version '" + version[0] + "' loaded; see handler:list");
+            }
+            Table table = new Table(Screen.current(noFormat), "property", "value");
+            for (LoadedHandler h : versions) {
+                Latencies latencies = h.latencies();
+                table.row("endpoint", h.endpointId())
+                        .row("generation", h.generation())
+                        .row("version", h.version().orElse(null))
+                        .row("state", h.state())
+                        .row("in-flight", h.activeRequests())
+                        .row("overdue", overdue(h))
+                        .row("isolation", h.isolation().label())
+                        .row("calls", h.totalCalls())
+                        .row("errors", h.failedCalls())
+                        .row("latency", latencies.count() == 0 ? null : "p50 " + Units.nanos(latencies.percentileNanos(50))
+                                + ", p99 " + Units.nanos(latencies.percentileNanos(99)) + " (of " + latencies.count()
+                                + " calls timed, 1 in " + latencies.sampling() + ")")
+                        .row("loaded", Units.time(h.loadedAt()))
+                        .row("draining since", h.drainingSince().map(Units::time).orElse(null));
+                h.workers().ifPresent(w -> table
+                        .row("worker pids", w.pids().isEmpty() ? (w.failed() ? "none: failed" : "none: restarting")
+                                : w.pids().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+                        .row("restarts", w.restarts())
+                        .row("last crash", w.lastCrash().map(c -> w.lastCrashAt().map(Units::time).orElse("") + ": " + c)
+                                .orElse(null))
+                        .row("failed", w.failed() ? "yes: its workers crashed too often and are no longer restarted;"
+                                + " swap in a fixed version (handler:swap " + h.endpointId() + " <library>)" : null));
+                table
+                        .row("source", h.source())
+                        .row("loaded copy", h.loadedCopy().map(Path::toString).orElse(null));
+            }
+            return table;
+        });
     }
 
     @Descriptor("calls an endpoint and shows its answer: status, headers, body")
@@ -155,76 +159,82 @@ public final class HandlerCommands {
             @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") String timeoutText,
             @Descriptor(ENDPOINT) String endpoint,
             @Descriptor("request body, UTF-8 (words are joined with single spaces; none: empty)") String... body) {
-        if (Usage.asked(endpoint)) {
-            return usage("call");
-        }
-        long timeout = Options.wholeNumber("handler:call", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
-                "milliseconds", " (0: no timeout)");
-        HandlerRequest.Builder request = HandlerRequest.builder().path(path).query(query);
-        if (!file.isEmpty()) {
-            request.body(Options.file("handler:call", "-f/--file", file));
-        } else if (body.length > 0) {
-            request.body(String.join(" ", body));
-        }
-        boolean hasBody = !file.isEmpty() || body.length > 0;
-        request.method(!method.isEmpty() ? method : hasBody ? "POST" : "GET");
-        for (String header : headers.split(";")) {
-            if (!header.isBlank()) {
-                int colon = header.indexOf(':');
-                if (colon <= 0) {
-                    throw new UsageError("handler:call: -H/--header '" + header.strip() + "' is not 'Name: value'"
-                            + " (several: separated by ';')");
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("call");
+            }
+            long timeout = Options.wholeNumber("handler:call", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
+                    "milliseconds", " (0: no timeout)");
+            HandlerRequest.Builder request = HandlerRequest.builder().path(path).query(query);
+            if (!file.isEmpty()) {
+                request.body(Options.file("handler:call", "-f/--file", file));
+            } else if (body.length > 0) {
+                request.body(String.join(" ", body));
+            }
+            boolean hasBody = !file.isEmpty() || body.length > 0;
+            request.method(!method.isEmpty() ? method : hasBody ? "POST" : "GET");
+            for (String header : headers.split(";")) {
+                if (!header.isBlank()) {
+                    int colon = header.indexOf(':');
+                    if (colon <= 0) {
+                        throw new UsageError("handler:call: -H/--header '" + header.strip() + "' is not 'Name: value'"
+                                + " (several: separated by ';')");
+                    }
+                    request.header(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
                 }
-                request.header(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
             }
-        }
-        long start = System.nanoTime();
-        ShellTerminal terminal = ShellTerminal.of(session);
-        HandlerResponse response;
-        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC()) {
-            if (timeout > 0) {
-                response = registry.executeWithTimeout(endpoint, RequestContext.create(), request.build(),
-                        Duration.ofMillis(timeout));
-            } else if (terminal.interactive()) { // waited for on this thread, so that Ctrl-C can stop waiting
-                response = registry.executeAsync(endpoint, RequestContext.create(), request.build()).get();
-            } else {
-                response = registry.execute(endpoint, RequestContext.create(), request.build());
+            long start = System.nanoTime();
+            ShellTerminal terminal = ShellTerminal.of(session);
+            HandlerResponse response;
+            try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC()) {
+                if (timeout > 0) {
+                    response = registry.executeWithTimeout(endpoint, RequestContext.create(), request.build(),
+                            Duration.ofMillis(timeout));
+                } else if (terminal.interactive()) { // waited for on this thread, so that Ctrl-C can stop waiting
+                    response = registry.executeAsync(endpoint, RequestContext.create(), request.build()).get();
+                } else {
+                    response = registry.execute(endpoint, RequestContext.create(), request.build());
+                }
+            } catch (InterruptedException | HandlerException e) {
+                if (e instanceof InterruptedException || Thread.interrupted()) {
+                    Thread.interrupted();
+                    return "stopped waiting (Ctrl-C): the call goes on inside endpoint '" + endpoint
+                            + "', which stays loaded until it returns (see handler:list, in-flight)";
+                }
+                throw (HandlerException) e;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                        : new IllegalStateException(e.getCause());
             }
-        } catch (InterruptedException | HandlerException e) {
-            if (e instanceof InterruptedException || Thread.interrupted()) {
-                Thread.interrupted();
-                return "stopped waiting (Ctrl-C): the call goes on inside endpoint '" + endpoint
-                        + "', which stays loaded until it returns (see handler:list, in-flight)";
-            }
-            throw (HandlerException) e;
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
-                    : new IllegalStateException(e.getCause());
-        }
-        return new CallResult(endpoint, response, System.nanoTime() - start);
+            return new CallResult(endpoint, response, System.nanoTime() - start);
+        });
     }
 
     @Descriptor("loads the library of the endpoint from the handlers directory (libhandler_<id>.so)")
     public Object load(
             @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(NEW_ENDPOINT) String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("load");
-        }
-        return isolation.isEmpty() ? row(registry.load(endpoint)) : row(registry.loadFrom(endpoint,
-                registry.handlersDirectory().resolve(HandlerRegistry.libraryFileName(endpoint)),
-                Options.isolation("handler:load", isolation)));
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("load");
+            }
+            return isolation.isEmpty() ? row(registry.load(endpoint)) : row(registry.loadFrom(endpoint,
+                    registry.handlersDirectory().resolve(HandlerRegistry.libraryFileName(endpoint)),
+                    Options.isolation("handler:load", isolation)));
+        });
     }
 
     @Descriptor("loads a library file for an endpoint")
     public Object load(
             @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(NEW_ENDPOINT) String endpoint, @Descriptor(LIBRARY) String library) {
-        if (Usage.asked(endpoint)) {
-            return usage("load");
-        }
-        return isolation.isEmpty() ? row(registry.loadFrom(endpoint, Path.of(library)))
-                : row(registry.loadFrom(endpoint, Path.of(library), Options.isolation("handler:load", isolation)));
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("load");
+            }
+            return isolation.isEmpty() ? row(registry.loadFrom(endpoint, Path.of(library)))
+                    : row(registry.loadFrom(endpoint, Path.of(library), Options.isolation("handler:load", isolation)));
+        });
     }
 
     @Descriptor("replaces the library of an endpoint: new calls go to the new one at once")
@@ -234,43 +244,47 @@ public final class HandlerCommands {
             @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(ENDPOINT) String endpoint,
             @Descriptor(LIBRARY) String library) {
-        long timeout = Options.wholeNumber("handler:swap", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
-                "milliseconds", " (how long a graceful swap waits for the calls inside the old version)");
-        Isolation where = isolation.isEmpty() ? null : Options.isolation("handler:swap", isolation);
-        if (!registry.isLoaded(endpoint)) {
-            // checked here, not by the registry, whose swap of an endpoint not loaded loads it
-            HandlerRegistry.checkEndpointId(endpoint);
-            throw new UsageError("handler:swap: endpoint '" + endpoint + "' is not loaded, so there is nothing to"
-                    + " replace (see handler:list); to serve it: handler:load " + endpoint + " " + library);
-        }
-        Path file = Path.of(library);
-        if (!graceful) {
-            return swapped(endpoint, file, where == null ? registry.swap(endpoint, file)
-                    : registry.swap(endpoint, file, where), false);
-        }
-        Optional<LoadedHandler> old = registry.handler(endpoint);
-        long start = System.nanoTime();
-        ShellTerminal terminal = ShellTerminal.of(session);
-        SwapResult result;
-        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
-                LiveLine line = LiveLine.start(terminal, () -> old.map(h -> "swap: old version of '" + endpoint
-                        + "' drains, " + Units.calls(h.activeRequests()) + " inside, waited "
-                        + Units.seconds((System.nanoTime() - start) / 1e9) + " of " + Units.seconds(timeout / 1e3)
-                        + " (Ctrl-C stops waiting)")
-                        .orElse("swap: loading " + file))) {
-            result = where == null ? registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout))
-                    : registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout), where);
-        }
-        return swapped(endpoint, file, result, Thread.interrupted());
+        return Background.shown(() -> {
+            long timeout = Options.wholeNumber("handler:swap", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
+                    "milliseconds", " (how long a graceful swap waits for the calls inside the old version)");
+            Isolation where = isolation.isEmpty() ? null : Options.isolation("handler:swap", isolation);
+            if (!registry.isLoaded(endpoint)) {
+                // checked here, not by the registry, whose swap of an endpoint not loaded loads it
+                HandlerRegistry.checkEndpointId(endpoint);
+                throw new UsageError("handler:swap: endpoint '" + endpoint + "' is not loaded, so there is nothing to"
+                        + " replace (see handler:list); to serve it: handler:load " + endpoint + " " + library);
+            }
+            Path file = Path.of(library);
+            if (!graceful) {
+                return swapped(endpoint, file, where == null ? registry.swap(endpoint, file)
+                        : registry.swap(endpoint, file, where), false);
+            }
+            Optional<LoadedHandler> old = registry.handler(endpoint);
+            long start = System.nanoTime();
+            ShellTerminal terminal = ShellTerminal.of(session);
+            SwapResult result;
+            try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                    LiveLine line = LiveLine.start(terminal, () -> old.map(h -> "swap: old version of '" + endpoint
+                            + "' drains, " + Units.calls(h.activeRequests()) + " inside, waited "
+                            + Units.seconds((System.nanoTime() - start) / 1e9) + " of " + Units.seconds(timeout / 1e3)
+                            + " (Ctrl-C stops waiting)")
+                            .orElse("swap: loading " + file))) {
+                result = where == null ? registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout))
+                        : registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout), where);
+            }
+            return swapped(endpoint, file, result, Thread.interrupted());
+        });
     }
 
     /** {@code handler:swap --help}, and a swap without its library file (not in the usage). */
     public String swap(String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("swap");
-        }
-        throw new UsageError("which library should endpoint '" + endpoint + "' serve? handler:swap"
-                + " [--graceful] " + endpoint + " <library file> (see handler:swap --help)");
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("swap");
+            }
+            throw new UsageError("which library should endpoint '" + endpoint + "' serve? handler:swap"
+                    + " [--graceful] " + endpoint + " <library file> (see handler:swap --help)");
+        });
     }
 
     private static String swapped(String endpoint, Path file, SwapResult result, boolean interrupted) {
@@ -284,64 +298,70 @@ public final class HandlerCommands {
 
     @Descriptor("stops an endpoint taking calls; its library is unloaded once the calls inside returned")
     public String unload(@Descriptor(ENDPOINT) String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("unload");
-        }
-        if (!registry.unload(endpoint)) {
-            HandlerRegistry.checkEndpointId(endpoint);
-            throw new UsageError("handler:unload: endpoint '" + endpoint + "' is not loaded; see handler:list");
-        }
-        return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)";
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("unload");
+            }
+            if (!registry.unload(endpoint)) {
+                HandlerRegistry.checkEndpointId(endpoint);
+                throw new UsageError("handler:unload: endpoint '" + endpoint + "' is not loaded; see handler:list");
+            }
+            return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)";
+        });
     }
 
     @Descriptor("lists the versions that were replaced or unloaded and still have calls inside")
     public Object draining(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
             @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
-        if (help) {
-            return usage("draining");
-        }
-        Table table = new Table(Screen.current(noFormat), "endpoint", "version", "draining since", "calls left", "source");
-        for (LoadedHandler h : registry.handlers()) {
-            if (h.isDraining()) {
-                table.row(h.endpointId(), versionOf(h), h.drainingSince().map(Units::ago).orElse(null),
-                        h.activeRequests(), h.source());
+        return Background.shown(() -> {
+            if (help) {
+                return usage("draining");
             }
-        }
-        return table;
+            Table table = new Table(Screen.current(noFormat), "endpoint", "version", "draining since", "calls left", "source");
+            for (LoadedHandler h : registry.handlers()) {
+                if (h.isDraining()) {
+                    table.row(h.endpointId(), versionOf(h), h.drainingSince().map(Units::ago).orElse(null),
+                            h.activeRequests(), h.source());
+                }
+            }
+            return table;
+        });
     }
 
     @Descriptor("unloads the draining versions that have no call left inside")
     public String cleanup(CommandSession session,
             @Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
             @Descriptor("wait up to this many seconds for the calls still inside, unloading each version as it drains (Ctrl-C stops waiting)") @Parameter(names = {"-w", "--wait"}, absentValue = "0") String waitText) {
-        if (help) {
-            return usage("cleanup");
-        }
-        double wait = Options.seconds("handler:cleanup", "-w/--wait", waitText, 0, false, " (0: no wait)");
-        int unloaded = registry.cleanupDrained();
-        long start = System.nanoTime();
-        long deadline = start + (long) (wait * 1e9);
-        boolean interrupted = false;
-        if (wait > 0 && registry.stats().drainingCount() > 0) {
-            ShellTerminal terminal = ShellTerminal.of(session);
-            try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
-                    LiveLine line = LiveLine.start(terminal, () -> "cleanup: " + draining(registry.stats())
-                            + ", waited " + Units.seconds((System.nanoTime() - start) / 1e9) + " of "
-                            + Units.seconds(wait) + " (Ctrl-C stops waiting)")) {
-                while (registry.stats().drainingCount() > 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(CLEANUP_POLL_MS);
-                    unloaded += registry.cleanupDrained();
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
+        return Background.shown(() -> {
+            if (help) {
+                return usage("cleanup");
             }
-            interrupted |= Thread.interrupted();
-        }
-        RegistryStats left = registry.stats();
-        return "unloaded " + unloaded + " drained version" + (unloaded == 1 ? "" : "s")
-                + (left.drainingCount() == 0 ? "" : (interrupted ? "; stopped waiting (Ctrl-C)" : "") + "; "
-                        + draining(left) + " (see handler:draining; a call that never returns keeps its version"
-                        + " loaded: find its endpoint there)");
+            double wait = Options.seconds("handler:cleanup", "-w/--wait", waitText, 0, false, " (0: no wait)");
+            int unloaded = registry.cleanupDrained();
+            long start = System.nanoTime();
+            long deadline = start + (long) (wait * 1e9);
+            boolean interrupted = false;
+            if (wait > 0 && registry.stats().drainingCount() > 0) {
+                ShellTerminal terminal = ShellTerminal.of(session);
+                try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                        LiveLine line = LiveLine.start(terminal, () -> "cleanup: " + draining(registry.stats())
+                                + ", waited " + Units.seconds((System.nanoTime() - start) / 1e9) + " of "
+                                + Units.seconds(wait) + " (Ctrl-C stops waiting)")) {
+                    while (registry.stats().drainingCount() > 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(CLEANUP_POLL_MS);
+                        unloaded += registry.cleanupDrained();
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+                interrupted |= Thread.interrupted();
+            }
+            RegistryStats left = registry.stats();
+            return "unloaded " + unloaded + " drained version" + (unloaded == 1 ? "" : "s")
+                    + (left.drainingCount() == 0 ? "" : (interrupted ? "; stopped waiting (Ctrl-C)" : "") + "; "
+                            + draining(left) + " (see handler:draining; a call that never returns keeps its version"
+                            + " loaded: find its endpoint there)");
+        });
     }
 
     /** The overdue calls of a version, with what to do about them. */
@@ -369,13 +389,15 @@ public final class HandlerCommands {
             + " process-isolated versions whose workers crashed too often (failed)")
     public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
             @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
-        if (help) {
-            return usage("stats");
-        }
-        RegistryStats s = registry.stats();
-        return new Table(Screen.current(noFormat), "loaded", "draining", "active requests", "draining requests", "overdue", "pinned", "failed")
-                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(),
-                        s.overdueRequests(), s.pinnedCount(), s.failedCount());
+        return Background.shown(() -> {
+            if (help) {
+                return usage("stats");
+            }
+            RegistryStats s = registry.stats();
+            return new Table(Screen.current(noFormat), "loaded", "draining", "active requests", "draining requests", "overdue", "pinned", "failed")
+                    .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(),
+                            s.overdueRequests(), s.pinnedCount(), s.failedCount());
+        });
     }
 
     @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers"
@@ -386,20 +408,22 @@ public final class HandlerCommands {
             @Descriptor("number of calls in all (0: run for --duration)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") String callsText,
             @Descriptor("request body") @Parameter(names = {"-b", "--body"}, absentValue = "bench") String body,
             @Descriptor(ENDPOINT) String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("bench");
-        }
-        int threads = (int) Options.wholeNumber("handler:bench", "-t/--threads", threadsText, 1, Bench.MAX_THREADS,
-                "threads", "");
-        double seconds = Options.seconds("handler:bench", "-d/--duration", secondsText, 0, true, "");
-        long calls = Options.wholeNumber("handler:bench", "-n/--calls", callsText, 0, Long.MAX_VALUE, "calls",
-                " (0: run for --duration)");
-        if (!registry.isLoaded(endpoint)) {
-            HandlerRegistry.checkEndpointId(endpoint);
-            throw new UsageError("handler:bench: endpoint '" + endpoint + "' is not loaded; see handler:list");
-        }
-        return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls,
-                ShellTerminal.of(session));
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("bench");
+            }
+            int threads = (int) Options.wholeNumber("handler:bench", "-t/--threads", threadsText, 1, Bench.MAX_THREADS,
+                    "threads", "");
+            double seconds = Options.seconds("handler:bench", "-d/--duration", secondsText, 0, true, "");
+            long calls = Options.wholeNumber("handler:bench", "-n/--calls", callsText, 0, Long.MAX_VALUE, "calls",
+                    " (0: run for --duration)");
+            if (!registry.isLoaded(endpoint)) {
+                HandlerRegistry.checkEndpointId(endpoint);
+                throw new UsageError("handler:bench: endpoint '" + endpoint + "' is not loaded; see handler:list");
+            }
+            return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls,
+                    ShellTerminal.of(session));
+        });
     }
 
     @Descriptor("live view, per endpoint and version: calls/s, errors/s, in-flight, p50/p99 latency,"
@@ -409,44 +433,48 @@ public final class HandlerCommands {
             @Descriptor("stop after this many refreshes (0: at Ctrl-C)") @Parameter(names = {"-n", "--count"}, absentValue = "0") String countText,
             @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
             @Descriptor(ENDPOINT) String... endpoints) {
-        if (Usage.asked(endpoints)) {
-            return usage("top");
-        }
-        double interval = Options.seconds("handler:top", "-i/--interval", intervalText, 0.1, false, "");
-        long count = Options.wholeNumber("handler:top", "-n/--count", countText, 0, Long.MAX_VALUE, "refreshes",
-                " (0: until Ctrl-C)");
-        for (String endpoint : endpoints) {
-            HandlerRegistry.checkEndpointId(endpoint);
-            if (!registry.isLoaded(endpoint)) {
-                throw new UsageError("handler:top: endpoint '" + endpoint + "' is not loaded; see handler:list");
+        return Background.shown(() -> {
+            if (Usage.asked(endpoints)) {
+                return usage("top");
             }
-        }
-        Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count, noFormat,
-                ShellTerminal.of(session), System.out);
-        return null;
+            double interval = Options.seconds("handler:top", "-i/--interval", intervalText, 0.1, false, "");
+            long count = Options.wholeNumber("handler:top", "-n/--count", countText, 0, Long.MAX_VALUE, "refreshes",
+                    " (0: until Ctrl-C)");
+            for (String endpoint : endpoints) {
+                HandlerRegistry.checkEndpointId(endpoint);
+                if (!registry.isLoaded(endpoint)) {
+                    throw new UsageError("handler:top: endpoint '" + endpoint + "' is not loaded; see handler:list");
+                }
+            }
+            Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count, noFormat,
+                    ShellTerminal.of(session), System.out);
+            return null;
+        });
     }
 
     @Descriptor("lists the files of the deploy folders and what became of each: serving, standing by, draining,"
             + " pending, failed (and why) or ignored")
     public Object deployments(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
             @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
-        if (help) {
-            return usage("deployments");
-        }
-        List<DeployFolder> folders = deployFolders;
-        if (folders == null || folders.isEmpty()) {
-            throw new IllegalStateException("this container has no deploy folder: set 'directory' in the"
-                    + " configuration io.handlerregistry.deploy (e.g. conf/io.handlerregistry.deploy.cfg)");
-        }
-        boolean several = folders.size() > 1;
-        Table table = new Table(Screen.current(noFormat), "file", "state", "bundle", "detail");
-        for (DeployFolder folder : folders) {
-            for (DeployFolder.Deployment d : folder.deployments()) {
-                String file = several ? folder.directory().getFileName() + "/" + d.file() : d.file();
-                table.row(file, d.state(), d.bundleId() < 0 ? null : d.bundleId(), d.detail());
+        return Background.shown(() -> {
+            if (help) {
+                return usage("deployments");
             }
-        }
-        return table;
+            List<DeployFolder> folders = deployFolders;
+            if (folders == null || folders.isEmpty()) {
+                throw new IllegalStateException("this container has no deploy folder: set 'directory' in the"
+                        + " configuration io.handlerregistry.deploy (e.g. conf/io.handlerregistry.deploy.cfg)");
+            }
+            boolean several = folders.size() > 1;
+            Table table = new Table(Screen.current(noFormat), "file", "state", "bundle", "detail");
+            for (DeployFolder folder : folders) {
+                for (DeployFolder.Deployment d : folder.deployments()) {
+                    String file = several ? folder.directory().getFileName() + "/" + d.file() : d.file();
+                    table.row(file, d.state(), d.bundleId() < 0 ? null : d.bundleId(), d.detail());
+                }
+            }
+            return table;
+        });
     }
 
     @Descriptor("lists the handler commands, or shows the usage of one (other names: the help of the shell)")
