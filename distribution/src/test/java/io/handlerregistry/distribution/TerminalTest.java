@@ -60,7 +60,7 @@ class TerminalTest {
         // process it starts: the JVM then never sees Ctrl-C (it keeps SIGINT ignored, as for nohup)
         assumeFalse(sigintIgnored(), "SIGINT is ignored in this process (started with nohup or & from a"
                 + " script): Ctrl-C cannot reach the container; run the build in the foreground");
-        OutputStream keys = startOnATerminal();
+        OutputStream keys = startOnATerminal(120);
         await().atMost(START).until(() -> screen.indexOf(PROMPT) >= 0 && screen.indexOf("serves endpoint 'greeting'") >= 0);
 
         // Tab completes a command name, then an endpoint id the registry knows
@@ -105,6 +105,37 @@ class TerminalTest {
     }
 
     @Test
+    void onAnEightyColumnTerminalTablesFitPipedRowsStayWholeAndABackgroundBenchReports() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pseudo-terminal");
+        OutputStream keys = startOnATerminal(80);
+        await().atMost(START).until(() -> screen.indexOf(PROMPT) >= 0 && screen.indexOf("serves endpoint 'greeting'") >= 0);
+
+        // the table fits 80 columns; its source column, too wide for them, goes under each row
+        int mark = type(keys, "handler:list\r");
+        awaitAfter(mark, "source: bundle io.handlerregistry.handler.greeting 1.0.0");
+        String list = after(mark);
+        assertThat(list.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+        assertThat(list).containsPattern("(?m)^greeting +1\\.0\\.0 +ACTIVE +in-process +0 +0 +0 +0$");
+
+        // through a pipe each row is whole, on one line, whatever the terminal's width
+        mark = type(keys, "handler:list | grep greeting\r");
+        awaitAfter(mark, "(service ");
+        assertThat(after(mark)).containsPattern(
+                "(?m)^greeting +1\\.0\\.0 +ACTIVE +in-process +0 +0 +0 +0 +bundle io\\.handlerregistry\\.handler\\.greeting 1\\.0\\.0 \\[\\d+\\] \\(service \\d+\\)$");
+
+        // a bench in the background reports when it ends; the prompt stays usable meanwhile
+        mark = type(keys, "handler:bench --duration 3 greeting &\r");
+        int call = type(keys, "handler:call echo meanwhile\r");
+        awaitAfter(call, "meanwhile");
+        await().atMost(STEP).untilAsserted(() -> assertThat(after(call)).contains("failures 0")
+                .containsPattern("calls +\\d+ ").containsPattern("answers +v1 \\d+"));
+        await().atMost(STEP).untilAsserted(() -> assertThat(after(call)).containsPattern("\\[1\\] +done"));
+
+        type(keys, "\u0004");
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
+    }
+
+    @Test
     void withoutATerminalItRunsUntilASignalStopsIt() throws Exception {
         Path log = work.resolve("log.txt");
         ProcessBuilder builder = new ProcessBuilder("bash", home.resolve("bin/handler-registry").toString())
@@ -121,9 +152,9 @@ class TerminalTest {
         assertThat(Files.readString(log)).doesNotContain("Exception", "stopping framework", "dumb terminal");
     }
 
-    /** Starts bin/handler-registry on a new pseudo-terminal of 120 x 40; returns its keyboard. */
-    private OutputStream startOnATerminal() throws IOException {
-        String command = "stty cols 120 rows 40; exec bash " + home.resolve("bin/handler-registry");
+    /** Starts bin/handler-registry on a new pseudo-terminal of that many columns and 40 rows; returns its keyboard. */
+    private OutputStream startOnATerminal(int columns) throws IOException {
+        String command = "stty cols " + columns + " rows 40; exec bash " + home.resolve("bin/handler-registry");
         ProcessBuilder builder = new ProcessBuilder(List.of("script", "-qfec", command, "/dev/null"))
                 .directory(work.toFile()).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
