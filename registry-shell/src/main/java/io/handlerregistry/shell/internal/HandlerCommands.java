@@ -39,21 +39,18 @@ import io.handlerregistry.api.SwapResult;
  * command answers {@code -h}/{@code --help} with its usage, written from its annotations; long ones
  * (bench, graceful swap, cleanup --wait, top) show progress on a terminal and stop at Ctrl-C.
  */
-@Component(service = HandlerCommands.class, property = {
-    "osgi.command.scope=handler",
-    "osgi.command.function=list", "osgi.command.function=info", "osgi.command.function=call",
-    "osgi.command.function=load", "osgi.command.function=swap", "osgi.command.function=unload",
-    "osgi.command.function=draining", "osgi.command.function=cleanup", "osgi.command.function=stats",
-    "osgi.command.function=bench", "osgi.command.function=top", "osgi.command.function=deployments",
-    "osgi.command.function=help", "osgi.command.function=_complete"})
+@Component(service = HandlerCommands.class)
 public final class HandlerCommands {
     static final String SCOPE = "handler";
     /** The commands, in the order help lists them. */
     static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
             "cleanup", "stats", "bench", "top", "deployments", "help");
-    /** What the service offers Gogo: the commands and the completion function of the shell profile. */
+    /**
+     * What the Gogo command service offers (see {@link ShellRegistration}): the commands, "handler"
+     * (which Gogo's "help handler" finds) and the completion function of the shell profile.
+     */
     static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
-            "cleanup", "stats", "bench", "top", "deployments", "help", "_complete");
+            "cleanup", "stats", "bench", "top", "deployments", "help", "handler", "_complete");
     // what a positional parameter is: its descriptor, which completion reads
     static final String ENDPOINT = "endpoint id";
     static final String NEW_ENDPOINT = "endpoint id, not loaded yet";
@@ -480,9 +477,7 @@ public final class HandlerCommands {
     @Descriptor("lists the handler commands, or shows the usage of one (other names: the help of the shell)")
     public Object help(CommandSession session, @Descriptor(COMMAND) String... words) throws Exception {
         if (words.length == 0 || words[0].equals(SCOPE) || Usage.asked(words)) {
-            return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
-                    + "Tab completes their names, options, endpoint ids and files.\n"
-                    + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS, Screen.current().helpWidth());
+            return summary();
         }
         String name = words[0].startsWith(SCOPE + ":") ? words[0].substring(SCOPE.length() + 1) : words[0];
         if (COMMANDS.contains(name)) {
@@ -496,6 +491,17 @@ public final class HandlerCommands {
         }
         throw new UsageError("no command '" + words[0] + "': 'help' lists every command, 'help handler'"
                 + " the handler commands");
+    }
+
+    /**
+     * The command list, under the scope's own name: Gogo's {@code help handler} (Felix's, Equinox's)
+     * looks for a command named "handler" and shows this description.
+     */
+    @Descriptor("the commands of scope handler: list, info, call, load, swap, unload, draining, cleanup, stats,"
+            + " bench, top, deployments; 'handler' lists them with what they do, 'help handler:<command>' or"
+            + " '<command> --help' shows the usage of one")
+    public Object handler() {
+        return summary();
     }
 
     /** For the shell profile's completion: the candidates for the word at {@code index} (null: a file). */
@@ -515,6 +521,12 @@ public final class HandlerCommands {
      */
     static String versionOf(LoadedHandler h) {
         return h.version().orElse("gen" + h.generation());
+    }
+
+    private static String summary() {
+        return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
+                + "Tab completes their names, options, endpoint ids and files.\n"
+                + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS, Screen.current().helpWidth());
     }
 
     private static String usage(String command) {
