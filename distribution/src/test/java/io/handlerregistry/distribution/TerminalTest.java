@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,15 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TerminalTest {
     private static final String PROMPT = "handler-registry> ";
     private static final Duration START = Duration.ofSeconds(90);
-    private static final Duration STEP = Duration.ofSeconds(30);
-    /** The control sequences a terminal draws with (CSI, charset, keypad): not text. */
-    private static final Pattern ESCAPE = Pattern.compile("\u001b\\[[0-9;?]*[ -/]*[@-~]|\u001b[()][0-9A-Za-z]|\u001b[=>]");
+    private static final Duration STEP = PseudoTerminal.STEP;
 
     @TempDir
     Path work;
     private Path home;
     private Process process;
-    private final StringBuffer screen = new StringBuffer(); // what the terminal showed, escapes removed
+    private PseudoTerminal terminal;
 
     @BeforeEach
     void install() throws IOException {
@@ -47,6 +42,9 @@ class TerminalTest {
 
     @AfterEach
     void stop() throws InterruptedException {
+        if (terminal != null) {
+            terminal.close();
+        }
         if (process != null && process.isAlive()) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -55,83 +53,83 @@ class TerminalTest {
 
     @Test
     void tabCompletesHelpAnswersCtrlCStopsABenchNotTheContainerAndTopRefreshes() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pseudo-terminal");
+        assumeTrue(PseudoTerminal.available(), "needs util-linux script for a pseudo-terminal");
         // a build started with nohup, or with & from a script, ignores SIGINT, and so does every
         // process it starts: the JVM then never sees Ctrl-C (it keeps SIGINT ignored, as for nohup)
         assumeFalse(sigintIgnored(), "SIGINT is ignored in this process (started with nohup or & from a"
                 + " script): Ctrl-C cannot reach the container; run the build in the foreground");
-        OutputStream keys = startOnATerminal(120);
-        await().atMost(START).until(() -> screen.indexOf(PROMPT) >= 0 && screen.indexOf("serves endpoint 'greeting'") >= 0);
+        startOnATerminal(120);
+        await().atMost(START).until(() -> terminal.screen().contains(PROMPT) && terminal.screen().contains("serves endpoint 'greeting'"));
 
         // Tab completes a command name, then an endpoint id the registry knows
-        int mark = type(keys, "handler:li\t");
+        int mark = type("handler:li\t");
         awaitAfter(mark, "handler:list");
-        type(keys, "\r");
+        type("\r");
         awaitAfter(mark, "greeting  1.0.0");
-        mark = type(keys, "handler:call gree\t");
+        mark = type("handler:call gree\t");
         awaitAfter(mark, "handler:call greeting");
-        type(keys, "tabbed\r");
+        type("tabbed\r");
         awaitAfter(mark, "v1 tabbed");
 
         // --help of a handler command is its usage, not an error
-        mark = type(keys, "handler:call --help\r");
+        mark = type("handler:call --help\r");
         awaitAfter(mark, "handler:call [-m method]");
         assertThat(after(mark)).contains("-H, --header <header>").doesNotContain("invalid endpoint id");
 
         // Ctrl-C stops a running bench, which reports what it measured; the container serves on
-        mark = type(keys, "handler:bench --duration 120 greeting\r");
+        mark = type("handler:bench --duration 120 greeting\r");
         awaitAfter(mark, "bench: "); // its live line
-        type(keys, "\u0003");
+        type("\u0003");
         awaitAfter(mark, "stopped by Ctrl-C");
         assertThat(after(mark)).containsPattern("calls +\\d+ ").contains("failures 0");
-        mark = type(keys, "handler:call echo still-serving\r");
+        mark = type("handler:call echo still-serving\r");
         awaitAfter(mark, "still-serving");
         assertThat(after(mark)).contains("status 200 from endpoint 'echo'");
 
         // the live view redraws until Ctrl-C, then the prompt is back
-        int top = type(keys, "handler:top --interval 0.2\r");
+        int top = type("handler:top --interval 0.2\r");
         await().atMost(STEP).until(() -> count(after(top), "handler:top at ") >= 3);
         assertThat(after(top)).containsPattern("greeting +1\\.0\\.0 +ACTIVE");
-        type(keys, "\u0003");
+        type("\u0003");
         await().atMost(STEP).until(() -> {
             String shown = after(top);
             return shown.lastIndexOf(PROMPT) > shown.lastIndexOf("handler:top at ");
         });
 
-        assertThat(screen.toString()).doesNotContain("InterruptedException", "dumb terminal");
-        type(keys, "\u0004"); // Ctrl-D leaves
+        assertThat(terminal.screen()).doesNotContain("InterruptedException", "dumb terminal");
+        type("\u0004"); // Ctrl-D leaves
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
         assertThat(Files.readString(home.resolve("var/history"))).contains("handler:call --help");
     }
 
     @Test
     void onAnEightyColumnTerminalTablesFitPipedRowsStayWholeAndABackgroundBenchReports() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pseudo-terminal");
-        OutputStream keys = startOnATerminal(80);
-        await().atMost(START).until(() -> screen.indexOf(PROMPT) >= 0 && screen.indexOf("serves endpoint 'greeting'") >= 0);
+        assumeTrue(PseudoTerminal.available(), "needs util-linux script for a pseudo-terminal");
+        startOnATerminal(80);
+        await().atMost(START).until(() -> terminal.screen().contains(PROMPT) && terminal.screen().contains("serves endpoint 'greeting'"));
 
         // the table fits 80 columns; its source column, too wide for them, goes under each row
-        int mark = type(keys, "handler:list\r");
+        int mark = type("handler:list\r");
         awaitAfter(mark, "source: bundle io.handlerregistry.handler.greeting 1.0.0");
         String list = after(mark);
         assertThat(list.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
         assertThat(list).containsPattern("(?m)^greeting +1\\.0\\.0 +ACTIVE +in-process +0 +0 +0 +0$");
 
         // through a pipe each row is whole, on one line, whatever the terminal's width
-        mark = type(keys, "handler:list | grep greeting\r");
+        mark = type("handler:list | grep greeting\r");
         awaitAfter(mark, "(service ");
         assertThat(after(mark)).containsPattern(
                 "(?m)^greeting +1\\.0\\.0 +ACTIVE +in-process +0 +0 +0 +0 +bundle io\\.handlerregistry\\.handler\\.greeting 1\\.0\\.0 \\[\\d+\\] \\(service \\d+\\)$");
 
         // a bench in the background reports when it ends; the prompt stays usable meanwhile
-        mark = type(keys, "handler:bench --duration 3 greeting &\r");
-        int call = type(keys, "handler:call echo meanwhile\r");
+        mark = type("handler:bench --duration 3 greeting &\r");
+        int call = type("handler:call echo meanwhile\r");
         awaitAfter(call, "meanwhile");
         await().atMost(STEP).untilAsserted(() -> assertThat(after(call)).contains("failures 0")
                 .containsPattern("calls +\\d+ ").containsPattern("answers +v1 \\d+"));
         await().atMost(STEP).untilAsserted(() -> assertThat(after(call)).containsPattern("\\[1\\] +done"));
 
-        type(keys, "\u0004");
+        type("\u0004");
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
     }
 
@@ -152,53 +150,23 @@ class TerminalTest {
         assertThat(Files.readString(log)).doesNotContain("Exception", "stopping framework", "dumb terminal");
     }
 
-    /** Starts bin/handler-registry on a new pseudo-terminal of that many columns and 40 rows; returns its keyboard. */
-    private OutputStream startOnATerminal(int columns) throws IOException {
-        String command = "stty cols " + columns + " rows 40; exec bash " + home.resolve("bin/handler-registry");
-        ProcessBuilder builder = new ProcessBuilder(List.of("script", "-qfec", command, "/dev/null"))
-                .directory(work.toFile()).redirectErrorStream(true);
-        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("TERM", "xterm-256color");
-        process = builder.start();
-        Thread reader = new Thread(() -> copyToScreen(process.getInputStream()), "terminal-screen");
-        reader.setDaemon(true);
-        reader.start();
-        return process.getOutputStream();
+    /** Starts bin/handler-registry on a new pseudo-terminal of that many columns and 40 rows. */
+    private void startOnATerminal(int columns) throws IOException {
+        terminal = new PseudoTerminal("bash " + home.resolve("bin/handler-registry"), columns, work,
+                Map.of("JAVA_HOME", System.getProperty("java.home")));
+        process = terminal.process();
     }
 
-    private void copyToScreen(InputStream in) {
-        byte[] buffer = new byte[8192];
-        StringBuilder pending = new StringBuilder();
-        try {
-            for (int n; (n = in.read(buffer)) > 0;) {
-                pending.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-                // an escape sequence cut in two by a read waits for its end
-                int cut = pending.lastIndexOf("\u001b");
-                boolean cutShort = cut >= 0 && !ESCAPE.matcher(pending.substring(cut)).lookingAt()
-                        && pending.length() - cut < 32;
-                String whole = cutShort ? pending.substring(0, cut) : pending.toString();
-                screen.append(ESCAPE.matcher(whole).replaceAll("").replace("\r", ""));
-                pending.delete(0, whole.length());
-            }
-        } catch (IOException e) {
-            // the terminal closed
-        }
-    }
-
-    /** Types keys; returns where the screen was, to look at what came after. */
-    private int type(OutputStream keys, String text) throws IOException {
-        int mark = screen.length();
-        keys.write(text.getBytes(StandardCharsets.UTF_8));
-        keys.flush();
-        return mark;
+    private int type(String text) throws IOException {
+        return terminal.type(text);
     }
 
     private String after(int mark) {
-        return screen.substring(mark);
+        return terminal.after(mark);
     }
 
     private void awaitAfter(int mark, String text) {
-        await().atMost(STEP).untilAsserted(() -> assertThat(after(mark)).as("the terminal after the keys").contains(text));
+        terminal.awaitAfter(mark, text);
     }
 
     /** Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status), which its children inherit. */

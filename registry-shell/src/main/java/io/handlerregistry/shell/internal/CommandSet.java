@@ -35,6 +35,11 @@ public final class CommandSet {
         return d == null ? name : d.value();
     }
 
+    /** The list of the commands with what each does, as handler:help shows it. */
+    public static String summary() {
+        return HandlerCommands.summary();
+    }
+
     /** The usage, as {@code --help} shows it, for the terminal of the calling command. */
     public String usage(String name) {
         return Usage.of(HandlerCommands.class, scope(), name, Screen.current().helpWidth());

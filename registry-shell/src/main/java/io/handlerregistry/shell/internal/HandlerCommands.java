@@ -523,7 +523,7 @@ public final class HandlerCommands {
         return h.version().orElse("gen" + h.generation());
     }
 
-    private static String summary() {
+    static String summary() {
         return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
                 + "Tab completes their names, options, endpoint ids and files.\n"
                 + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS, Screen.current().helpWidth());

@@ -3,6 +3,7 @@ package io.handlerregistry.shell.internal.karaf;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.karaf.shell.api.action.lifecycle.Manager;
 import org.apache.karaf.shell.api.console.Command;
 import org.apache.karaf.shell.api.console.SessionFactory;
 
@@ -18,6 +19,7 @@ import io.handlerregistry.shell.internal.CommandSet;
 public final class KarafCommands implements AutoCloseable {
     private final SessionFactory factory;
     private final List<Command> registered = new ArrayList<>();
+    private Manager actions; // where ScopeHelp is registered, if Karaf's shell has action commands
 
     private KarafCommands(SessionFactory factory) {
         this.factory = factory;
@@ -31,6 +33,10 @@ public final class KarafCommands implements AutoCloseable {
             karaf.factory.getRegistry().register(command);
             karaf.registered.add(command);
         }
+        karaf.actions = karaf.factory.getRegistry().getService(Manager.class);
+        if (karaf.actions != null) {
+            karaf.actions.register(ScopeHelp.class);
+        }
         return karaf;
     }
 
@@ -40,5 +46,9 @@ public final class KarafCommands implements AutoCloseable {
             factory.getRegistry().unregister(command);
         }
         registered.clear();
+        if (actions != null) {
+            actions.unregister(ScopeHelp.class);
+            actions = null;
+        }
     }
 }
