@@ -83,8 +83,8 @@ public final class HandlerCommands {
             if (help) {
                 return usage("list");
             }
-            Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "isolation", "in-flight", "overdue", "calls", "errors",
-                    "source");
+            Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "isolation",
+                    "in-flight", "overdue", "calls", "errors", "source");
             for (LoadedHandler h : registry.handlers()) {
                 table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
                         h.totalCalls(), h.failedCalls(), h.source());
