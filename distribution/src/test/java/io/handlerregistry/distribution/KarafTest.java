@@ -157,6 +157,13 @@ class KarafTest {
             terminal.awaitAfter(mark, "handler:call greeting");
             terminal.type("\u0015");
 
+            // where a library is wanted: file names (Karaf's file completer)
+            Path library = Files.createDirectories(work.resolve("completion-libs")).resolve("libhandler_greeting.so");
+            Files.writeString(library, "not a library: only its name is completed");
+            mark = terminal.type("handler:swap greeting " + work.resolve("completion-li") + "\t");
+            terminal.awaitAfter(mark, "completion-libs/");
+            terminal.type("\u0015");
+
             mark = terminal.type("help handler:list\r");
             terminal.awaitAfter(mark, "--no-format");
             assertThat(terminal.after(mark)).contains("handler:list [--no-format]", "lists every loaded handler version");

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandSession;
+import org.apache.karaf.shell.api.console.Candidate;
 import org.apache.karaf.shell.api.console.Command;
 import org.apache.karaf.shell.api.console.CommandLine;
 import org.apache.karaf.shell.api.console.Completer;
@@ -66,27 +67,40 @@ final class KarafCommand implements Command {
             @Override
             public int complete(Session session, CommandLine line, List<String> candidates) {
                 String[] arguments = line.getArguments();
-                int index = line.getCursorArgumentIndex();
-                if (index == 0) { // Karaf asks every command's completer for the command's name too
+                if (line.getCursorArgumentIndex() == 0) { // Karaf asks every command's completer for names too
                     int at = new StringsCompleter(names).complete(session,
                             new ArgumentCommandLine(arguments.length == 0 ? "" : arguments[0], line.getArgumentPosition()),
                             candidates);
                     return at < 0 ? at : at + line.getBufferPosition() - line.getArgumentPosition();
                 }
-                if (arguments.length == 0 || !names.contains(arguments[0])) {
-                    return -1;
+                List<String> values = values(line);
+                return values == null ? -1 : new StringsCompleter(values, true).complete(session, line, candidates);
+            }
+
+            @Override
+            public void completeCandidates(Session session, CommandLine line, List<Candidate> candidates) {
+                if (line.getCursorArgumentIndex() > 0 && isOurs(line) && values(line) == null) {
+                    new FileCompleter().completeCandidates(session, line, candidates); // a file is wanted
+                } else {
+                    Completer.super.completeCandidates(session, line, candidates);
                 }
-                List<String> words = new ArrayList<>(Arrays.asList(arguments));
+            }
+
+            private boolean isOurs(CommandLine line) {
+                return line.getArguments().length > 0 && names.contains(line.getArguments()[0]);
+            }
+
+            /** Options after a dash, else what the argument at the cursor is; null: a file (or not ours). */
+            private List<String> values(CommandLine line) {
+                if (!isOurs(line)) {
+                    return List.of();
+                }
+                int index = line.getCursorArgumentIndex();
+                List<String> words = new ArrayList<>(Arrays.asList(line.getArguments()));
                 while (words.size() <= index) {
                     words.add("");
                 }
-                String word = words.get(index);
-                List<String> values = word.startsWith("-") ? commands.options(name)
-                        : commands.candidates(words, index);
-                if (values == null) {
-                    return new FileCompleter().complete(session, line, candidates);
-                }
-                return new StringsCompleter(values, true).complete(session, line, candidates);
+                return words.get(index).startsWith("-") ? commands.options(name) : commands.candidates(words, index);
             }
         };
     }
