@@ -144,6 +144,15 @@ class DistributionTest {
     }
 
     @Test
+    void anEmptyCommandIsRefusedAtOnce() throws Exception {
+        for (String empty : List.of("", "  ")) {
+            Run run = run(empty);
+            assertThat(run.exit).as(run.toString()).isEqualTo(2);
+            assertThat(run.err).isEqualTo("handler-registry: -c needs a command, not an empty one (see --help)\n");
+        }
+    }
+
+    @Test
     void scriptsGetTheSameHelpCompletionCandidatesAndLiveViewAsThePrompt() throws Exception {
         Run run = run("help handler", "handler:swap --help", "handler:top --count 2 --interval 0.2 greeting",
                 "handler:_complete [handler:info greeting ''] 2", "handler:_complete [handler:bench -t 2 g] 3",

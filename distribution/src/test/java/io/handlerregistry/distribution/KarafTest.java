@@ -129,6 +129,55 @@ class KarafTest {
                 .contains("v2 hi", "alive ");
         assertThat(client("echo (handler:info crashy)")).containsPattern("isolation +process")
                 .containsPattern("restarts +1").containsPattern("last crash .*SIGSEGV");
+
+        assertKarafShellCompletesHelpsAndReportsInTheBackground();
+    }
+
+    /**
+     * Karaf's own shell, as a person meets it (bin/client on a terminal): Tab completes the handler
+     * commands' names (not the internal completion function), their options and endpoint ids; Karaf's
+     * help shows a command's usage; a bench started with & reports when it ends.
+     */
+    private void assertKarafShellCompletesHelpsAndReportsInTheBackground() throws Exception {
+        assumeTrue(PseudoTerminal.available(), "needs util-linux script for a pseudo-terminal");
+        try (PseudoTerminal terminal = new PseudoTerminal("bash " + karaf.resolve("bin/client") + " -u karaf -p karaf -a "
+                + sshPort + " -r 1", 100, karaf, java.util.Map.of("JAVA_HOME", javaHome))) {
+            await("Karaf's prompt").atMost(Duration.ofSeconds(60)).until(() -> terminal.screen().contains("karaf@root()>"));
+
+            int mark = terminal.type("handler:\t");
+            terminal.awaitAfter(mark, "handler:deployments");
+            assertThat(terminal.after(mark)).contains("handler:bench", "handler:swap").doesNotContain("_complete");
+            terminal.type("\u0015"); // Ctrl-U: the line is emptied
+
+            mark = terminal.type("handler:call --\t");
+            terminal.awaitAfter(mark, "--timeout");
+            assertThat(terminal.after(mark)).contains("--method", "--header", "--file", "--help");
+            terminal.type("\u0015");
+
+            mark = terminal.type("handler:call gree\t");
+            terminal.awaitAfter(mark, "handler:call greeting");
+            terminal.type("\u0015");
+
+            // where a library is wanted: file names (Karaf's file completer)
+            Path library = Files.createDirectories(work.resolve("completion-libs")).resolve("libhandler_greeting.so");
+            Files.writeString(library, "not a library: only its name is completed");
+            mark = terminal.type("handler:swap greeting " + work.resolve("completion-li") + "\t");
+            terminal.awaitAfter(mark, "completion-libs/");
+            terminal.type("\u0015");
+
+            mark = terminal.type("help handler:list\r");
+            terminal.awaitAfter(mark, "--no-format");
+            assertThat(terminal.after(mark)).contains("handler:list [--no-format]", "lists every loaded handler version");
+            mark = terminal.type("help handler\r");
+            terminal.awaitAfter(mark, "handler:unload");
+            assertThat(terminal.after(mark)).contains("handler:bench", "handler:deployments").doesNotContain("_complete");
+
+            mark = terminal.type("handler:bench --duration 2 greeting &\r");
+            int report = mark;
+            await("the background bench's report").atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    terminal.after(report)).contains("failures 0").containsPattern("answers +v2 \\d+"));
+            terminal.type("logout\r");
+        }
     }
 
     /**

@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,15 +29,13 @@ class TerminalTest {
     private static final String PROMPT = "handler-registry> ";
     private static final Path TEST_BUNDLES = Path.of(System.getProperty("test.bundles", "target/test-bundles"));
     private static final Duration START = Duration.ofSeconds(90);
-    private static final Duration STEP = Duration.ofSeconds(30);
-    /** The control sequences a terminal draws with (CSI, charset, keypad): not text. */
-    private static final Pattern ESCAPE = Pattern.compile("\u001b\\[[0-9;?]*[ -/]*[@-~]|\u001b[()][0-9A-Za-z]|\u001b[=>]");
+    private static final Duration STEP = PseudoTerminal.STEP;
 
     @TempDir
     Path work;
     private Path home;
     private Process process;
-    private final StringBuffer screen = new StringBuffer(); // what the terminal showed, escapes removed
+    private PseudoTerminal terminal;
 
     @BeforeEach
     void install() throws IOException {
@@ -49,6 +44,9 @@ class TerminalTest {
 
     @AfterEach
     void stop() throws InterruptedException {
+        if (terminal != null) {
+            terminal.close();
+        }
         if (process != null && process.isAlive()) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -57,91 +55,124 @@ class TerminalTest {
 
     @Test
     void tabCompletesHelpAnswersCtrlCStopsABenchNotTheContainerAndTopRefreshes() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pseudo-terminal");
+        assumeTrue(PseudoTerminal.available(), "needs util-linux script for a pseudo-terminal");
         // a build started with nohup, or with & from a script, ignores SIGINT, and so does every
         // process it starts: the JVM then never sees Ctrl-C (it keeps SIGINT ignored, as for nohup)
         assumeFalse(sigintIgnored(), "SIGINT is ignored in this process (started with nohup or & from a"
                 + " script): Ctrl-C cannot reach the container; run the build in the foreground");
-        OutputStream keys = startOnATerminal();
-        await().atMost(START).until(() -> screen.indexOf(PROMPT) >= 0 && screen.indexOf("serves endpoint 'greeting'") >= 0);
+        startOnATerminal(120);
+        await().atMost(START).until(() -> terminal.screen().contains(PROMPT) && terminal.screen().contains("serves endpoint 'greeting'"));
 
         // Tab completes a command name, then an endpoint id the registry knows
-        int mark = type(keys, "handler:li\t");
+        int mark = type("handler:li\t");
         awaitAfter(mark, "handler:list");
-        type(keys, "\r");
+        type("\r");
         awaitAfter(mark, "greeting  1.0.0");
-        mark = type(keys, "handler:call gree\t");
+        mark = type("handler:call gree\t");
         awaitAfter(mark, "handler:call greeting");
-        type(keys, "tabbed\r");
+        type("tabbed\r");
         awaitAfter(mark, "v1 tabbed");
 
         // --help of a handler command is its usage, not an error
-        mark = type(keys, "handler:call --help\r");
+        mark = type("handler:call --help\r");
         awaitAfter(mark, "handler:call [-m method]");
         assertThat(after(mark)).contains("-H, --header <header>").doesNotContain("invalid endpoint id");
 
         // Ctrl-C stops a running bench, which reports what it measured; the container serves on
-        mark = type(keys, "handler:bench --duration 120 greeting\r");
+        mark = type("handler:bench --duration 120 greeting\r");
         awaitAfter(mark, "bench: "); // its live line
-        type(keys, "\u0003");
+        type("\u0003");
         awaitAfter(mark, "stopped by Ctrl-C");
         assertThat(after(mark)).containsPattern("calls +\\d+ ").contains("failures 0");
-        mark = type(keys, "handler:call echo still-serving\r");
+        mark = type("handler:call echo still-serving\r");
         awaitAfter(mark, "still-serving");
         assertThat(after(mark)).contains("status 200 from endpoint 'echo'");
 
         // the live view redraws until Ctrl-C, then the prompt is back
-        int top = type(keys, "handler:top --interval 0.2\r");
+        int top = type("handler:top --interval 0.2\r");
         await().atMost(STEP).until(() -> count(after(top), "handler:top at ") >= 3);
         assertThat(after(top)).containsPattern("greeting +1\\.0\\.0 +ACTIVE");
-        type(keys, "\u0003");
+        type("\u0003");
         await().atMost(STEP).until(() -> {
             String shown = after(top);
             return shown.lastIndexOf(PROMPT) > shown.lastIndexOf("handler:top at ");
         });
 
-        assertThat(screen.toString()).doesNotContain("InterruptedException", "dumb terminal");
-        type(keys, "\u0004"); // Ctrl-D leaves
+        assertThat(terminal.screen()).doesNotContain("InterruptedException", "dumb terminal");
+        type("\u0004"); // Ctrl-D leaves
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
         assertThat(Files.readString(home.resolve("var/history"))).contains("handler:call --help");
     }
 
     @Test
+    void onAnEightyColumnTerminalTablesFitPipedRowsStayWholeAndABackgroundBenchReports() throws Exception {
+        assumeTrue(PseudoTerminal.available(), "needs util-linux script for a pseudo-terminal");
+        startOnATerminal(80);
+        await().atMost(START).until(() -> terminal.screen().contains(PROMPT) && terminal.screen().contains("serves endpoint 'greeting'"));
+
+        // the table fits 80 columns; its source column, too wide for them, goes under each row
+        int mark = type("handler:list\r");
+        awaitAfter(mark, "source: bundle io.handlerregistry.handler.greeting 1.0.0");
+        String list = after(mark);
+        // the table's lines (not the prompt, which JLine redraws after a mark of its own)
+        assertThat(list.lines().filter(line -> !line.contains(PROMPT)))
+                .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+        assertThat(list).containsPattern("(?m)^greeting +1\\.0\\.0 +ACTIVE +in-process +0 +0 +0 +0$");
+
+        // through a pipe each row is whole, on one line, whatever the terminal's width
+        mark = type("handler:list | grep greeting\r");
+        awaitAfter(mark, "(service ");
+        assertThat(after(mark)).containsPattern(
+                "(?m)^greeting +1\\.0\\.0 +ACTIVE +in-process +0 +0 +0 +0 +bundle io\\.handlerregistry\\.handler\\.greeting 1\\.0\\.0 \\[\\d+\\] \\(service \\d+\\)$");
+
+        // a bench in the background reports when it ends; the prompt stays usable meanwhile
+        mark = type("handler:bench --duration 3 greeting &\r");
+        int call = type("handler:call echo meanwhile\r");
+        awaitAfter(call, "meanwhile");
+        await().atMost(STEP).untilAsserted(() -> assertThat(after(call)).contains("failures 0")
+                .containsPattern("calls +\\d+ ").containsPattern("answers +v1 \\d+"));
+        await().atMost(STEP).untilAsserted(() -> assertThat(after(call)).containsPattern("\\[1\\] +done"));
+
+        type("\u0004");
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
+    }
+
+    @Test
     void aLogLineIsWrittenAboveThePromptWhichComesBackAndWaitsWhileALiveLineRuns() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pseudo-terminal");
+        assumeTrue(PseudoTerminal.available(), "needs util-linux script for a pseudo-terminal");
         assumeFalse(sigintIgnored(), "SIGINT is ignored in this process (started with nohup or & from a"
                 + " script): Ctrl-C cannot reach the container; run the build in the foreground");
-        OutputStream keys = startOnATerminal();
-        await().atMost(START).until(() -> screen.indexOf(PROMPT) >= 0
-                && screen.indexOf("serves endpoint 'greeting'") >= 0);
+        startOnATerminal(120);
+        await().atMost(START).until(() -> terminal.screen().indexOf(PROMPT) >= 0
+                && terminal.screen().indexOf("serves endpoint 'greeting'") >= 0);
         // the prompt comes after the start's log lines, drawn again below the last of them
-        await().atMost(STEP).until(() -> screen.lastIndexOf(PROMPT) > screen.lastIndexOf("serves endpoint 'greeting'"));
+        await().atMost(STEP).until(() -> terminal.screen().lastIndexOf(PROMPT) > terminal.screen().lastIndexOf("serves endpoint 'greeting'"));
 
         // idle at the prompt, half a command typed: a deploy's log line goes above it, the prompt and the
         // typed text are drawn again below it
-        int typed = type(keys, "handler:call gree");
+        int typed = type("handler:call gree");
         awaitAfter(typed, "handler:call gree");
         drop("handler-greeting-v2", "greeting.jar");
         String started = "deploy/greeting.jar: started io.handlerregistry.handler.greeting 2.0.0";
         awaitAfter(typed, started);
         await().atMost(STEP).untilAsserted(() -> assertThat(after(typed).substring(after(typed).lastIndexOf(started)))
                 .contains(PROMPT + "handler:call gree"));
-        type(keys, "\t world\r");
+        type("\t world\r");
         awaitAfter(typed, "v2 world");
 
         // while a bench shows its live line, log lines wait (they are in the log file), and come after it
-        int bench = type(keys, "handler:bench --duration 120 greeting\r");
+        int bench = type("handler:bench --duration 120 greeting\r");
         awaitAfter(bench, "bench: ");
         String v1 = "deploy/greeting.jar: started io.handlerregistry.handler.greeting 1.0.0";
         Path logFile = home.resolve("var/log/handler-registry.log");
         int before = Files.exists(logFile) ? count(Files.readString(logFile), v1) : 0; // the start's
         drop("handler-greeting-v1", "greeting.jar");
         await().atMost(STEP).until(() -> Files.exists(logFile) && count(Files.readString(logFile), v1) > before
-                || screen.indexOf(v1, bench) >= 0);
-        int logged = screen.length();
-        await().atMost(STEP).until(() -> screen.indexOf("bench: ", logged) >= 0); // the live line goes on
+                || terminal.screen().indexOf(v1, bench) >= 0);
+        int logged = terminal.screen().length();
+        await().atMost(STEP).until(() -> terminal.screen().indexOf("bench: ", logged) >= 0); // the live line goes on
         assertThat(after(bench)).as("log lines while the live line runs").doesNotContain(v1);
-        type(keys, "\u0003");
+        type("\u0003");
         awaitAfter(bench, "stopped by Ctrl-C");
         String shown = after(bench);
         assertThat(shown.indexOf(v1)).as("the waiting log line, after the live line, before the result: %s", shown)
@@ -149,10 +180,10 @@ class TerminalTest {
         assertThat(shown).contains("failures 0");
 
         // handler:log shows the log file
-        int log = type(keys, "handler:log -n 50\r");
+        int log = type("handler:log -n 50\r");
         awaitAfter(log, v1);
         assertThat(after(log)).contains(started);
-        type(keys, "\u0004");
+        type("\u0004");
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
     }
 
@@ -173,37 +204,11 @@ class TerminalTest {
         assertThat(Files.readString(log)).doesNotContain("Exception", "stopping framework", "dumb terminal");
     }
 
-    /** Starts bin/handler-registry on a new pseudo-terminal of 120 x 40; returns its keyboard. */
-    private OutputStream startOnATerminal() throws IOException {
-        String command = "stty cols 120 rows 40; exec bash " + home.resolve("bin/handler-registry");
-        ProcessBuilder builder = new ProcessBuilder(List.of("script", "-qfec", command, "/dev/null"))
-                .directory(work.toFile()).redirectErrorStream(true);
-        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("TERM", "xterm-256color");
-        process = builder.start();
-        Thread reader = new Thread(() -> copyToScreen(process.getInputStream()), "terminal-screen");
-        reader.setDaemon(true);
-        reader.start();
-        return process.getOutputStream();
-    }
-
-    private void copyToScreen(InputStream in) {
-        byte[] buffer = new byte[8192];
-        StringBuilder pending = new StringBuilder();
-        try {
-            for (int n; (n = in.read(buffer)) > 0;) {
-                pending.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-                // an escape sequence cut in two by a read waits for its end
-                int cut = pending.lastIndexOf("\u001b");
-                boolean cutShort = cut >= 0 && !ESCAPE.matcher(pending.substring(cut)).lookingAt()
-                        && pending.length() - cut < 32;
-                String whole = cutShort ? pending.substring(0, cut) : pending.toString();
-                screen.append(ESCAPE.matcher(whole).replaceAll("").replace("\r", ""));
-                pending.delete(0, whole.length());
-            }
-        } catch (IOException e) {
-            // the terminal closed
-        }
+    /** Starts bin/handler-registry on a new pseudo-terminal of that many columns and 40 rows. */
+    private void startOnATerminal(int columns) throws IOException {
+        terminal = new PseudoTerminal("bash " + home.resolve("bin/handler-registry"), columns, work,
+                Map.of("JAVA_HOME", System.getProperty("java.home")));
+        process = terminal.process();
     }
 
     /** Copies one of this build's handler bundles into deploy/ the safe way: a temporary name, then rename. */
@@ -214,20 +219,16 @@ class TerminalTest {
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Types keys; returns where the screen was, to look at what came after. */
-    private int type(OutputStream keys, String text) throws IOException {
-        int mark = screen.length();
-        keys.write(text.getBytes(StandardCharsets.UTF_8));
-        keys.flush();
-        return mark;
+    private int type(String text) throws IOException {
+        return terminal.type(text);
     }
 
     private String after(int mark) {
-        return screen.substring(mark);
+        return terminal.after(mark);
     }
 
     private void awaitAfter(int mark, String text) {
-        await().atMost(STEP).untilAsserted(() -> assertThat(after(mark)).as("the terminal after the keys").contains(text));
+        terminal.awaitAfter(mark, text);
     }
 
     /** Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status), which its children inherit. */

@@ -53,7 +53,8 @@ public final class BatchRunner {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, Charset.defaultCharset());
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), false, Charset.defaultCharset());
         try {
-            awaitService(context, "(objectClass=" + HandlerCommands.class.getName() + ")");
+            // the Gogo command service (ShellRegistration), not only the commands' component
+            awaitService(context, "(&(osgi.command.scope=" + HandlerCommands.SCOPE + ")(osgi.command.function=list))");
             String ready = context.getProperty(READY_PROPERTY);
             if (ready != null && !ready.isBlank()) {
                 awaitService(context, ready.strip());

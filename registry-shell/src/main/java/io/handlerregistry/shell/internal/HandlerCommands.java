@@ -1,8 +1,6 @@
 package io.handlerregistry.shell.internal;
 
-import java.io.IOException;
 import java.lang.reflect.Method;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,18 +39,18 @@ import io.handlerregistry.api.SwapResult;
  * command answers {@code -h}/{@code --help} with its usage, written from its annotations; long ones
  * (bench, graceful swap, cleanup --wait, top) show progress on a terminal and stop at Ctrl-C.
  */
-@Component(service = HandlerCommands.class, property = {
-    "osgi.command.scope=handler",
-    "osgi.command.function=list", "osgi.command.function=info", "osgi.command.function=call",
-    "osgi.command.function=load", "osgi.command.function=swap", "osgi.command.function=unload",
-    "osgi.command.function=draining", "osgi.command.function=cleanup", "osgi.command.function=stats",
-    "osgi.command.function=bench", "osgi.command.function=top", "osgi.command.function=deployments",
-    "osgi.command.function=help", "osgi.command.function=_complete"})
+@Component(service = HandlerCommands.class)
 public final class HandlerCommands {
     static final String SCOPE = "handler";
     /** The commands, in the order help lists them. */
     static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
             "cleanup", "stats", "bench", "top", "deployments", "help");
+    /**
+     * What the Gogo command service offers (see {@link ShellRegistration}): the commands, "handler"
+     * (which Gogo's "help handler" finds) and the completion function of the shell profile.
+     */
+    static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
+            "cleanup", "stats", "bench", "top", "deployments", "help", "handler", "_complete");
     // what a positional parameter is: its descriptor, which completion reads
     static final String ENDPOINT = "endpoint id";
     static final String NEW_ENDPOINT = "endpoint id, not loaded yet";
@@ -62,6 +60,7 @@ public final class HandlerCommands {
     private static final String ISOLATION = "where the library runs: in-process, or process (a worker process of"
             + " its own, restarted when it crashes); default: the setting of the registry for the endpoint";
     private static final String HELP = "shows this usage";
+    private static final String NO_FORMAT = "rows only, cells separated by tabs, no header: for scripts";
     private static final long CLEANUP_POLL_MS = 100;
 
     private final HandlerRegistry registry;
@@ -78,66 +77,73 @@ public final class HandlerCommands {
     }
 
     @Descriptor("lists every loaded handler version: active ones, then draining ones")
-    public Object list(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
-        if (help) {
-            return usage("list");
-        }
-        Table table = new Table("endpoint", "version", "state", "isolation", "in-flight", "overdue", "calls", "errors",
-                "source");
-        for (LoadedHandler h : registry.handlers()) {
-            table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
-                    h.totalCalls(), h.failedCalls(), h.source());
-        }
-        return table;
+    public Object list(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("list");
+            }
+            Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "isolation",
+                    "in-flight", "overdue", "calls", "errors", "source");
+            for (LoadedHandler h : registry.handlers()) {
+                table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
+                        h.totalCalls(), h.failedCalls(), h.source());
+            }
+            return table;
+        });
     }
 
     @Descriptor("shows everything known about the versions of one endpoint (or one version of it)")
-    public Object info(@Descriptor(ENDPOINT) String endpoint, @Descriptor(VERSION) String... version) {
-        if (Usage.asked(endpoint)) {
-            return usage("info");
-        }
-        HandlerRegistry.checkEndpointId(endpoint);
-        if (version.length > 1) {
-            throw new IllegalArgumentException("give at most one version of endpoint '" + endpoint
-                    + "', not " + version.length + ": see handler:info --help");
-        }
-        List<LoadedHandler> versions = registry.handlers().stream().filter(h -> h.endpointId().equals(endpoint))
-                .filter(h -> version.length == 0 || versionOf(h).equals(version[0])).collect(Collectors.toList());
-        if (versions.isEmpty()) {
-            throw new IllegalArgumentException(version.length == 0
-                    ? "no version of endpoint '" + endpoint + "' is loaded; see handler:list"
-                    : "endpoint '" + endpoint + "' has no version '" + version[0] + "' loaded; see handler:list");
-        }
-        Table table = new Table("property", "value");
-        for (LoadedHandler h : versions) {
-            Latencies latencies = h.latencies();
-            table.row("endpoint", h.endpointId())
-                    .row("generation", h.generation())
-                    .row("version", h.version().orElse(null))
-                    .row("state", h.state())
-                    .row("in-flight", h.activeRequests())
-                    .row("overdue", overdue(h))
-                    .row("isolation", h.isolation().label())
-                    .row("calls", h.totalCalls())
-                    .row("errors", h.failedCalls())
-                    .row("latency", latencies.count() == 0 ? null : "p50 " + Units.nanos(latencies.percentileNanos(50))
-                            + ", p99 " + Units.nanos(latencies.percentileNanos(99)) + " (of " + latencies.count()
-                            + " calls timed, 1 in " + latencies.sampling() + ")")
-                    .row("loaded", Units.time(h.loadedAt()))
-                    .row("draining since", h.drainingSince().map(Units::time).orElse(null));
-            h.workers().ifPresent(w -> table
-                    .row("worker pids", w.pids().isEmpty() ? (w.failed() ? "none: failed" : "none: restarting")
-                            : w.pids().stream().map(String::valueOf).collect(Collectors.joining(", ")))
-                    .row("restarts", w.restarts())
-                    .row("last crash", w.lastCrash().map(c -> w.lastCrashAt().map(Units::time).orElse("") + ": " + c)
-                            .orElse(null))
-                    .row("failed", w.failed() ? "yes: its workers crashed too often and are no longer restarted;"
-                            + " swap in a fixed version (handler:swap " + h.endpointId() + " <library>)" : null));
-            table
-                    .row("source", h.source())
-                    .row("loaded copy", h.loadedCopy().map(Path::toString).orElse(null));
-        }
-        return table;
+    public Object info(
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
+            @Descriptor(ENDPOINT) String endpoint, @Descriptor(VERSION) String... version) {
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("info");
+            }
+            HandlerRegistry.checkEndpointId(endpoint);
+            if (version.length > 1) {
+                throw new UsageError("handler:info: give at most one version of endpoint '" + endpoint
+                        + "', not " + version.length + ": see handler:info --help");
+            }
+            List<LoadedHandler> versions = registry.handlers().stream().filter(h -> h.endpointId().equals(endpoint))
+                    .filter(h -> version.length == 0 || versionOf(h).equals(version[0])).collect(Collectors.toList());
+            if (versions.isEmpty()) {
+                throw new UsageError(version.length == 0
+                        ? "no version of endpoint '" + endpoint + "' is loaded; see handler:list"
+                        : "endpoint '" + endpoint + "' has no version '" + version[0] + "' loaded; see handler:list");
+            }
+            Table table = new Table(Screen.current(noFormat), "property", "value");
+            for (LoadedHandler h : versions) {
+                Latencies latencies = h.latencies();
+                table.row("endpoint", h.endpointId())
+                        .row("generation", h.generation())
+                        .row("version", h.version().orElse(null))
+                        .row("state", h.state())
+                        .row("in-flight", h.activeRequests())
+                        .row("overdue", overdue(h))
+                        .row("isolation", h.isolation().label())
+                        .row("calls", h.totalCalls())
+                        .row("errors", h.failedCalls())
+                        .row("latency", latencies.count() == 0 ? null : "p50 " + Units.nanos(latencies.percentileNanos(50))
+                                + ", p99 " + Units.nanos(latencies.percentileNanos(99)) + " (of " + latencies.count()
+                                + " calls timed, 1 in " + latencies.sampling() + ")")
+                        .row("loaded", Units.time(h.loadedAt()))
+                        .row("draining since", h.drainingSince().map(Units::time).orElse(null));
+                h.workers().ifPresent(w -> table
+                        .row("worker pids", w.pids().isEmpty() ? (w.failed() ? "none: failed" : "none: restarting")
+                                : w.pids().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+                        .row("restarts", w.restarts())
+                        .row("last crash", w.lastCrash().map(c -> w.lastCrashAt().map(Units::time).orElse("") + ": " + c)
+                                .orElse(null))
+                        .row("failed", w.failed() ? "yes: its workers crashed too often and are no longer restarted;"
+                                + " swap in a fixed version (handler:swap " + h.endpointId() + " <library>)" : null));
+                table
+                        .row("source", h.source())
+                        .row("loaded copy", h.loadedCopy().map(Path::toString).orElse(null));
+            }
+            return table;
+        });
     }
 
     @Descriptor("calls an endpoint and shows its answer: status, headers, body")
@@ -147,114 +153,135 @@ public final class HandlerCommands {
             @Descriptor("query string, without ?") @Parameter(names = {"-q", "--query"}, absentValue = "") String query,
             @Descriptor("headers as \"Name: value\", several separated by \";\"") @Parameter(names = {"-H", "--header"}, absentValue = "") String headers,
             @Descriptor("read the body from this file") @Parameter(names = {"-f", "--file"}, absentValue = "") String file,
-            @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
+            @Descriptor("timeout in ms, 0 for none") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") String timeoutText,
             @Descriptor(ENDPOINT) String endpoint,
-            @Descriptor("request body, UTF-8 (words are joined with single spaces; none: empty)") String... body)
-            throws IOException {
-        if (Usage.asked(endpoint)) {
-            return usage("call");
-        }
-        HandlerRequest.Builder request = HandlerRequest.builder().path(path).query(query);
-        if (!file.isEmpty()) {
-            request.body(Files.readAllBytes(Path.of(file)));
-        } else if (body.length > 0) {
-            request.body(String.join(" ", body));
-        }
-        boolean hasBody = !file.isEmpty() || body.length > 0;
-        request.method(!method.isEmpty() ? method : hasBody ? "POST" : "GET");
-        for (String header : headers.split(";")) {
-            if (!header.isBlank()) {
-                int colon = header.indexOf(':');
-                if (colon <= 0) {
-                    throw new IllegalArgumentException("header '" + header.strip() + "' is not 'Name: value'");
+            @Descriptor("request body, UTF-8 (words are joined with single spaces; none: empty)") String... body) {
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("call");
+            }
+            long timeout = Options.wholeNumber("handler:call", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
+                    "milliseconds", " (0: no timeout)");
+            HandlerRequest.Builder request = HandlerRequest.builder().path(path).query(query);
+            if (!file.isEmpty()) {
+                request.body(Options.file("handler:call", "-f/--file", file));
+            } else if (body.length > 0) {
+                request.body(String.join(" ", body));
+            }
+            boolean hasBody = !file.isEmpty() || body.length > 0;
+            request.method(!method.isEmpty() ? method : hasBody ? "POST" : "GET");
+            for (String header : headers.split(";")) {
+                if (!header.isBlank()) {
+                    int colon = header.indexOf(':');
+                    if (colon <= 0) {
+                        throw new UsageError("handler:call: -H/--header '" + header.strip() + "' is not 'Name: value'"
+                                + " (several: separated by ';')");
+                    }
+                    request.header(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
                 }
-                request.header(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
             }
-        }
-        long start = System.nanoTime();
-        ShellTerminal terminal = ShellTerminal.of(session);
-        HandlerResponse response;
-        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC()) {
-            if (timeout > 0) {
-                response = registry.executeWithTimeout(endpoint, RequestContext.create(), request.build(),
-                        Duration.ofMillis(timeout));
-            } else if (terminal.interactive()) { // waited for on this thread, so that Ctrl-C can stop waiting
-                response = registry.executeAsync(endpoint, RequestContext.create(), request.build()).get();
-            } else {
-                response = registry.execute(endpoint, RequestContext.create(), request.build());
+            long start = System.nanoTime();
+            ShellTerminal terminal = ShellTerminal.of(session);
+            HandlerResponse response;
+            try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC()) {
+                if (timeout > 0) {
+                    response = registry.executeWithTimeout(endpoint, RequestContext.create(), request.build(),
+                            Duration.ofMillis(timeout));
+                } else if (terminal.interactive()) { // waited for on this thread, so that Ctrl-C can stop waiting
+                    response = registry.executeAsync(endpoint, RequestContext.create(), request.build()).get();
+                } else {
+                    response = registry.execute(endpoint, RequestContext.create(), request.build());
+                }
+            } catch (InterruptedException | HandlerException e) {
+                if (e instanceof InterruptedException || Thread.interrupted()) {
+                    Thread.interrupted();
+                    return "stopped waiting (Ctrl-C): the call goes on inside endpoint '" + endpoint
+                            + "', which stays loaded until it returns (see handler:list, in-flight)";
+                }
+                throw (HandlerException) e;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                        : new IllegalStateException(e.getCause());
             }
-        } catch (InterruptedException | HandlerException e) {
-            if (e instanceof InterruptedException || Thread.interrupted()) {
-                Thread.interrupted();
-                return "stopped waiting (Ctrl-C): the call goes on inside endpoint '" + endpoint
-                        + "', which stays loaded until it returns (see handler:list, in-flight)";
-            }
-            throw (HandlerException) e;
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
-                    : new IllegalStateException(e.getCause());
-        }
-        return new CallResult(endpoint, response, System.nanoTime() - start);
+            return new CallResult(endpoint, response, System.nanoTime() - start);
+        });
     }
 
     @Descriptor("loads the library of the endpoint from the handlers directory (libhandler_<id>.so)")
     public Object load(
             @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(NEW_ENDPOINT) String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("load");
-        }
-        return isolation.isEmpty() ? row(registry.load(endpoint)) : row(registry.loadFrom(endpoint,
-                registry.handlersDirectory().resolve(HandlerRegistry.libraryFileName(endpoint)), Isolation.parse(isolation)));
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("load");
+            }
+            return isolation.isEmpty() ? row(registry.load(endpoint)) : row(registry.loadFrom(endpoint,
+                    registry.handlersDirectory().resolve(HandlerRegistry.libraryFileName(endpoint)),
+                    Options.isolation("handler:load", isolation)));
+        });
     }
 
     @Descriptor("loads a library file for an endpoint")
     public Object load(
             @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(NEW_ENDPOINT) String endpoint, @Descriptor(LIBRARY) String library) {
-        if (Usage.asked(endpoint)) {
-            return usage("load");
-        }
-        return isolation.isEmpty() ? row(registry.loadFrom(endpoint, Path.of(library)))
-                : row(registry.loadFrom(endpoint, Path.of(library), Isolation.parse(isolation)));
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("load");
+            }
+            return isolation.isEmpty() ? row(registry.loadFrom(endpoint, Path.of(library)))
+                    : row(registry.loadFrom(endpoint, Path.of(library), Options.isolation("handler:load", isolation)));
+        });
     }
 
     @Descriptor("replaces the library of an endpoint: new calls go to the new one at once")
     public String swap(CommandSession session,
             @Descriptor("wait for the calls inside the old version, then unload it (Ctrl-C stops waiting)") @Parameter(names = {"-g", "--graceful"}, presentValue = "true", absentValue = "false") boolean graceful,
-            @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") long timeout,
+            @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") String timeoutText,
             @Descriptor(ISOLATION) @Parameter(names = {"-i", "--isolation"}, absentValue = "") String isolation,
             @Descriptor(ENDPOINT) String endpoint,
             @Descriptor(LIBRARY) String library) {
-        Path file = Path.of(library);
-        Isolation where = isolation.isEmpty() ? null : Isolation.parse(isolation);
-        if (!graceful) {
-            return swapped(endpoint, file, where == null ? registry.swap(endpoint, file)
-                    : registry.swap(endpoint, file, where), false);
-        }
-        Optional<LoadedHandler> old = registry.handler(endpoint);
-        long start = System.nanoTime();
-        ShellTerminal terminal = ShellTerminal.of(session);
-        SwapResult result;
-        try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
-                LiveLine line = LiveLine.start(terminal, () -> old.map(h -> "swap: old version of '" + endpoint
-                        + "' drains, " + Units.calls(h.activeRequests()) + " inside, waited "
-                        + Units.seconds((System.nanoTime() - start) / 1e9) + " of " + Units.seconds(timeout / 1e3)
-                        + " (Ctrl-C stops waiting)")
-                        .orElse("swap: loading " + file))) {
-            result = where == null ? registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout))
-                    : registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout), where);
-        }
-        return swapped(endpoint, file, result, Thread.interrupted());
+        return Background.shown(() -> {
+            long timeout = Options.wholeNumber("handler:swap", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
+                    "milliseconds", " (how long a graceful swap waits for the calls inside the old version)");
+            Isolation where = isolation.isEmpty() ? null : Options.isolation("handler:swap", isolation);
+            if (!registry.isLoaded(endpoint)) {
+                // checked here, not by the registry, whose swap of an endpoint not loaded loads it
+                HandlerRegistry.checkEndpointId(endpoint);
+                throw new UsageError("handler:swap: endpoint '" + endpoint + "' is not loaded, so there is nothing to"
+                        + " replace (see handler:list); to serve it: handler:load " + endpoint + " " + library);
+            }
+            Path file = Path.of(library);
+            if (!graceful) {
+                return swapped(endpoint, file, where == null ? registry.swap(endpoint, file)
+                        : registry.swap(endpoint, file, where), false);
+            }
+            Optional<LoadedHandler> old = registry.handler(endpoint);
+            long start = System.nanoTime();
+            ShellTerminal terminal = ShellTerminal.of(session);
+            SwapResult result;
+            try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                    LiveLine line = LiveLine.start(terminal, () -> old.map(h -> "swap: old version of '" + endpoint
+                            + "' drains, " + Units.calls(h.activeRequests()) + " inside, waited "
+                            + Units.seconds((System.nanoTime() - start) / 1e9) + " of " + Units.seconds(timeout / 1e3)
+                            + " (Ctrl-C stops waiting)")
+                            .orElse("swap: loading " + file))) {
+                result = where == null ? registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout))
+                        : registry.swapGraceful(endpoint, file, Duration.ofMillis(timeout), where);
+            }
+            return swapped(endpoint, file, result, Thread.interrupted());
+        });
     }
 
     /** {@code handler:swap --help}, and a swap without its library file (not in the usage). */
     public String swap(String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("swap");
-        }
-        throw new IllegalArgumentException("which library should endpoint '" + endpoint + "' serve? handler:swap"
-                + " [--graceful] " + endpoint + " <library file> (see handler:swap --help)");
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("swap");
+            }
+            throw new UsageError("which library should endpoint '" + endpoint + "' serve? handler:swap"
+                    + " [--graceful] " + endpoint + " <library file> (see handler:swap --help)");
+        });
     }
 
     private static String swapped(String endpoint, Path file, SwapResult result, boolean interrupted) {
@@ -268,63 +295,70 @@ public final class HandlerCommands {
 
     @Descriptor("stops an endpoint taking calls; its library is unloaded once the calls inside returned")
     public String unload(@Descriptor(ENDPOINT) String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("unload");
-        }
-        if (!registry.unload(endpoint)) {
-            HandlerRegistry.checkEndpointId(endpoint);
-            throw new IllegalArgumentException("endpoint '" + endpoint + "' is not loaded; see handler:list");
-        }
-        return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)";
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("unload");
+            }
+            if (!registry.unload(endpoint)) {
+                HandlerRegistry.checkEndpointId(endpoint);
+                throw new UsageError("handler:unload: endpoint '" + endpoint + "' is not loaded; see handler:list");
+            }
+            return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)";
+        });
     }
 
     @Descriptor("lists the versions that were replaced or unloaded and still have calls inside")
-    public Object draining(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
-        if (help) {
-            return usage("draining");
-        }
-        Table table = new Table("endpoint", "version", "draining since", "calls left", "source");
-        for (LoadedHandler h : registry.handlers()) {
-            if (h.isDraining()) {
-                table.row(h.endpointId(), versionOf(h), h.drainingSince().map(Units::ago).orElse(null),
-                        h.activeRequests(), h.source());
+    public Object draining(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("draining");
             }
-        }
-        return table;
+            Table table = new Table(Screen.current(noFormat), "endpoint", "version", "draining since", "calls left", "source");
+            for (LoadedHandler h : registry.handlers()) {
+                if (h.isDraining()) {
+                    table.row(h.endpointId(), versionOf(h), h.drainingSince().map(Units::ago).orElse(null),
+                            h.activeRequests(), h.source());
+                }
+            }
+            return table;
+        });
     }
 
     @Descriptor("unloads the draining versions that have no call left inside")
     public String cleanup(CommandSession session,
             @Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
-            @Descriptor("wait up to this many seconds for the calls still inside, unloading each version as it drains (Ctrl-C stops waiting)") @Parameter(names = {"-w", "--wait"}, absentValue = "0") double wait)
-            throws InterruptedException {
-        if (help) {
-            return usage("cleanup");
-        }
-        int unloaded = registry.cleanupDrained();
-        long start = System.nanoTime();
-        long deadline = start + (long) (wait * 1e9);
-        boolean interrupted = false;
-        if (wait > 0 && registry.stats().drainingCount() > 0) {
-            ShellTerminal terminal = ShellTerminal.of(session);
-            try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
-                    LiveLine line = LiveLine.start(terminal, () -> "cleanup: " + draining(registry.stats())
-                            + ", waited " + Units.seconds((System.nanoTime() - start) / 1e9) + " of "
-                            + Units.seconds(wait) + " (Ctrl-C stops waiting)")) {
-                while (registry.stats().drainingCount() > 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(CLEANUP_POLL_MS);
-                    unloaded += registry.cleanupDrained();
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
+            @Descriptor("wait up to this many seconds for the calls still inside, unloading each version as it drains (Ctrl-C stops waiting)") @Parameter(names = {"-w", "--wait"}, absentValue = "0") String waitText) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("cleanup");
             }
-            interrupted |= Thread.interrupted();
-        }
-        RegistryStats left = registry.stats();
-        return "unloaded " + unloaded + " drained version" + (unloaded == 1 ? "" : "s")
-                + (left.drainingCount() == 0 ? "" : (interrupted ? "; stopped waiting (Ctrl-C)" : "") + "; "
-                        + draining(left) + " (see handler:draining; a call that never returns keeps its version"
-                        + " loaded: find its endpoint there)");
+            double wait = Options.seconds("handler:cleanup", "-w/--wait", waitText, 0, false, " (0: no wait)");
+            int unloaded = registry.cleanupDrained();
+            long start = System.nanoTime();
+            long deadline = start + (long) (wait * 1e9);
+            boolean interrupted = false;
+            if (wait > 0 && registry.stats().drainingCount() > 0) {
+                ShellTerminal terminal = ShellTerminal.of(session);
+                try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                        LiveLine line = LiveLine.start(terminal, () -> "cleanup: " + draining(registry.stats())
+                                + ", waited " + Units.seconds((System.nanoTime() - start) / 1e9) + " of "
+                                + Units.seconds(wait) + " (Ctrl-C stops waiting)")) {
+                    while (registry.stats().drainingCount() > 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(CLEANUP_POLL_MS);
+                        unloaded += registry.cleanupDrained();
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+                interrupted |= Thread.interrupted();
+            }
+            RegistryStats left = registry.stats();
+            return "unloaded " + unloaded + " drained version" + (unloaded == 1 ? "" : "s")
+                    + (left.drainingCount() == 0 ? "" : (interrupted ? "; stopped waiting (Ctrl-C)" : "") + "; "
+                            + draining(left) + " (see handler:draining; a call that never returns keeps its version"
+                            + " loaded: find its endpoint there)");
+        });
     }
 
     /** The overdue calls of a version, with what to do about them. */
@@ -350,94 +384,107 @@ public final class HandlerCommands {
     @Descriptor("counts of loaded and draining versions, of the calls inside them and of those past their"
             + " deadline (overdue), of unloaded versions the platform loader keeps mapped (pinned), and of"
             + " process-isolated versions whose workers crashed too often (failed)")
-    public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
-        if (help) {
-            return usage("stats");
-        }
-        RegistryStats s = registry.stats();
-        return new Table("loaded", "draining", "active requests", "draining requests", "overdue", "pinned", "failed")
-                .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(),
-                        s.overdueRequests(), s.pinnedCount(), s.failedCount());
+    public Object stats(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("stats");
+            }
+            RegistryStats s = registry.stats();
+            return new Table(Screen.current(noFormat), "loaded", "draining", "active requests", "draining requests", "overdue", "pinned", "failed")
+                    .row(s.loadedCount(), s.drainingCount(), s.activeRequests(), s.drainingRequests(),
+                            s.overdueRequests(), s.pinnedCount(), s.failedCount());
+        });
     }
 
     @Descriptor("calls an endpoint from several threads and reports calls, failures, latencies and answers"
             + " (Ctrl-C stops it and reports what it measured)")
     public Object bench(CommandSession session,
-            @Descriptor("threads") @Parameter(names = {"-t", "--threads"}, absentValue = "2") int threads,
-            @Descriptor("seconds to run (unless --calls)") @Parameter(names = {"-d", "--duration"}, absentValue = "5") double seconds,
-            @Descriptor("number of calls in all (0: run for --duration)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") long calls,
+            @Descriptor("threads") @Parameter(names = {"-t", "--threads"}, absentValue = "2") String threadsText,
+            @Descriptor("seconds to run (unless --calls)") @Parameter(names = {"-d", "--duration"}, absentValue = "5") String secondsText,
+            @Descriptor("number of calls in all (0: run for --duration)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") String callsText,
             @Descriptor("request body") @Parameter(names = {"-b", "--body"}, absentValue = "bench") String body,
             @Descriptor(ENDPOINT) String endpoint) {
-        if (Usage.asked(endpoint)) {
-            return usage("bench");
-        }
-        if (threads < 1 || seconds <= 0 || calls < 0) {
-            throw new IllegalArgumentException("need --threads >= 1, --duration > 0 and --calls >= 0");
-        }
-        if (!registry.isLoaded(endpoint)) {
-            HandlerRegistry.checkEndpointId(endpoint);
-            throw new IllegalArgumentException("endpoint '" + endpoint + "' is not loaded; see handler:list");
-        }
-        return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls,
-                ShellTerminal.of(session));
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("bench");
+            }
+            int threads = (int) Options.wholeNumber("handler:bench", "-t/--threads", threadsText, 1, Bench.MAX_THREADS,
+                    "threads", "");
+            double seconds = Options.seconds("handler:bench", "-d/--duration", secondsText, 0, true, "");
+            long calls = Options.wholeNumber("handler:bench", "-n/--calls", callsText, 0, Long.MAX_VALUE, "calls",
+                    " (0: run for --duration)");
+            if (!registry.isLoaded(endpoint)) {
+                HandlerRegistry.checkEndpointId(endpoint);
+                throw new UsageError("handler:bench: endpoint '" + endpoint + "' is not loaded; see handler:list");
+            }
+            return Bench.run(registry, endpoint, HandlerRequest.of(body), threads, (long) (seconds * 1e9), calls,
+                    ShellTerminal.of(session));
+        });
     }
 
     @Descriptor("live view, per endpoint and version: calls/s, errors/s, in-flight, p50/p99 latency,"
             + " state; refreshed until Ctrl-C")
     public String top(CommandSession session,
-            @Descriptor("seconds between refreshes") @Parameter(names = {"-i", "--interval"}, absentValue = "1") double interval,
-            @Descriptor("stop after this many refreshes (0: at Ctrl-C)") @Parameter(names = {"-n", "--count"}, absentValue = "0") long count,
+            @Descriptor("seconds between refreshes") @Parameter(names = {"-i", "--interval"}, absentValue = "1") String intervalText,
+            @Descriptor("stop after this many refreshes (0: at Ctrl-C)") @Parameter(names = {"-n", "--count"}, absentValue = "0") String countText,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
             @Descriptor(ENDPOINT) String... endpoints) {
-        if (Usage.asked(endpoints)) {
-            return usage("top");
-        }
-        if (interval < 0.1 || count < 0) {
-            throw new IllegalArgumentException("need --interval >= 0.1 (seconds) and --count >= 0");
-        }
-        for (String endpoint : endpoints) {
-            HandlerRegistry.checkEndpointId(endpoint);
-        }
-        Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count,
-                ShellTerminal.of(session), System.out);
-        return null;
+        return Background.shown(() -> {
+            if (Usage.asked(endpoints)) {
+                return usage("top");
+            }
+            double interval = Options.seconds("handler:top", "-i/--interval", intervalText, 0.1, false, "");
+            long count = Options.wholeNumber("handler:top", "-n/--count", countText, 0, Long.MAX_VALUE, "refreshes",
+                    " (0: until Ctrl-C)");
+            for (String endpoint : endpoints) {
+                HandlerRegistry.checkEndpointId(endpoint);
+                if (!registry.isLoaded(endpoint)) {
+                    throw new UsageError("handler:top: endpoint '" + endpoint + "' is not loaded; see handler:list");
+                }
+            }
+            Top.run(registry, new LinkedHashSet<>(List.of(endpoints)), Math.round(interval * 1000), count, noFormat,
+                    ShellTerminal.of(session), System.out);
+            return null;
+        });
     }
 
     @Descriptor("lists the files of the deploy folders and what became of each: serving, standing by, draining,"
             + " pending, failed (and why) or ignored")
-    public Object deployments(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help) {
-        if (help) {
-            return usage("deployments");
-        }
-        List<DeployFolder> folders = deployFolders;
-        if (folders == null || folders.isEmpty()) {
-            throw new IllegalStateException("this container has no deploy folder: set 'directory' in the"
-                    + " configuration io.handlerregistry.deploy (e.g. conf/io.handlerregistry.deploy.cfg)");
-        }
-        boolean several = folders.size() > 1;
-        Table table = new Table("file", "state", "bundle", "detail");
-        for (DeployFolder folder : folders) {
-            for (DeployFolder.Deployment d : folder.deployments()) {
-                String file = several ? folder.directory().getFileName() + "/" + d.file() : d.file();
-                table.row(file, d.state(), d.bundleId() < 0 ? null : d.bundleId(), d.detail());
+    public Object deployments(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("deployments");
             }
-        }
-        return table;
+            List<DeployFolder> folders = deployFolders;
+            if (folders == null || folders.isEmpty()) {
+                throw new IllegalStateException("this container has no deploy folder: set 'directory' in the"
+                        + " configuration io.handlerregistry.deploy (e.g. conf/io.handlerregistry.deploy.cfg)");
+            }
+            boolean several = folders.size() > 1;
+            Table table = new Table(Screen.current(noFormat), "file", "state", "bundle", "detail");
+            for (DeployFolder folder : folders) {
+                for (DeployFolder.Deployment d : folder.deployments()) {
+                    String file = several ? folder.directory().getFileName() + "/" + d.file() : d.file();
+                    table.row(file, d.state(), d.bundleId() < 0 ? null : d.bundleId(), d.detail());
+                }
+            }
+            return table;
+        });
     }
 
     @Descriptor("lists the handler commands, or shows the usage of one (other names: the help of the shell)")
     public Object help(CommandSession session, @Descriptor(COMMAND) String... words) throws Exception {
         if (words.length == 0 || words[0].equals(SCOPE) || Usage.asked(words)) {
-            return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
-                    + "Tab completes their names, options, endpoint ids and files.\n"
-                    + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS)
-                    + Usage.summary(LogCommand.class, SCOPE, LogCommand.COMMANDS);
+            return summary();
         }
         String name = words[0].startsWith(SCOPE + ":") ? words[0].substring(SCOPE.length() + 1) : words[0];
         if (COMMANDS.contains(name)) {
             return usage(name);
         }
         if (LogCommand.COMMANDS.contains(name)) {
-            return Usage.of(LogCommand.class, SCOPE, name);
+            return Usage.of(LogCommand.class, SCOPE, name, Screen.current().helpWidth());
         }
         Object gogoHelp = session == null ? null : session.get("gogo:help");
         Object other = session == null || words[0].startsWith(SCOPE + ":") ? null
@@ -445,8 +492,19 @@ public final class HandlerCommands {
         if (gogoHelp instanceof Function && other instanceof Function) {
             return ((Function) gogoHelp).execute(session, new ArrayList<>(List.of(words)));
         }
-        throw new IllegalArgumentException("no command '" + words[0] + "': 'help' lists every command, 'help handler'"
+        throw new UsageError("no command '" + words[0] + "': 'help' lists every command, 'help handler'"
                 + " the handler commands");
+    }
+
+    /**
+     * The command list, under the scope's own name: Gogo's {@code help handler} (Felix's, Equinox's)
+     * looks for a command named "handler" and shows this description.
+     */
+    @Descriptor("the commands of scope handler: list, info, call, load, swap, unload, draining, cleanup, stats,"
+            + " bench, top, deployments; 'handler' lists them with what they do, 'help handler:<command>' or"
+            + " '<command> --help' shows the usage of one")
+    public Object handler() {
+        return summary();
     }
 
     /** For the shell profile's completion: the candidates for the word at {@code index} (null: a file). */
@@ -468,12 +526,19 @@ public final class HandlerCommands {
         return h.version().orElse("gen" + h.generation());
     }
 
+    static String summary() {
+        return "Commands of scope handler: 'help <command>' or '<command> --help' shows the usage of one;\n"
+                + "Tab completes their names, options, endpoint ids and files.\n"
+                + Usage.summary(HandlerCommands.class, SCOPE, COMMANDS, Screen.current().helpWidth())
+                + Usage.summary(LogCommand.class, SCOPE, LogCommand.COMMANDS, Screen.current().helpWidth());
+    }
+
     private static String usage(String command) {
-        return Usage.of(HandlerCommands.class, SCOPE, command);
+        return Usage.of(HandlerCommands.class, SCOPE, command, Screen.current().helpWidth());
     }
 
     private static Table row(LoadedHandler h) {
-        return new Table("endpoint", "state", "isolation", "source", "loaded copy")
+        return new Table(Screen.current(), "endpoint", "state", "isolation", "source", "loaded copy")
                 .row(h.endpointId(), h.state(), isolation(h), h.source(),
                         h.loadedCopy().map(Path::toString).orElse(null));
     }

@@ -10,9 +10,10 @@ import org.jline.reader.LineReader;
 import org.jline.terminal.Terminal;
 
 /**
- * The terminal a command runs in, when its Gogo session has a real one (gogo.jline's JLine
- * terminal): a command can then rewrite a line in place and catch Ctrl-C itself. In a script, a
- * pipe, batch mode or another shell (Karaf's) there is none, and commands print plain results.
+ * The terminal a command runs in, when its Gogo session has a real one (the JLine terminal of
+ * gogo.jline, or of Karaf's console, both in the session variable {@code .terminal}): a command can
+ * then rewrite a line in place and catch Ctrl-C itself. In a script, batch mode, Karaf's
+ * {@code bin/client -b} or a console without JLine there is none, and commands print plain results.
  * JLine is an optional import of this bundle: nothing here touches it unless it is wired.
  */
 final class ShellTerminal {

@@ -23,11 +23,13 @@ final class Top {
 
     private final HandlerRegistry registry;
     private final Set<String> endpoints; // empty: all
+    private final boolean noFormat;
     private Map<LoadedHandler, Sample> previous = new IdentityHashMap<>();
 
-    private Top(HandlerRegistry registry, Set<String> endpoints) {
+    private Top(HandlerRegistry registry, Set<String> endpoints, boolean noFormat) {
         this.registry = registry;
         this.endpoints = endpoints;
+        this.noFormat = noFormat;
     }
 
     /** What was counted for one version at one moment. */
@@ -46,11 +48,12 @@ final class Top {
 
     /**
      * Shows the view every {@code intervalMillis} until interrupted (Ctrl-C) or {@code count} views
-     * were shown (0: no limit).
+     * were shown (0: no limit). With {@code noFormat}, each view is its rows alone, cells separated
+     * by tabs, and views are separated by an empty line.
      */
     static void run(HandlerRegistry registry, Set<String> endpoints, long intervalMillis, long count,
-            ShellTerminal terminal, PrintStream out) {
-        Top top = new Top(registry, endpoints);
+            boolean noFormat, ShellTerminal terminal, PrintStream out) {
+        Top top = new Top(registry, endpoints, noFormat);
         top.sample();
         try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
                 ShellTerminal.Restore quietLog = terminal.interactive() ? ConsoleLog.quiet(true) : () -> { }) {
@@ -60,9 +63,9 @@ final class Top {
                 if (terminal.interactive()) {
                     // straight to the terminal, flushed: through Gogo's pipe the view could sit in a
                     // buffer until the command ends
-                    terminal.write(CLEAR_SCREEN + view);
+                    terminal.write(CLEAR_SCREEN + view + "\n");
                 } else {
-                    out.print((shown == 0 ? "" : "\n") + view);
+                    out.print((shown == 0 ? "" : "\n") + view + "\n");
                     out.flush();
                 }
             }
@@ -85,7 +88,7 @@ final class Top {
 
     private String view(long intervalMillis, boolean interactive) {
         Map<LoadedHandler, Sample> before = sample();
-        Table table = new Table("endpoint", "version", "state", "calls/s", "errors/s", "in-flight", "p50", "p99",
+        Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "calls/s", "errors/s", "in-flight", "p50", "p99",
                 "draining since");
         double totalCalls = 0;
         double totalErrors = 0;
@@ -110,6 +113,9 @@ final class Top {
             table.row(h.endpointId(), HandlerCommands.versionOf(h), h.state(), Units.rate(calls),
                     Units.rate(errors), h.activeRequests(), latency(latencies, 50), latency(latencies, 99),
                     h.drainingSince().map(Units::ago).orElse(null));
+        }
+        if (noFormat) {
+            return table.toString();
         }
         String every = intervalMillis % 1000 == 0 ? intervalMillis / 1000 + " s" : intervalMillis + " ms";
         return "handler:top at " + Units.time(Instant.now()) + ", every " + every

@@ -24,17 +24,22 @@ final class Usage {
         return words.length > 0 && (words[0].equals("-h") || words[0].equals("--help"));
     }
 
-    /** The usage of every public method of that name on the commands' class. */
+    /** The usage of every public method of that name on the commands' class, at most 100 columns wide. */
     static String of(Class<?> commands, String scope, String name) {
+        return of(commands, scope, name, Screen.HELP_WIDTH);
+    }
+
+    /** The usage, wrapped at spaces to {@code width} columns. */
+    static String of(Class<?> commands, String scope, String name, int width) {
         if (methods(commands, name).isEmpty()) {
-            throw new IllegalArgumentException("no command '" + scope + ":" + name + "': see " + scope + ":help");
+            throw new UsageError("no command '" + scope + ":" + name + "': see " + scope + ":help");
         }
         StringBuilder out = new StringBuilder();
-        methods(commands, name).forEach(m -> out.append(synopsis(scope, m)).append('\n'));
+        methods(commands, name).forEach(m -> out.append(synopsis(scope, m, width)).append('\n'));
         Method first = methods(commands, name).get(0);
         Descriptor what = first.getAnnotation(Descriptor.class);
         if (what != null) {
-            out.append(indented(2, what.value()));
+            out.append(indented(2, what.value(), width));
         }
         List<String> options = new ArrayList<>();
         for (Method m : methods(commands, name)) {
@@ -43,7 +48,7 @@ final class Usage {
                 Descriptor d = find(annotations, Descriptor.class);
                 if (p != null && !isHelp(p)) {
                     boolean takesValue = p.presentValue().equals(Parameter.UNSPECIFIED);
-                    String line = column(2, String.join(", ", p.names())
+                    String line = column(width, 2, String.join(", ", p.names())
                             + (takesValue ? " <" + placeholder(p) + ">" : ""),
                             (d == null ? "" : d.value()) + (!takesValue || p.absentValue().isEmpty() ? ""
                                     : " (default " + p.absentValue() + ")"));
@@ -53,18 +58,18 @@ final class Usage {
                 }
             }
         }
-        options.add(column(2, "-h, --help", "shows this usage"));
+        options.add(column(width, 2, "-h, --help", "shows this usage"));
         out.append("options:\n");
         options.forEach(out::append);
         return out.toString();
     }
 
     /** One line per command: its name and what it does. */
-    static String summary(Class<?> commands, String scope, List<String> names) {
+    static String summary(Class<?> commands, String scope, List<String> names, int width) {
         StringBuilder out = new StringBuilder();
         for (String name : names) {
             Descriptor d = methods(commands, name).get(0).getAnnotation(Descriptor.class);
-            out.append(column(0, scope + ":" + name, d == null ? "" : d.value()));
+            out.append(column(width, 0, scope + ":" + name, d == null ? "" : d.value()));
         }
         return out.toString();
     }
@@ -125,7 +130,7 @@ final class Usage {
         return "'" + text + "'";
     }
 
-    private static String synopsis(String scope, Method m) {
+    private static String synopsis(String scope, Method m, int width) {
         List<String> words = new ArrayList<>();
         Class<?>[] types = m.getParameterTypes();
         Annotation[][] annotations = m.getParameterAnnotations();
@@ -153,7 +158,7 @@ final class Usage {
         StringBuilder out = new StringBuilder(head);
         int column = head.length();
         for (String word : words) {
-            if (column + 1 + word.length() > Table.WIDTH) {
+            if (column + 1 + word.length() > width) {
                 out.append('\n').append(" ".repeat(head.length()));
                 column = head.length();
             }
@@ -181,21 +186,21 @@ final class Usage {
         return longest.replaceFirst("^-+", "");
     }
 
-    /** A name in a column of 26, then its text, wrapped to fit {@link Table#WIDTH} columns. */
-    private static String column(int indent, String name, String text) {
+    /** A name in a column of 26, then its text, wrapped at spaces to fit {@code width} columns. */
+    private static String column(int width, int indent, String name, String text) {
         String head = " ".repeat(indent) + String.format("%-26s ", name);
         if (head.length() > indent + 27) {
-            return head.stripTrailing() + "\n" + indented(indent + 27, text);
+            return head.stripTrailing() + "\n" + indented(indent + 27, text, width);
         }
-        List<String> lines = Table.wrap(text, Table.WIDTH - head.length());
+        List<String> lines = Table.wrap(text, Math.max(1, width - head.length()));
         StringBuilder out = new StringBuilder(head).append(lines.get(0)).append('\n');
         lines.subList(1, lines.size()).forEach(l -> out.append(" ".repeat(head.length())).append(l).append('\n'));
         return out.toString();
     }
 
-    private static String indented(int indent, String text) {
+    private static String indented(int indent, String text, int width) {
         StringBuilder out = new StringBuilder();
-        Table.wrap(text, Table.WIDTH - indent).forEach(l -> out.append(" ".repeat(indent)).append(l).append('\n'));
+        Table.wrap(text, Math.max(1, width - indent)).forEach(l -> out.append(" ".repeat(indent)).append(l).append('\n'));
         return out.toString();
     }
 

@@ -49,7 +49,7 @@ class ShellProfileTest {
                 .startsWith("handler:swap [-g] [-t timeout] [-i isolation] <endpoint id> <library file>\n");
         for (String command : HandlerCommands.COMMANDS) {
             assertThat(Usage.of(HandlerCommands.class, "handler", command).lines())
-                    .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(Table.WIDTH));
+                    .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(Screen.HELP_WIDTH));
         }
     }
 
