@@ -78,7 +78,7 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
         }
         for (String key : config.keySet()) {
             if (!KEYS.contains(key) && !key.startsWith("service.") && !key.startsWith("component.")
-                    && !key.startsWith("felix.") && !key.startsWith(".")) {
+                    && !key.startsWith("felix.") && !key.startsWith("osgi.") && !key.startsWith(".")) {
                 complaint.accept("configuration " + PID + ": '" + key + "' is no setting of the HTTP front; the"
                         + " settings are " + String.join(", ", new java.util.TreeSet<>(KEYS)));
             }
