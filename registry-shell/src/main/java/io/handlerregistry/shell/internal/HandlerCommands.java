@@ -14,6 +14,8 @@ import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Function;
 import org.apache.felix.service.command.Parameter;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -44,13 +46,13 @@ public final class HandlerCommands {
     static final String SCOPE = "handler";
     /** The commands, in the order help lists them. */
     static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
-            "cleanup", "stats", "bench", "top", "deployments", "help");
+            "cleanup", "stats", "bench", "top", "deployments", "http", "help");
     /**
      * What the Gogo command service offers (see {@link ShellRegistration}): the commands, "handler"
      * (which Gogo's "help handler" finds) and the completion function of the shell profile.
      */
     static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
-            "cleanup", "stats", "bench", "top", "deployments", "help", "handler", "_complete");
+            "cleanup", "stats", "bench", "top", "deployments", "http", "help", "handler", "_complete");
     // what a positional parameter is: its descriptor, which completion reads
     static final String ENDPOINT = "endpoint id";
     static final String NEW_ENDPOINT = "endpoint id, not loaded yet";
@@ -65,15 +67,22 @@ public final class HandlerCommands {
 
     private final HandlerRegistry registry;
     private final Completion completion;
+    private final BundleContext context; // null outside a framework
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<DeployFolder> deployFolders;
 
     @Activate
-    public HandlerCommands(@Reference HandlerRegistry registry) {
+    public HandlerCommands(@Reference HandlerRegistry registry, BundleContext context) {
         this.registry = registry;
         this.completion = new Completion(registry);
+        this.context = context;
+    }
+
+    /** Commands without a framework around them (tests): {@code http} finds no HTTP front. */
+    HandlerCommands(HandlerRegistry registry) {
+        this(registry, null);
     }
 
     @Descriptor("lists every loaded handler version: active ones, then draining ones")
@@ -472,6 +481,53 @@ public final class HandlerCommands {
             }
             return table;
         });
+    }
+
+    @Descriptor("shows the HTTP front: where it listens, its routes, connections, requests (and per second, over the"
+            + " interval) and answers by status")
+    public Object http(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor("seconds to count requests per second over; 0: totals only, at once") @Parameter(names = {"-i", "--interval"}, absentValue = "1") String intervalText,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("http");
+            }
+            double interval = Options.seconds("handler:http", "-i/--interval", intervalText, 0, false, "");
+            ServiceReference<?> reference = httpFront();
+            Object front = context.getService(reference);
+            if (front == null) {
+                throw new IllegalStateException("the HTTP front is stopping");
+            }
+            try {
+                Object earlier = null;
+                if (interval > 0) {
+                    earlier = HttpView.sample(front);
+                    try {
+                        Thread.sleep(Math.round(interval * 1000)); // the interval the rates are counted over
+                    } catch (InterruptedException stopped) { // Ctrl-C: the totals, without rates
+                        earlier = null;
+                    }
+                }
+                return HttpView.table(front, earlier, Screen.current(noFormat));
+            } finally {
+                context.ungetService(reference);
+            }
+        });
+    }
+
+    /** The HTTP front's service, checked to be one this bundle can use. */
+    private ServiceReference<?> httpFront() {
+        String type = "io.handlerregistry.http.api.HttpFront";
+        ServiceReference<?> reference = context == null ? null : context.getServiceReference(type);
+        if (reference == null) {
+            throw new IllegalStateException("no HTTP front runs here: it is the bundle io.handlerregistry.http (in"
+                    + " Karaf: feature:install handler-registry-http); if it runs, see the log for why it stopped");
+        }
+        if (!reference.isAssignableTo(context.getBundle(), type)) {
+            throw new IllegalStateException("the HTTP front runs, but this shell bundle was resolved without its API:"
+                    + " refresh it (Karaf: bundle:refresh io.handlerregistry.shell; Felix: refresh)");
+        }
+        return reference;
     }
 
     @Descriptor("lists the handler commands, or shows the usage of one (other names: the help of the shell)")
