@@ -1,9 +1,12 @@
 package io.handlerregistry.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * README's handler, followed word for word: the C example of "Writing a handler in C" compiled with its
- * gcc command and served from handlers/, bodies larger than the host's scratch buffer included.
+ * gcc command and served from handlers/ (bodies larger than the host's scratch buffer included), and the
+ * same library made into a handler bundle "without Maven" (its manifest, its jar command) and served
+ * from deploy/.
  */
 class ReadmeHandlerTest {
     private static final Path README = Path.of(System.getProperty("readme", "../README.md"));
@@ -41,6 +46,26 @@ class ReadmeHandlerTest {
         assertThat(run.exit()).as("%s", run).isZero();
         assertThat(run.out()).contains("\nhello world\n", "hello yyyyyyyy", "(70006 bytes in all)");
         assertThat(run.out()).contains("(9 bytes, binary) 68656c6c6f20610062"); // "hello a\0b": past the NUL
+    }
+
+    @Test
+    void theBundleMadeWithoutMavenIsServedFromTheDeployFolder() throws Exception {
+        assumeTrue(System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")
+                && System.getProperty("os.arch").equals("amd64"), "README's manifest is that of Linux x86-64");
+        String c = section("## Writing a handler in C");
+        Files.writeString(work.resolve("hello.c"), block(c, "c", 0));
+        shell(block(c, "sh", 0));
+        String bundle = section("## Wrapping a library into a handler bundle");
+        String withoutMaven = bundle.substring(bundle.indexOf("**Without Maven**"));
+        Files.writeString(work.resolve("MANIFEST.MF"), block(withoutMaven, "", 0));
+        shell(block(withoutMaven, "sh", 0));
+
+        Container container = new Container(work.resolve("container"));
+        container.deploy(work.resolve("hello.jar"), "hello.jar");
+        Container.Run run = container.run("handler:call hello world", "handler:deployments");
+        assertThat(run.exit()).as("%s", run).isZero();
+        assertThat(run.out()).contains("\nhello world\n").containsPattern("hello\\.jar +SERVING +\\d+ +com\\.example\\.hello 1\\.0\\.0");
+        assertThat(run.err()).doesNotContain("WARNING");
     }
 
     private static String section(String heading) throws Exception {
