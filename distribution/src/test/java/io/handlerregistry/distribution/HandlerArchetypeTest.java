@@ -40,7 +40,8 @@ class HandlerArchetypeTest {
         Maven maven = new Maven(work);
 
         Path projects = Files.createDirectories(work.resolve("projects"));
-        maven.run(projects, work.resolve("generate.log"), ARCHETYPE_PLUGIN, "-DarchetypeGroupId=io.handlerregistry",
+        maven.run(projects, work.resolve("generate.log"), ARCHETYPE_PLUGIN, "-DarchetypeCatalog=local",
+                "-DarchetypeGroupId=io.handlerregistry",
                 "-DarchetypeArtifactId=handler-archetype", "-DarchetypeVersion=" + VERSION, "-DgroupId=com.example",
                 "-DartifactId=" + endpoint + "-handler", "-Dendpoint=" + endpoint, "-Dlanguage=" + language);
         Path project = projects.resolve(endpoint + "-handler");
@@ -90,7 +91,7 @@ class HandlerArchetypeTest {
     @Test
     void readmeGeneratesWithTheArchetypeOfThisBuild() throws IOException {
         String readme = Files.readString(Path.of(System.getProperty("readme", "../README.md")));
-        assertThat(readme).contains("mvn -B " + ARCHETYPE_PLUGIN + " \\\n")
+        assertThat(readme).contains("mvn -B " + ARCHETYPE_PLUGIN + " -DarchetypeCatalog=local \\\n")
                 .contains("-DarchetypeGroupId=io.handlerregistry -DarchetypeArtifactId=handler-archetype -DarchetypeVersion="
                         + VERSION + " ");
     }
