@@ -65,7 +65,9 @@ final class Maven {
             throw new AssertionError("mvn " + String.join(" ", arguments) + " did not end within 10 minutes:\n"
                     + Files.readString(log));
         }
-        Build build = new Build(process.exitValue(), Files.readString(log), String.join(" ", arguments));
+        // Maven 3.8's console library writes colour resets even with style.color=never: cut out
+        String output = Files.readString(log).replaceAll("\u001B\\[[0-9;]*m", "");
+        Build build = new Build(process.exitValue(), output, String.join(" ", arguments));
         assertThat(build.exit()).as("%s", build).isZero();
         return build;
     }
