@@ -35,6 +35,7 @@ import io.handlerregistry.api.RequestContext;
  */
 final class RegistryHandler extends Handler.Abstract {
     private static final byte[] NO_BODY = new byte[0];
+    private static final long DISCARD_BYTES = 16L << 20;
 
     private final HandlerRegistry registry;
     private final Traffic traffic;
@@ -152,13 +153,14 @@ final class RegistryHandler extends Handler.Abstract {
      */
     private static byte[] body(Request request, int max) throws IOException {
         long length = request.getLength();
+        InputStream in = Content.Source.asInputStream(request);
         if (length > max) {
+            discard(in);
             return null;
         }
         if (length == 0) {
             return NO_BODY;
         }
-        InputStream in = Content.Source.asInputStream(request);
         if (length > 0) {
             byte[] body = in.readNBytes((int) length);
             return body.length == length ? body : null;
@@ -167,11 +169,25 @@ final class RegistryHandler extends Handler.Abstract {
         byte[] chunk = new byte[8192];
         for (int n; (n = in.read(chunk)) >= 0;) {
             if (out.size() + n > max) {
+                discard(in);
                 return null;
             }
             out.write(chunk, 0, n);
         }
         return out.size() == 0 ? NO_BODY : out.toByteArray();
+    }
+
+    /**
+     * Reads what is left of a body too large to take, up to {@value #DISCARD_BYTES} bytes, so that the
+     * client, still sending it, reads the 413 instead of a connection reset (as nginx lingers); a
+     * longer one is left unread and its connection closed after the answer.
+     */
+    private static void discard(InputStream in) throws IOException {
+        byte[] chunk = new byte[8192];
+        long left = DISCARD_BYTES;
+        for (int n; left > 0 && (n = in.read(chunk)) >= 0;) {
+            left -= n;
+        }
     }
 
     private void unrouted(Request request, Response response, Callback callback, String requestId, String path,
