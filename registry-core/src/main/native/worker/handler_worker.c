@@ -12,16 +12,22 @@
  * the response back and sets RESPONSE. Both sides spin briefly, then sleep on the state word with a
  * futex, and wake the other only when it sleeps.
  *
+ * The worker starts a session of its own (setsid) before anything else: signals for the terminal's
+ * process group (Ctrl-C, Ctrl-\, a hang-up) never reach it, and whatever it starts stays in its
+ * process group, which the registry kills with it.
+ *
  * Standard input is the registry's line to the worker: "shutdown" runs handler_shutdown and exits
- * 0; end of file (the registry closed it, or its JVM died, even by kill -9) exits at once. So no
- * worker outlives its registry. A crash ends only this process: the registry sees its exit status
- * and the last lines it wrote to stderr.
+ * 0; end of file (the registry closed it, or its JVM died, even by kill -9) kills the worker's
+ * process group at once, the worker and whatever it started. So no worker outlives its registry. A
+ * crash ends only this process: the registry sees its exit status and the last lines it wrote to
+ * stderr.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -402,12 +408,23 @@ static void limit(int resource, const char *value) {
 }
 
 int main(int argc, char **argv) {
+    /* a session and process group of its own, first: the terminal's signals are not for it, and the
+     * registry ends it with all it started by killing the group */
+    setsid();
     if (argc != 7) {
         fprintf(stderr, "usage: handler-worker CHANNEL LIBRARY ENDPOINT SOURCE MEMORY_LIMIT CPU_LIMIT\n"
                         "(started by the handler registry for an endpoint in process isolation)\n");
         return 64;
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* a handler's output reaches the log before a crash */
+    /* the registry's line, kept away from programs the handler runs: they read /dev/null */
+    int registry_line = fcntl(0, F_DUPFD_CLOEXEC, 3);
+    int null_input = open("/dev/null", O_RDONLY);
+    if (registry_line < 0 || null_input < 0 || dup2(null_input, 0) < 0) {
+        fprintf(stderr, "handler-worker: cannot set up its standard input: %s\n", strerror(errno));
+        return 71;
+    }
+    close(null_input);
     const char *spin = getenv("HANDLER_WORKER_SPIN_NS");
     if (spin != NULL) {
         spin_ns = strtol(spin, NULL, 10);
@@ -506,12 +523,14 @@ int main(int argc, char **argv) {
 
     char line[64];
     for (;;) {
-        ssize_t n = read(0, line, sizeof line);
+        ssize_t n = read(registry_line, line, sizeof line);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
-            _exit(0); /* the registry closed our line or its JVM is gone */
+            /* the registry closed our line or its JVM is gone: end at once, with all we started */
+            kill(0, SIGKILL);
+            _exit(0);
         }
         if (memchr(line, 's', (size_t)n) != NULL) { /* "shutdown": every call returned already */
             if (shutdown != NULL) {

@@ -432,6 +432,7 @@ class ProcessIsolationTest {
         assertThat(workers()).isEmpty();
     }
 
+    /** Nor does what it started: the worker kills its process group when the JVM's line to it closes. */
     @Test
     void noWorkerOutlivesItsJvmEvenKilledHard() throws Exception {
         Path pidFile = copies.resolve("worker.pid");
@@ -442,15 +443,22 @@ class ProcessIsolationTest {
                 .redirectErrorStream(true).redirectOutput(copies.resolve("child.log").toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(pidFile) && Files.size(pidFile) > 0);
-            long worker = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip());
+            String[] pids = Files.readString(pidFile, StandardCharsets.US_ASCII).strip().split(" ");
+            long worker = Long.parseLong(pids[0]);
+            long started = Long.parseLong(pids[1]);
             assertThat(running(worker)).isTrue();
+            assertThat(running(started)).isTrue();
 
             child.destroyForcibly(); // kill -9
             child.waitFor(30, TimeUnit.SECONDS);
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> !running(worker));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !running(worker) && !running(started));
         } finally {
             child.destroyForcibly();
+            if (Files.exists(pidFile)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip()
+                        .split(" ")[1])).ifPresent(ProcessHandle::destroyForcibly);
+            }
         }
     }
 
