@@ -62,6 +62,7 @@ final class WorkerProcess {
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private volatile boolean usable = true;
     private volatile String killedBecause;
+    private volatile boolean killedForHang;
     private volatile boolean shuttingDown;
     private volatile String ending;
     private volatile int exitStatus;
@@ -282,6 +283,7 @@ final class WorkerProcess {
             }
             if (outcome == WorkerChannel.TIMED_OUT) {
                 long late = TimeUnit.NANOSECONDS.toMillis(graceNanos);
+                killedForHang = true;
                 kill("call " + context.requestId() + " was still inside " + late + " ms after its deadline");
                 Duration timeout = Duration.ofNanos(Math.max(0, deadline - OverdueCalls.nowUnixNanos()));
                 throw new HandlerTimeoutException(endpointId, timeout, true, "endpoint '" + endpointId + "' (" + source
@@ -381,6 +383,11 @@ final class WorkerProcess {
         List<String> lines = lastOutput();
         return lines.isEmpty() ? "; it wrote nothing to stdout or stderr"
                 : "; its last output:\n  " + String.join("\n  ", lines);
+    }
+
+    /** True if the registry killed it for a call that hung past its deadline and the grace. */
+    boolean killedForHang() {
+        return killedForHang;
     }
 
     /** Kills it and what it started at once: the calls inside fail, and the listener restarts it. */

@@ -352,6 +352,39 @@ class ProcessIsolationTest {
     }
 
     @Test
+    void hungCallsGetTheirWorkerKilledAndRestartedEveryTimeButAreNotCrashes() {
+        registry(ProcessIsolation.DEFAULTS.withHangGrace(Duration.ofMillis(50)).withCrashLimit(2, Duration.ofMinutes(1)));
+        registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
+
+        for (int i = 0; i < 4; i++) { // twice the crash limit
+            long before = workerPid(registry, "crashy");
+            RequestContext soon = RequestContext.create().withDeadline(Instant.now().plusMillis(100));
+            assertThatThrownBy(() -> registry.execute("crashy", soon, HandlerRequest.of("hang")))
+                    .isInstanceOf(HandlerTimeoutException.class).hasMessageContaining("killed");
+            assertThat(call(registry, "crashy", "hi")).startsWith("alive ").isNotEqualTo("alive " + before);
+        }
+
+        LoadedHandler crashy = registry.handler("crashy").orElseThrow();
+        assertThat(crashy.state()).isEqualTo(HandlerState.ACTIVE);
+        WorkerStatus status = crashy.workers().orElseThrow();
+        assertThat(status.hangKills()).isEqualTo(4);
+        assertThat(status.crashes()).isZero();
+        assertThat(status.restarts()).isEqualTo(4);
+        assertThat(status.failed()).isFalse();
+        assertThat(status.lastCrash()).hasValueSatisfying(text -> assertThat(text).contains("still inside"));
+
+        // crashes still count: the limit of 2 fails the version, whatever the hangs before
+        assertThatThrownBy(() -> call(registry, "crashy", "segv")).isInstanceOf(HandlerCrashedException.class);
+        assertThat(call(registry, "crashy", "hi")).startsWith("alive ");
+        assertThatThrownBy(() -> call(registry, "crashy", "segv")).isInstanceOf(HandlerCrashedException.class);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> registry.handler("crashy").orElseThrow().state() == HandlerState.FAILED);
+        WorkerStatus after = registry.handler("crashy").orElseThrow().workers().orElseThrow();
+        assertThat(after.crashes()).isEqualTo(2);
+        assertThat(after.hangKills()).isEqualTo(4);
+    }
+
+    @Test
     void aGracefulSwapUnderContinuousLoadLosesNoCall() throws Exception {
         registry();
         registry.loadFrom("greeting", TestLibraries.version("v1", "greeting"), Isolation.PROCESS);
