@@ -83,8 +83,8 @@ final class Libc {
         syscall(SYS_FUTEX, address, FUTEX_WAIT, value, Pointer.nativeValue(timespec), 0, 0);
     }
 
-    /** Wakes every thread (of any process) sleeping on the int at {@code address}. */
-    static void futexWake(long address) {
-        syscall(SYS_FUTEX, address, FUTEX_WAKE, Integer.MAX_VALUE, 0, 0, 0);
+    /** Wakes up to {@code count} threads (of any process) sleeping on the int at {@code address}. */
+    static void futexWake(long address, int count) {
+        syscall(SYS_FUTEX, address, FUTEX_WAKE, count, 0, 0, 0);
     }
 }

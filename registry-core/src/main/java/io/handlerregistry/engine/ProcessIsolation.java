@@ -44,7 +44,7 @@ public record ProcessIsolation(int workers, int concurrency, int slotBytes, Dura
         if (concurrency < 1 || concurrency > 1024) {
             throw new IllegalArgumentException("process isolation: concurrency must be 1 to 1024, not " + concurrency);
         }
-        if (slotBytes < 64 * 1024 || (long) concurrency * (64 + 2L * slotBytes) + 4096 > Integer.MAX_VALUE) {
+        if (slotBytes < 64 * 1024 || (long) concurrency * (128 + 2L * slotBytes) + 4096 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("process isolation: slot size " + slotBytes + " bytes must be at least"
                     + " 64 KiB, and concurrency x 2 x slot size at most 2 GiB");
         }
