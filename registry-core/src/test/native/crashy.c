@@ -11,9 +11,14 @@
  *   "alloc:<MiB>" allocates and touches that much memory, fails (code 12) if it cannot
  *   "thread"     starts a thread that keeps running the library's code, then answers
  *   "segv-after:<ms>" answers, and a thread it started writes through a NULL pointer <ms> later
+ *   "fork"       starts a process that sleeps for ever, holding the worker's stdout and stderr;
+ *                answers "alive <pid> child <child's pid>"
+ *   "escape"     the same, but the process first leaves the worker's process group and session
+ *                (setsid, as a daemon does)
  * anything else: "alive <pid>" (the worker's process id).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +49,25 @@ static void *crash_later(void *arg) {
     usleep((useconds_t)(uintptr_t)arg * 1000u);
     *(volatile int *)(uintptr_t)(spins & 0) = 1;
     return NULL;
+}
+
+/* A child that sleeps for ever; it says so on the stdout it shares with the worker. */
+static pid_t sleeper(int leave_group) {
+    pid_t child = fork();
+    if (child == 0) {
+        if (leave_group) {
+            setsid();
+        }
+        char line[64];
+        int n = snprintf(line, sizeof line, "crashy: child %ld sleeps\n", (long)getpid());
+        if (write(1, line, (size_t)n) < 0 && errno == EPIPE) {
+            _exit(1);
+        }
+        for (;;) {
+            pause();
+        }
+    }
+    return child;
 }
 
 HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_request *req,
@@ -90,6 +114,17 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
         pthread_t thread;
         pthread_create(&thread, NULL, keep_running, NULL);
         pthread_detach(thread);
+    } else if (is(req, "fork") || is(req, "escape")) {
+        pid_t child = sleeper(is(req, "escape"));
+        if (child < 0) {
+            resp->error_message = HANDLER_STR("crashy: fork failed");
+            return 11;
+        }
+        int n = snprintf((char *)resp->buffer, resp->buffer_capacity, "alive %ld child %ld", (long)getpid(),
+                         (long)child);
+        resp->body = (handler_bytes){resp->buffer, (uint64_t)n};
+        resp->status = 200;
+        return 0;
     }
     int n = snprintf((char *)resp->buffer, resp->buffer_capacity, "alive %ld", (long)getpid());
     resp->body = (handler_bytes){resp->buffer, (uint64_t)n};

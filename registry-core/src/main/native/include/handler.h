@@ -95,6 +95,8 @@
  *   worker), and calls handler_shutdown before it exits. Everything listed under WHAT THE HOST
  *   CANNOT CATCH then ends only that worker: its calls fail with a HandlerCrashedException carrying
  *   the signal or exit code and the worker's last lines of stderr, and the registry starts it again.
+ *   The worker leads a process group of its own: processes the handler starts stay in it and are
+ *   killed whenever the worker ends (one that calls setsid, as a daemon does, is out of reach).
  *   Write diagnostics to stderr (a line at a time): they reach the container's log with the
  *   endpoint's name. A request and a response each carry at most process.slot.bytes (1 MiB).
  */

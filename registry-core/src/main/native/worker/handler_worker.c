@@ -7,21 +7,35 @@
  * per concurrent call (layout below, mirrored by WorkerChannel.java). The worker loads LIBRARY (the
  * version's private copy) with the same rules as in-process: RTLD_NOW | RTLD_LOCAL, the ABI version
  * checked, handler_entry required, handler_init called once. It then reports READY (or why it
- * refused) in the header and serves each slot on a thread of its own: the registry writes a
- * request into a slot and sets its state to REQUEST; the slot's thread calls handler_entry, writes
- * the response back and sets RESPONSE. Both sides spin briefly, then sleep on the state word with a
- * futex, and wake the other only when it sleeps.
+ * refused) in the header and serves the calls: the registry writes a request into a slot and sets
+ * its state to REQUEST; a thread of the worker calls handler_entry, writes the response back and
+ * sets RESPONSE. One thread at a time polls the slots (it holds the poller token) and serves what it
+ * finds itself, so that calls from several registry threads cost the cores no more spinning threads
+ * than calls from one: two callers and one poller on two cores, where a thread per slot made four
+ * spinning threads take turns. The other threads (one per slot: every slot can be served at once)
+ * sleep on the doorbell. A caller rings it when no thread is awake, or when its request was not
+ * taken within a few microseconds (the poller is inside a slow call): a woken thread takes the free
+ * token, or the request itself. A slot whose calls are slow (several in a row over 25 us, such as
+ * a handler that waits for I/O) keeps the thread that served it, which waits for the slot's next
+ * request as a thread of its own would. Both sides spin briefly, then sleep on a futex, and wake the
+ * other only when it sleeps.
+ *
+ * The worker starts a session of its own (setsid) before anything else: signals for the terminal's
+ * process group (Ctrl-C, Ctrl-\, a hang-up) never reach it, and whatever it starts stays in its
+ * process group, which the registry kills with it.
  *
  * Standard input is the registry's line to the worker: "shutdown" runs handler_shutdown and exits
- * 0; end of file (the registry closed it, or its JVM died, even by kill -9) exits at once. So no
- * worker outlives its registry. A crash ends only this process: the registry sees its exit status
- * and the last lines it wrote to stderr.
+ * 0; end of file (the registry closed it, or its JVM died, even by kill -9) kills the worker's
+ * process group at once, the worker and whatever it started. So no worker outlives its registry. A
+ * crash ends only this process: the registry sees its exit status and the last lines it wrote to
+ * stderr.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -39,7 +53,7 @@
 #include "handler.h"
 
 /* channel header */
-#define MAGIC 0x31575248u /* "HRW1" */
+#define MAGIC 0x32575248u /* "HRW2" */
 #define HEADER_SIZE 4096
 #define H_MAGIC 0         /* u32 */
 #define H_SLOTS 4         /* u32 */
@@ -52,15 +66,18 @@
 #define H_INIT_CODE 40    /* i32: what handler_init returned */
 #define H_ABI 44          /* u32: the library's ABI version */
 #define H_DETAIL 64
-#define MAX_DETAIL (HEADER_SIZE - H_DETAIL)
+#define H_AWAKE 4032    /* i32: worker threads not asleep on the doorbell (a line of its own) */
+#define H_DOORBELL 4036 /* i32 futex word: callers add one and wake a sleeping thread */
+#define MAX_DETAIL (H_AWAKE - H_DETAIL)
 enum { STARTING = 0, READY = 1, REFUSED = 2 };
 enum { R_LOAD = 1, R_NO_ABI = 2, R_ABI_MISMATCH = 3, R_NO_ENTRY = 4, R_INIT_FAILED = 5, R_CHANNEL = 6 };
 
-/* slot control */
+/* slot control: the caller and the serving thread hand the call over on the first line; the second
+ * is the worker's, read by the caller only when its request waits long */
 #define S_STATE 0        /* i32 futex word */
-#define S_WORKER_WAITS 4 /* i32: the slot's thread sleeps on S_STATE */
 #define S_CALLER_WAITS 8 /* i32: the caller sleeps on S_STATE */
-#define S_DATA 64
+#define S_TAKEN 64       /* i32: 1 while a worker thread serves the slot's request */
+#define S_DATA 128
 enum { IDLE = 0, REQUEST = 1, RESPONSE = 2, DEAD = 3 };
 
 /* request, at S_DATA */
@@ -129,41 +146,6 @@ static long now_ns(void) {
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/* Waits until *state is no longer `value`: spins a while, then sleeps, saying so in *waits. */
-static void wait_while(atomic_int *state, int value, atomic_int *waits) {
-    long until = 0;
-    for (unsigned i = 0; spin_ns > 0; i++) {
-        if (atomic_load_explicit(state, memory_order_acquire) != value) {
-            return;
-        }
-        if ((i & 63) == 0) {
-            long now = now_ns();
-            if (until == 0) {
-                until = now + spin_ns;
-            } else if (now > until) {
-                break;
-            }
-        }
-        if (i < 256) {
-            pause_cpu();
-        } else {
-            sched_yield(); /* more threads than cores spin: let one that has work run */
-        }
-    }
-    for (;;) {
-        atomic_store(waits, 1);
-        if (atomic_load(state) != value) {
-            atomic_store(waits, 0);
-            return;
-        }
-        futex_wait(state, value);
-        atomic_store(waits, 0);
-        if (atomic_load(state) != value) {
-            return;
-        }
-    }
-}
-
 static void refuse(int reason, const char *detail) {
     size_t n = strlen(detail);
     if (n > MAX_DETAIL) {
@@ -197,9 +179,9 @@ static void put64(uint8_t *at, uint64_t v) {
     memcpy(at, &v, sizeof v);
 }
 
-/* What one slot's thread keeps between calls. */
+/* What one worker thread keeps between calls. */
 typedef struct worker_thread {
-    uint8_t *slot;
+    uint8_t *slot; /* of the call it serves */
     uint8_t *scratch;
     handler_header *headers; /* the request's, rebuilt for every call */
     uint32_t headers_capacity;
@@ -369,23 +351,164 @@ static void serve(worker_thread *t) {
     }
 }
 
-static void *serve_slot(void *arg) {
-    worker_thread *t = arg;
-    atomic_int *state = word(t->slot, S_STATE);
-    atomic_int *worker_waits = word(t->slot, S_WORKER_WAITS);
-    atomic_int *caller_waits = word(t->slot, S_CALLER_WAITS);
+/* held by the thread that polls the slots; given up while it serves a call, taken by whoever is free */
+static atomic_int poller_token;
+
+static uint8_t *slot_at(uint32_t i) {
+    return channel + HEADER_SIZE + (uint64_t)i * slot_size;
+}
+
+/* Takes a request no thread serves yet, looking from *next on (so every slot gets its turn). */
+static uint8_t *take_request(uint32_t *next) {
+    for (uint32_t k = 0; k < slot_count; k++) {
+        uint32_t i = *next + k < slot_count ? *next + k : *next + k - slot_count;
+        uint8_t *slot = slot_at(i);
+        int untaken = 0;
+        if (atomic_load_explicit(word(slot, S_STATE), memory_order_acquire) == REQUEST &&
+            atomic_load_explicit(word(slot, S_TAKEN), memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong(word(slot, S_TAKEN), &untaken, 1)) {
+            *next = i + 1 < slot_count ? i + 1 : 0;
+            return slot;
+        }
+    }
+    return NULL;
+}
+
+/* Whether a request waits that no thread serves yet. */
+static int request_waits(void) {
+    for (uint32_t i = 0; i < slot_count; i++) {
+        uint8_t *slot = slot_at(i);
+        if (atomic_load_explicit(word(slot, S_STATE), memory_order_acquire) == REQUEST &&
+            atomic_load_explicit(word(slot, S_TAKEN), memory_order_relaxed) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Sleeps on the doorbell until a caller rings, unless a request waits that nobody polls for. */
+static void doze(void) {
+    atomic_int *awake = word(channel, H_AWAKE), *doorbell = word(channel, H_DOORBELL);
+    int ring = atomic_load(doorbell);
+    atomic_fetch_sub(awake, 1);
+    /* a caller that saw this thread awake did not ring: look once more (callers store REQUEST,
+     * then read H_AWAKE; here the other way round) */
+    if (atomic_load(&poller_token) == 0 && request_waits()) {
+        atomic_fetch_add(awake, 1);
+        return;
+    }
+    futex_wait(doorbell, ring);
+    atomic_fetch_add(awake, 1);
+}
+
+/* Serves the request in a slot this thread took, and hands the response over. */
+static void serve_slot(worker_thread *t, uint8_t *slot) {
+    t->slot = slot;
+    serve(t);
+    atomic_int *state = word(slot, S_STATE);
+    atomic_store(state, RESPONSE);
+    if (atomic_load(word(slot, S_CALLER_WAITS))) {
+        futex_wake(state);
+    }
+    atomic_store_explicit(word(slot, S_TAKEN), 0, memory_order_release);
+}
+
+/* A call longer than this (give or take the few microseconds between clock reads) is slow: the
+ * thread that served it then waits for that slot's next request itself, as a thread of its own
+ * would, since a slow handler's callers come back after a wake-up. */
+#define SLOW_CALL_NS 25000L
+
+/* per slot: how many of its calls in a row were slow (the worker's own memory) */
+static atomic_uchar *slow_streaks;
+#define SLOW_STREAK 3 /* a single slow call is more often a thread that lost its core */
+
+/* Serves the request in a slot; while its calls are slow, serves the slot's next requests too, if
+ * they come within spin_ns. *now: the clock read last (a few microseconds before), then after. */
+static void serve_calls_of(worker_thread *t, uint8_t *slot, long *now) {
+    atomic_uchar *streak = &slow_streaks[(uint64_t)(slot - channel - HEADER_SIZE) / slot_size];
     for (;;) {
-        wait_while(state, IDLE, worker_waits);
-        if (atomic_load(state) != REQUEST) {
-            continue; /* not ours to answer (never happens while the registry runs) */
+        long before = *now;
+        serve_slot(t, slot);
+        *now = now_ns();
+        unsigned slow = atomic_load_explicit(streak, memory_order_relaxed);
+        if (*now - before <= SLOW_CALL_NS) {
+            atomic_store_explicit(streak, 0, memory_order_relaxed);
+            return;
         }
-        serve(t);
-        atomic_store(state, RESPONSE);
-        if (atomic_load(caller_waits)) {
-            futex_wake(state);
+        if (slow < SLOW_STREAK) {
+            atomic_store_explicit(streak, (unsigned char)(slow + 1), memory_order_relaxed);
+            return;
         }
-        /* the caller sets IDLE once it read the response; the next request follows */
-        wait_while(state, RESPONSE, worker_waits);
+        long until = *now + spin_ns;
+        for (unsigned i = 1;; i++) {
+            int untaken = 0;
+            if (atomic_load_explicit(word(slot, S_STATE), memory_order_acquire) == REQUEST &&
+                atomic_load_explicit(word(slot, S_TAKEN), memory_order_relaxed) == 0 &&
+                atomic_compare_exchange_strong(word(slot, S_TAKEN), &untaken, 1)) {
+                break;
+            }
+            if ((i & 63) == 0) {
+                *now = now_ns();
+                if (*now > until) {
+                    return;
+                }
+            }
+            if (i < 256) {
+                pause_cpu();
+            } else {
+                sched_yield(); /* more threads than cores spin: let one that has work run */
+            }
+        }
+    }
+}
+
+/* Every worker thread: polls while it holds the token, serves what it finds (giving the token up
+ * meanwhile), and sleeps when another thread polls or nothing came for a while. A thread woken by
+ * the doorbell while another polls takes a request that waits itself: its caller rang because the
+ * poller is inside a slow call. */
+static void *serve_calls(void *arg) {
+    worker_thread *t = arg;
+    uint32_t next = 0;
+    int woken = 0;
+    long now = now_ns();
+    for (;;) {
+        int free_token = 0;
+        if (!atomic_compare_exchange_strong(&poller_token, &free_token, 1)) {
+            uint8_t *waiting = woken ? take_request(&next) : NULL;
+            woken = 0;
+            if (waiting != NULL) {
+                serve_calls_of(t, waiting, &now);
+            } else {
+                doze();
+                woken = 1;
+                now = now_ns();
+            }
+            continue;
+        }
+        woken = 0;
+        long until = now + spin_ns;
+        uint8_t *slot = NULL;
+        for (unsigned i = 1; (slot = take_request(&next)) == NULL; i++) {
+            if ((i & 63) == 0) {
+                now = now_ns();
+                if (now > until) {
+                    break;
+                }
+            }
+            if (i < 256) {
+                pause_cpu();
+            } else {
+                sched_yield(); /* more threads than cores spin: let one that has work run */
+            }
+        }
+        atomic_store_explicit(&poller_token, 0, memory_order_release);
+        if (slot == NULL) { /* nothing came for a while */
+            doze();
+            woken = 1;
+            now = now_ns();
+            continue;
+        }
+        serve_calls_of(t, slot, &now);
     }
     return NULL;
 }
@@ -402,12 +525,23 @@ static void limit(int resource, const char *value) {
 }
 
 int main(int argc, char **argv) {
+    /* a session and process group of its own, first: the terminal's signals are not for it, and the
+     * registry ends it with all it started by killing the group */
+    setsid();
     if (argc != 7) {
         fprintf(stderr, "usage: handler-worker CHANNEL LIBRARY ENDPOINT SOURCE MEMORY_LIMIT CPU_LIMIT\n"
                         "(started by the handler registry for an endpoint in process isolation)\n");
         return 64;
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* a handler's output reaches the log before a crash */
+    /* the registry's line, kept away from programs the handler runs: they read /dev/null */
+    int registry_line = fcntl(0, F_DUPFD_CLOEXEC, 3);
+    int null_input = open("/dev/null", O_RDONLY);
+    if (registry_line < 0 || null_input < 0 || dup2(null_input, 0) < 0) {
+        fprintf(stderr, "handler-worker: cannot set up its standard input: %s\n", strerror(errno));
+        return 71;
+    }
+    close(null_input);
     const char *spin = getenv("HANDLER_WORKER_SPIN_NS");
     if (spin != NULL) {
         spin_ns = strtol(spin, NULL, 10);
@@ -479,18 +613,24 @@ int main(int argc, char **argv) {
         }
     }
 
+    slow_streaks = calloc(slot_count, sizeof *slow_streaks);
+    if (slow_streaks == NULL) {
+        refuse(R_CHANNEL, "out of memory starting the worker threads");
+    }
+    /* one thread per slot, so that every slot can be served at once; all count as awake until they
+     * first sleep */
+    atomic_store(word(channel, H_AWAKE), (int)slot_count);
     for (uint32_t i = 0; i < slot_count; i++) {
         worker_thread *t = calloc(1, sizeof *t);
         if (t == NULL || (t->scratch = malloc(SCRATCH_SIZE)) == NULL) {
-            refuse(R_CHANNEL, "out of memory starting the slot threads");
+            refuse(R_CHANNEL, "out of memory starting the worker threads");
         }
-        t->slot = channel + HEADER_SIZE + i * slot_size;
         pthread_t thread;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, STACK_SIZE);
-        int error = pthread_create(&thread, &attr, serve_slot, t);
+        int error = pthread_create(&thread, &attr, serve_calls, t);
         if (error != 0) {
             char detail[512];
             snprintf(detail, sizeof detail, "cannot start the thread of call slot %u of %u: %s. Each slot takes a"
@@ -506,12 +646,14 @@ int main(int argc, char **argv) {
 
     char line[64];
     for (;;) {
-        ssize_t n = read(0, line, sizeof line);
+        ssize_t n = read(registry_line, line, sizeof line);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
-            _exit(0); /* the registry closed our line or its JVM is gone */
+            /* the registry closed our line or its JVM is gone: end at once, with all we started */
+            kill(0, SIGKILL);
+            _exit(0);
         }
         if (memchr(line, 's', (size_t)n) != NULL) { /* "shutdown": every call returned already */
             if (shutdown != NULL) {

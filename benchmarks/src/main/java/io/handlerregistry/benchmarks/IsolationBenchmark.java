@@ -7,7 +7,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.openjdk.jmh.infra.Blackhole;
@@ -22,9 +26,11 @@ import io.handlerregistry.engine.ProcessIsolation;
 /**
  * Process isolation against in-process and the raw JNA call, 64 B echo, in one JVM: per-call latency
  * (each call timed; the paths take turns in blocks so that a slow phase of the machine weighs on
- * all), throughput with 1 and 2 threads, the time from a crash to the endpoint answering again, and
- * the memory of a worker process. Run in a JVM of its own (see RunAll); prints key=value lines.
- * Arguments: seconds per throughput measurement, latency samples per path, crashes.
+ * all), throughput with 1 and 2 threads, the throughput of 2 threads over 1 measured interleaved (as
+ * {@link ScalingRatio} does in-process: the same two pool threads, blocks of ~20 ms in the order 1,
+ * 2, 2, 1 per round), the time from a crash to the endpoint answering again, and the memory of a
+ * worker process. Run in a JVM of its own (see RunAll); prints key=value lines. Arguments: seconds
+ * per throughput measurement, latency samples per path, crashes, rounds of the interleaved scaling.
  */
 public final class IsolationBenchmark {
     private static final String IN = "echo_in";
@@ -36,6 +42,7 @@ public final class IsolationBenchmark {
     private final byte[] body = BenchHandlers.body(64);
     private final HandlerRequest request = HandlerRequest.builder().method("POST").body(body).build();
     private final RawCall raw = new RawCall(true);
+    private final ExecutorService pool = Executors.newFixedThreadPool(2);
     private final NativeHandlerRegistry registry;
 
     private IsolationBenchmark() {
@@ -50,14 +57,16 @@ public final class IsolationBenchmark {
     public static void main(String[] args) throws Exception {
         IsolationBenchmark run = new IsolationBenchmark();
         try {
-            run.measure(Double.parseDouble(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            run.measure(Double.parseDouble(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+                    Integer.parseInt(args[3]));
         } finally {
+            run.pool.shutdownNow();
             run.registry.close();
             run.raw.close();
         }
     }
 
-    private void measure(double seconds, int samples, int crashes) throws Exception {
+    private void measure(double seconds, int samples, int crashes, int rounds) throws Exception {
         // warm-up: every path compiled before anything is timed
         throughput(List.of(OUT), 1, Math.min(seconds, 2));
         throughput(List.of(IN), 1, Math.min(seconds, 2));
@@ -74,6 +83,8 @@ public final class IsolationBenchmark {
         print("process2ThreadsPerSecond", throughput(List.of(OUT), 2, seconds));
         print("inProcess1ThreadPerSecond", throughput(List.of(IN), 1, seconds));
         print("inProcess2ThreadsPerSecond", throughput(List.of(IN), 2, seconds));
+        // one pool thread makes n calls, then both make n each: 2 x time(1) / time(2) is the scaling
+        Rounds.interleave(rounds, Math.min(seconds, 2), n -> time(1, n), n -> time(2, n)).print("processScaling", 2);
 
         long pid = registry.handler(OUT).orElseThrow().workers().orElseThrow().pids().get(0);
         print("workerRssKiB", procKiB(Path.of("/proc/" + pid + "/status"), "VmRSS:"));
@@ -146,6 +157,22 @@ public final class IsolationBenchmark {
             worker.join();
         }
         return calls.get() / ((System.nanoTime() - began) / 1e9);
+    }
+
+    /** Wall time for {@code threadCount} pool threads to make {@code n} calls each to the process-isolated echo. */
+    private long time(int threadCount, int n) throws Exception {
+        Callable<Void> calls = () -> {
+            Blackhole hole = Rounds.blackhole();
+            for (int i = 0; i < n; i++) {
+                hole.consume(registry.execute(OUT, context, request));
+            }
+            return null;
+        };
+        long start = System.nanoTime();
+        for (Future<Void> done : pool.invokeAll(threadCount == 1 ? List.of(calls) : List.of(calls, calls))) {
+            done.get();
+        }
+        return System.nanoTime() - start;
     }
 
     /** From the call that crashes the worker to the first call answered again (ns). */

@@ -360,20 +360,24 @@ public final class RunAll {
         List<Map<String, String>> runs = new ArrayList<>();
         for (int i = 0; i < runs(); i++) {
             runs.add(runJvm(List.of(), IsolationBenchmark.class, smoke ? "0.2" : "3", smoke ? "2000" : "200000",
-                    smoke ? "2" : "20"));
+                    smoke ? "2" : "20", smoke ? "3" : "60"));
         }
         report.append("\n## 7. Process isolation (echo 64 B)\n\n")
                 .append("The same library in-process and in a worker process (`Isolation.PROCESS`: shared memory, ")
-                .append("callers and worker threads spin up to 50 µs, yielding, then sleep on a futex), in one JVM ")
-                .append("(`IsolationBenchmark`), ").append(runs()).append(" JVMs. Latency: each call timed, ")
-                .append("200,000 per path, the paths taking turns in blocks of 1,000. Throughput: calls per second ")
-                .append("over 3 s, all threads together. Crash to serving: from the call that crashes the worker ")
+                .append("callers and the worker's one polling thread spin up to 50 µs, yielding, then sleep on a ")
+                .append("futex), in one JVM (`IsolationBenchmark`), ").append(runs()).append(" JVMs. Latency: each ")
+                .append("call timed, 200,000 per path, the paths taking turns in blocks of 1,000. Throughput: calls ")
+                .append("per second over 3 s, all threads together, 1 thread then 2; and 2 threads over 1 measured ")
+                .append("interleaved (`ScalingRatio`'s method: the same two pool threads, 60 rounds of ~20 ms blocks in ")
+                .append("the order 1, 2, 2, 1, a ratio per round; p10 / p50 / p90 of the rounds). Crash to serving: ")
+                .append("from the call that crashes the worker ")
                 .append("(`abort()`) to the next answer, 20 crashes in a row (restarted at once: the benchmark ")
                 .append("sets no backoff). Memory: the worker's resident and proportional set sizes (PSS counts ")
                 .append("shared pages, such as libc's, in part).\n\n")
                 .append("| run | raw JNA p50 / p99 | in-process p50 / p99 | process p50 / p99 | in-process 1 / 2 threads")
-                .append(" | process 1 / 2 threads | crash to serving p50 / max | worker RSS / PSS |\n")
-                .append("|---|---|---|---|---|---|---|---|\n");
+                .append(" | process 1 / 2 threads | process 2 / 1 threads, interleaved | crash to serving p50 / max")
+                .append(" | worker RSS / PSS |\n")
+                .append("|---|---|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < runs.size(); i++) {
             Map<String, String> m = runs.get(i);
             report.append("| ").append(i + 1).append(" | ")
@@ -384,6 +388,8 @@ public final class RunAll {
                     .append(perSecond(m, "inProcess2ThreadsPerSecond")).append(" | ")
                     .append(perSecond(m, "process1ThreadPerSecond")).append(" / ")
                     .append(perSecond(m, "process2ThreadsPerSecond")).append(" | ")
+                    .append(m.get("processScaling.p10")).append(" / ").append(m.get("processScaling.p50"))
+                    .append(" / ").append(m.get("processScaling.p90")).append(" | ")
                     .append(m.get("crashToServingP50Ms")).append(" / ").append(m.get("crashToServingMaxMs"))
                     .append(" ms | ").append(kib(m, "workerRssKiB")).append(" / ").append(kib(m, "workerPssKiB"))
                     .append(" |\n");
@@ -398,6 +404,21 @@ public final class RunAll {
                 String.format(Locale.ROOT, "%,.0f calls/s", twoThreads));
         target("crash to serving again ≤ 100 ms (the slowest of 20 crashes, median of the runs)", crash <= 100,
                 String.format(Locale.ROOT, "%.1f ms", crash));
+        boolean everyRun = true;
+        boolean everyRunInterleaved = true;
+        List<String> ratios = new ArrayList<>();
+        for (Map<String, String> m : runs) {
+            double one = Double.parseDouble(m.get("process1ThreadPerSecond"));
+            double two = Double.parseDouble(m.get("process2ThreadsPerSecond"));
+            everyRun &= two >= one;
+            everyRunInterleaved &= Double.parseDouble(m.get("processScaling.p50")) >= 1.0;
+            ratios.add(String.format(Locale.ROOT, "%.2f", two / one));
+        }
+        target("process: 2 threads at least the calls/s of 1 thread, 3 s each, in every run", everyRun,
+                "2 / 1 threads: " + String.join(", ", ratios));
+        target("process: 2 threads at least the calls/s of 1 thread, interleaved (p50 of the rounds), in every run",
+                everyRunInterleaved, "p50: " + String.join(", ", values(runs, "processScaling.p50").stream()
+                        .map(v -> String.format(Locale.ROOT, "%.2f", v)).toArray(String[]::new)));
     }
 
     /**

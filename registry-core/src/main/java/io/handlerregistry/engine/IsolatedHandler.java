@@ -33,11 +33,13 @@ import io.handlerregistry.spi.Handler;
 
 /**
  * One loaded version in process isolation: its library runs in worker processes
- * ({@link WorkerProcess}), each serving the calls of the threads that go to it. A worker that ends
- * (a crash, exit, or killed for a hung call) is started again at once, then with a growing pause;
- * after {@link ProcessIsolation#maxCrashes()} crashes within {@link ProcessIsolation#crashWindow()}
- * the version is failed and no longer restarted. Calls that arrive meanwhile wait for the restart
- * until their deadline.
+ * ({@link WorkerProcess}), each serving the calls of the threads that go to it. A worker that crashes
+ * (a signal, or an exit) is started again at once, then with a growing pause; after
+ * {@link ProcessIsolation#maxCrashes()} crashes within {@link ProcessIsolation#crashWindow()} the
+ * version is failed and no longer restarted. A worker the registry killed for a hung call is
+ * restarted at once, every time: those kills are counted apart and never fail the version (each one
+ * waited for a call's deadline and the grace). Calls that arrive meanwhile wait for the restart until
+ * their deadline.
  */
 final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
     private static final Logger LOG = System.getLogger(IsolatedHandler.class.getName());
@@ -57,6 +59,8 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
     private final Seat[] seats;
     private final Deque<Instant> crashes = new ArrayDeque<>(); // guarded by itself
     private final AtomicLong restarts = new AtomicLong();
+    private final AtomicLong crashCount = new AtomicLong();
+    private final AtomicLong hangKills = new AtomicLong();
     private volatile String lastCrash;
     private volatile Instant lastCrashAt;
     private volatile boolean failed;
@@ -187,11 +191,29 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
         }
         CompletableFuture<WorkerProcess> next = new CompletableFuture<>();
         seat.serving = next;
-        crashed(seat, next, worker);
+        if (worker.killedForHang()) {
+            hungCallKilled(seat, next, worker);
+        } else {
+            crashed(seat, next, worker);
+        }
+    }
+
+    /** Restarts a worker killed for a hung call at once; not a crash: it never fails the version. */
+    private void hungCallKilled(Seat seat, CompletableFuture<WorkerProcess> next, WorkerProcess worker) {
+        long kills = hangKills.incrementAndGet();
+        lastCrash = "worker process " + worker.pid() + " " + worker.ending() + lastLine(worker.lastOutput());
+        lastCrashAt = Instant.now();
+        LOG.log(Level.WARNING, "endpoint ''{0}'': the worker process {1} of {2} {3}; the calls inside it failed, the"
+                + " other endpoints are not affected. It is restarted now (hung-call kill {4}; these do not count"
+                + " toward process.max.crashes: a version whose calls keep hanging is killed and restarted each"
+                + " time; swap in a fixed version){5}", endpointId, Long.toString(worker.pid()), source,
+                worker.ending(), kills, worker.lastOutputText());
+        threads.execute(() -> restart(seat, next, worker));
     }
 
     /** Counts a crash, then restarts the seat's worker (completing {@code next}) or gives up. */
     private void crashed(Seat seat, CompletableFuture<WorkerProcess> next, WorkerProcess worker) {
+        crashCount.incrementAndGet();
         Instant now = Instant.now();
         int recent;
         synchronized (crashes) {
@@ -293,8 +315,8 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
                 pids.add(worker.pid());
             }
         }
-        return Optional.of(new WorkerStatus(pids, restarts.get(), Optional.ofNullable(lastCrash),
-                Optional.ofNullable(lastCrashAt), failed));
+        return Optional.of(new WorkerStatus(pids, restarts.get(), crashCount.get(), hangKills.get(),
+                Optional.ofNullable(lastCrash), Optional.ofNullable(lastCrashAt), failed));
     }
 
     /**

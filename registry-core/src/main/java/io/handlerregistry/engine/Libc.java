@@ -9,11 +9,17 @@ import com.sun.jna.Pointer;
 /**
  * The few C library calls process isolation needs that Java has no API for: mapping the channel
  * file with an address that is unmapped exactly when the registry says (a MappedByteBuffer goes only
- * when the garbage collector finds it), and futex waits and wake-ups on words in it. Linux only.
+ * when the garbage collector finds it), futex waits and wake-ups on words in it, killing a worker's
+ * process group, and reading its output from a FIFO in a way that stops when the registry says (a
+ * process's pipe ends only when its last writer is gone). Linux only.
  */
 final class Libc {
+    static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
+    static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
+    static final int SIGKILL = 9;
+    static final short POLLIN = 1;
     static final int PROT_READ_WRITE = 3;
     static final int MAP_SHARED = 1;
     private static final long MAP_FAILED = -1;
@@ -36,6 +42,18 @@ final class Libc {
     static native long mmap(long address, long length, int protection, int flags, int fd, long offset);
 
     static native int munmap(long address, long length);
+
+    static native int kill(int pid, int signal);
+
+    static native int mkfifo(String path, int mode);
+
+    static native int poll(Pointer fds, long count, int timeoutMillis);
+
+    static native long read(int fd, Pointer buffer, long count);
+
+    static native long write(int fd, Pointer buffer, long count);
+
+    static native int eventfd(int initial, int flags);
 
     static native long syscall(long number, long address, long operation, long value, long timeout, long address2,
             long value3);
@@ -65,8 +83,8 @@ final class Libc {
         syscall(SYS_FUTEX, address, FUTEX_WAIT, value, Pointer.nativeValue(timespec), 0, 0);
     }
 
-    /** Wakes every thread (of any process) sleeping on the int at {@code address}. */
-    static void futexWake(long address) {
-        syscall(SYS_FUTEX, address, FUTEX_WAKE, Integer.MAX_VALUE, 0, 0, 0);
+    /** Wakes up to {@code count} threads (of any process) sleeping on the int at {@code address}. */
+    static void futexWake(long address, int count) {
+        syscall(SYS_FUTEX, address, FUTEX_WAKE, count, 0, 0, 0);
     }
 }

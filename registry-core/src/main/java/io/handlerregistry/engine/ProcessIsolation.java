@@ -16,9 +16,11 @@ import java.util.Objects;
  *                        default 1 MiB); shared memory is reserved for each slot, used as needed
  * @param hangGrace       how long past its deadline a call may stay inside before its worker is
  *                        killed and restarted (default 1 s); calls without a deadline are never
- *                        killed
- * @param maxCrashes      crashes within {@code crashWindow} after which a version is no longer
- *                        restarted and is reported as failed (default 5 in 60 s)
+ *                        killed. Such a kill is not a crash: however many there are, each is
+ *                        restarted at once and the version never fails for them
+ * @param maxCrashes      crashes (a signal or an exit; not kills for hung calls) within
+ *                        {@code crashWindow} after which a version is no longer restarted and is
+ *                        reported as failed (default 5 in 60 s)
  * @param crashWindow     see {@code maxCrashes}
  * @param shutdownTimeout how long a drained worker may take for {@code handler_shutdown} before it is
  *                        killed (default 10 s)
@@ -42,7 +44,7 @@ public record ProcessIsolation(int workers, int concurrency, int slotBytes, Dura
         if (concurrency < 1 || concurrency > 1024) {
             throw new IllegalArgumentException("process isolation: concurrency must be 1 to 1024, not " + concurrency);
         }
-        if (slotBytes < 64 * 1024 || (long) concurrency * (64 + 2L * slotBytes) + 4096 > Integer.MAX_VALUE) {
+        if (slotBytes < 64 * 1024 || (long) concurrency * (128 + 2L * slotBytes) + 4096 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("process isolation: slot size " + slotBytes + " bytes must be at least"
                     + " 64 KiB, and concurrency x 2 x slot size at most 2 GiB");
         }

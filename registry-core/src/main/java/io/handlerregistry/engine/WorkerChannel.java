@@ -24,15 +24,17 @@ import io.handlerregistry.api.RequestContext;
  * The shared memory between the registry and one worker process: a header (the worker's start-up
  * outcome) and one slot per concurrent call (its state word, a request area and a response area).
  * The layout is handler_worker.c's. A call takes a slot, writes the request, sets the slot's state to
- * REQUEST and waits until the worker set RESPONSE; each side spins briefly, then sleeps on the state
- * word (futex) after saying so, and the other side wakes it only then.
+ * REQUEST and waits until the worker set RESPONSE; each side spins briefly, then sleeps on a futex
+ * after saying so, and the other side wakes it only then. The worker's threads sleep on one doorbell:
+ * a call rings it when no worker thread is awake, or when its request was not taken soon (the thread
+ * that polls is inside a slow call).
  *
  * <p>The mapping is unmapped explicitly, once the worker is gone and no call holds a slot: every
  * access to it happens while holding a slot or a pin (see {@link #unpin()}), so the registry never
  * touches memory that is no longer mapped.
  */
 final class WorkerChannel {
-    static final int MAGIC = 0x31575248; // "HRW1"
+    static final int MAGIC = 0x32575248; // "HRW2"
     static final int HEADER_SIZE = 4096;
     static final int H_MAGIC = 0;
     static final int H_SLOTS = 4;
@@ -45,14 +47,16 @@ final class WorkerChannel {
     static final int H_INIT_CODE = 40;
     static final int H_ABI = 44;
     static final int H_DETAIL = 64;
+    private static final int H_AWAKE = 4032; // worker threads not asleep on the doorbell
+    private static final int H_DOORBELL = 4036;
     static final int STARTING = 0;
     static final int READY = 1;
     static final int REFUSED = 2;
 
     private static final int S_STATE = 0;
-    private static final int S_WORKER_WAITS = 4;
     private static final int S_CALLER_WAITS = 8;
-    private static final int S_DATA = 64;
+    private static final int S_TAKEN = 64; // a line of its own: the worker's, read here only when a call waits long
+    private static final int S_DATA = 128;
     static final int IDLE = 0;
     static final int REQUEST = 1;
     static final int RESPONSE = 2;
@@ -86,6 +90,11 @@ final class WorkerChannel {
      * call. 50 µs kept 2 callers on 2 cores over 200,000 calls/s here, where 20 µs did not always.
      */
     static final long SPIN_NANOS = Long.getLong("io.handlerregistry.process.spin.ns", 50_000);
+    /**
+     * A request not taken by a worker thread within this long has its caller ring the doorbell: the
+     * thread that polls the slots is inside a slow call, and a sleeping one takes over.
+     */
+    private static final long TAKE_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
     /** A sleeping caller looks at whether the worker died at least this often (a lost wake-up costs this). */
     private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int FREE = 0;
@@ -181,7 +190,7 @@ final class WorkerChannel {
     }
 
     String refusalDetail() {
-        int length = Math.max(0, Math.min(memory.getInt(H_DETAIL_LEN), HEADER_SIZE - H_DETAIL));
+        int length = Math.max(0, Math.min(memory.getInt(H_DETAIL_LEN), H_AWAKE - H_DETAIL));
         byte[] bytes = new byte[length];
         memory.get(H_DETAIL, bytes);
         return new String(bytes, StandardCharsets.UTF_8);
@@ -264,10 +273,23 @@ final class WorkerChannel {
 
     /** Hands the request in a held slot to the worker. */
     void send(int slot) {
-        int base = base(slot);
-        INT.setVolatile(memory, base + S_STATE, REQUEST);
-        if ((int) INT.getVolatile(memory, base + S_WORKER_WAITS) != 0) {
-            Libc.futexWake(address + base + S_STATE);
+        INT.setVolatile(memory, base(slot) + S_STATE, REQUEST);
+        // the worker's threads say they sleep the other way round: awake down, then look at the slots
+        if ((int) INT.getVolatile(memory, H_AWAKE) == 0) {
+            ring();
+        }
+    }
+
+    /** Wakes one sleeping worker thread: it polls the slots unless another thread does. */
+    private void ring() {
+        INT.getAndAdd(memory, H_DOORBELL, 1);
+        Libc.futexWake(address + H_DOORBELL, 1);
+    }
+
+    /** Rings if no worker thread took the request in the slot yet. */
+    private void ringUnlessTaken(int base) {
+        if ((int) INT.getVolatile(memory, base + S_TAKEN) == 0) {
+            ring();
         }
     }
 
@@ -280,6 +302,7 @@ final class WorkerChannel {
         int base = base(slot);
         int state = S_STATE + base;
         long spinUntil = 0;
+        long ringAt = 0;
         for (int i = 0; SPIN_NANOS > 0; i++) {
             int s = (int) INT.getAcquire(memory, state);
             if (s != REQUEST) {
@@ -289,8 +312,12 @@ final class WorkerChannel {
                 long now = System.nanoTime();
                 if (spinUntil == 0) {
                     spinUntil = now + SPIN_NANOS;
+                    ringAt = now + TAKE_NANOS;
                 } else if (now - spinUntil > 0) {
                     break;
+                } else if (ringAt != 0 && now - ringAt > 0) {
+                    ringAt = 0;
+                    ringUnlessTaken(base);
                 }
             }
             if (i < 256) {
@@ -303,6 +330,7 @@ final class WorkerChannel {
             INT.setVolatile(memory, base + S_CALLER_WAITS, 1);
             int s = (int) INT.getVolatile(memory, state);
             if (s == REQUEST) {
+                ringUnlessTaken(base); // before sleeping: someone must be on the way
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     INT.setVolatile(memory, base + S_CALLER_WAITS, 0);
@@ -360,7 +388,7 @@ final class WorkerChannel {
         for (int slot = 0; slot < slots; slot++) {
             int base = base(slot);
             INT.setVolatile(memory, base + S_STATE, DEAD);
-            Libc.futexWake(address + base + S_STATE);
+            Libc.futexWake(address + base + S_STATE, Integer.MAX_VALUE);
         }
         retired = true;
         unpin();

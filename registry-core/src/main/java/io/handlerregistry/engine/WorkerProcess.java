@@ -1,8 +1,6 @@
 package io.handlerregistry.engine;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -36,6 +34,11 @@ import io.handlerregistry.api.RequestContext;
  * library is loaded and its {@code handler_init} returned. Its output goes to the log, line by line,
  * with the endpoint's name; the last lines are kept for the report of a crash. When it ends, every
  * call inside it fails with a {@link HandlerCrashedException} and its {@link Listener} hears of it.
+ *
+ * <p>The worker leads a session and process group of its own (its first act), so the terminal's
+ * signals do not reach it. Whatever it started ends with it: the registry kills its process group,
+ * not only the worker, and once it ended kills what is left in that group; the output reader stops
+ * at its end too ({@link WorkerOutput}).
  */
 final class WorkerProcess {
     private static final Logger LOG = System.getLogger(WorkerProcess.class.getName());
@@ -53,11 +56,13 @@ final class WorkerProcess {
     private final Path copy;
     private final Process process;
     private final WorkerChannel channel;
-    private final Thread output;
+    private final WorkerOutput output;
+    private final Thread reader;
     private final Deque<String> tail = new ArrayDeque<>();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private volatile boolean usable = true;
     private volatile String killedBecause;
+    private volatile boolean killedForHang;
     private volatile boolean shuttingDown;
     private volatile String ending;
     private volatile int exitStatus;
@@ -65,14 +70,17 @@ final class WorkerProcess {
     private Listener listener;
     private boolean exitHandled;
 
-    private WorkerProcess(String endpointId, String source, Path copy, Process process, WorkerChannel channel) {
+    private WorkerProcess(String endpointId, String source, Path copy, Process process, WorkerChannel channel,
+            WorkerOutput output) {
         this.endpointId = endpointId;
         this.source = source;
         this.copy = copy;
         this.process = process;
         this.channel = channel;
-        this.output = new Thread(this::copyOutput, "handler-worker-" + endpointId + "-" + process.pid());
-        output.setDaemon(true);
+        this.output = output;
+        this.reader = new Thread(() -> output.read(this::outputLine), "handler-worker-" + endpointId + "-"
+                + process.pid());
+        reader.setDaemon(true);
     }
 
     /**
@@ -94,14 +102,27 @@ final class WorkerProcess {
             throw new HandlerLoadException(endpointId, file, Reason.ISOLATION_UNAVAILABLE, "endpoint '" + endpointId
                     + "': cannot create the shared memory for its worker process in " + channels + ": " + e, e);
         }
+        WorkerOutput output;
+        try {
+            output = WorkerOutput.create(channel.file().resolveSibling(channel.file().getFileName().toString()
+                    .replace(".channel", ".output")));
+        } catch (IOException e) {
+            channel.deleteFile();
+            channel.workerExited();
+            channel.unpin();
+            throw new HandlerLoadException(endpointId, file, Reason.ISOLATION_UNAVAILABLE, "endpoint '" + endpointId
+                    + "': cannot make the FIFO for its worker process's output in " + channels + ": " + e, e);
+        }
         Process process;
         try {
             ProcessBuilder builder = new ProcessBuilder(program.toString(), channel.file().toString(), copy.toString(), endpointId,
                     source, Long.toString(settings.memoryLimit()), Long.toString(settings.cpuLimit()))
-                    .redirectErrorStream(true);
+                    .redirectOutput(output.path().toFile()).redirectErrorStream(true);
             builder.environment().put("HANDLER_WORKER_SPIN_NS", Long.toString(WorkerChannel.SPIN_NANOS));
             process = builder.start();
+            output.unlink();
         } catch (IOException e) {
+            output.close();
             channel.deleteFile();
             channel.workerExited();
             channel.unpin();
@@ -109,8 +130,8 @@ final class WorkerProcess {
                     + "': cannot start its worker process " + program + ": " + e + "; is the copy directory on a"
                     + " file system that allows executing programs (not noexec)?", e);
         }
-        WorkerProcess worker = new WorkerProcess(endpointId, source, copy, process, channel);
-        worker.output.start();
+        WorkerProcess worker = new WorkerProcess(endpointId, source, copy, process, channel, output);
+        worker.reader.start();
         process.onExit().thenRunAsync(worker::handleExit, command -> {
             try {
                 threads.execute(command);
@@ -262,6 +283,7 @@ final class WorkerProcess {
             }
             if (outcome == WorkerChannel.TIMED_OUT) {
                 long late = TimeUnit.NANOSECONDS.toMillis(graceNanos);
+                killedForHang = true;
                 kill("call " + context.requestId() + " was still inside " + late + " ms after its deadline");
                 Duration timeout = Duration.ofNanos(Math.max(0, deadline - OverdueCalls.nowUnixNanos()));
                 throw new HandlerTimeoutException(endpointId, timeout, true, "endpoint '" + endpointId + "' (" + source
@@ -363,10 +385,28 @@ final class WorkerProcess {
                 : "; its last output:\n  " + String.join("\n  ", lines);
     }
 
-    /** Kills it at once: the calls inside fail, and the listener restarts it. */
+    /** True if the registry killed it for a call that hung past its deadline and the grace. */
+    boolean killedForHang() {
+        return killedForHang;
+    }
+
+    /** Kills it and what it started at once: the calls inside fail, and the listener restarts it. */
     void kill(String because) {
         usable = false;
-        killedBecause = because;
+        if (killedBecause == null) {
+            killedBecause = because;
+        }
+        killGroup();
+    }
+
+    /**
+     * SIGKILL to its process group (while it is not reaped, no other group can have its id), and to
+     * the worker itself in case it was killed before it made its group.
+     */
+    private void killGroup() {
+        if (process.isAlive()) {
+            Libc.kill(-(int) process.pid(), Libc.SIGKILL);
+        }
         process.destroyForcibly();
     }
 
@@ -387,7 +427,7 @@ final class WorkerProcess {
                     + " being asked to shut down (handler_shutdown hangs?): it is killed", endpointId, Long.toString(pid()), source,
                     timeout.toMillis());
             killedBecause = "handler_shutdown did not return within " + timeout.toMillis() + " ms";
-            process.destroyForcibly();
+            killGroup();
             awaitExit(Duration.ofSeconds(10));
         }
     }
@@ -407,8 +447,12 @@ final class WorkerProcess {
     }
 
     private void handleExit() {
+        // what it started and left behind goes with it: a group with members keeps its id from being
+        // reused, and a group without any is not found
+        Libc.kill(-(int) process.pid(), Libc.SIGKILL);
+        output.stop();
         try {
-            output.join(200); // the last lines of a crash, unless a grandchild holds the pipe open
+            reader.join(1000); // its last lines, for the report of a crash
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -451,25 +495,15 @@ final class WorkerProcess {
         return signal < names.length && names[signal] != null ? " (" + names[signal] + ")" : "";
     }
 
-    private void copyOutput() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.length() > MAX_LINE) {
-                    line = line.substring(0, MAX_LINE) + "...";
-                }
-                synchronized (tail) {
-                    if (tail.size() == TAIL_LINES) {
-                        tail.removeFirst();
-                    }
-                    tail.addLast(line);
-                }
-                LOG.log(Level.INFO, "endpoint ''{0}'' worker {1}: {2}", endpointId, Long.toString(process.pid()), line);
+    private void outputLine(String text) {
+        String line = text.length() > MAX_LINE ? text.substring(0, MAX_LINE) + "..." : text;
+        synchronized (tail) {
+            if (tail.size() == TAIL_LINES) {
+                tail.removeFirst();
             }
-        } catch (IOException e) {
-            // the process ended
+            tail.addLast(line);
         }
+        LOG.log(Level.INFO, "endpoint ''{0}'' worker {1}: {2}", endpointId, Long.toString(process.pid()), line);
     }
 
     private static byte[] utf8(String s) {

@@ -9,8 +9,9 @@ import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.RequestContext;
 
 /**
- * A JVM of its own for {@link ProcessIsolationTest}: loads echo in process isolation, writes its
- * worker's pid to the file given, and waits to be killed.
+ * A JVM of its own for {@link ProcessIsolationTest}: loads crashy in process isolation, has it start
+ * a process that sleeps, writes its worker's pid and that process's pid to the file given, and waits
+ * to be killed.
  */
 public final class IsolatedChild {
     private IsolatedChild() {
@@ -18,11 +19,12 @@ public final class IsolatedChild {
 
     public static void main(String[] args) throws Exception {
         NativeHandlerRegistry registry = NativeHandlerRegistry.create(TestLibraries.dir());
-        registry.loadFrom("echo", TestLibraries.library("echo"), Isolation.PROCESS);
-        registry.execute("echo", RequestContext.create(), HandlerRequest.of("hi"));
-        long pid = registry.handler("echo").orElseThrow().workers().orElseThrow().pids().get(0);
+        registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
+        String answer = registry.execute("crashy", RequestContext.create(), HandlerRequest.of("fork")).bodyAsString();
+        String[] words = answer.split(" "); // alive <worker> child <child>
         Path file = Path.of(args[0]);
-        Path temporary = Files.writeString(file.resolveSibling("pid.tmp"), Long.toString(pid), StandardCharsets.US_ASCII);
+        Path temporary = Files.writeString(file.resolveSibling("pid.tmp"), words[1] + " " + words[3],
+                StandardCharsets.US_ASCII);
         Files.move(temporary, file);
         Thread.sleep(Long.MAX_VALUE);
     }

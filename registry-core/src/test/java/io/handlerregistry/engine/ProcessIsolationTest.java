@@ -352,6 +352,39 @@ class ProcessIsolationTest {
     }
 
     @Test
+    void hungCallsGetTheirWorkerKilledAndRestartedEveryTimeButAreNotCrashes() {
+        registry(ProcessIsolation.DEFAULTS.withHangGrace(Duration.ofMillis(50)).withCrashLimit(2, Duration.ofMinutes(1)));
+        registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
+
+        for (int i = 0; i < 4; i++) { // twice the crash limit
+            long before = workerPid(registry, "crashy");
+            RequestContext soon = RequestContext.create().withDeadline(Instant.now().plusMillis(100));
+            assertThatThrownBy(() -> registry.execute("crashy", soon, HandlerRequest.of("hang")))
+                    .isInstanceOf(HandlerTimeoutException.class).hasMessageContaining("killed");
+            assertThat(call(registry, "crashy", "hi")).startsWith("alive ").isNotEqualTo("alive " + before);
+        }
+
+        LoadedHandler crashy = registry.handler("crashy").orElseThrow();
+        assertThat(crashy.state()).isEqualTo(HandlerState.ACTIVE);
+        WorkerStatus status = crashy.workers().orElseThrow();
+        assertThat(status.hangKills()).isEqualTo(4);
+        assertThat(status.crashes()).isZero();
+        assertThat(status.restarts()).isEqualTo(4);
+        assertThat(status.failed()).isFalse();
+        assertThat(status.lastCrash()).hasValueSatisfying(text -> assertThat(text).contains("still inside"));
+
+        // crashes still count: the limit of 2 fails the version, whatever the hangs before
+        assertThatThrownBy(() -> call(registry, "crashy", "segv")).isInstanceOf(HandlerCrashedException.class);
+        assertThat(call(registry, "crashy", "hi")).startsWith("alive ");
+        assertThatThrownBy(() -> call(registry, "crashy", "segv")).isInstanceOf(HandlerCrashedException.class);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> registry.handler("crashy").orElseThrow().state() == HandlerState.FAILED);
+        WorkerStatus after = registry.handler("crashy").orElseThrow().workers().orElseThrow();
+        assertThat(after.crashes()).isEqualTo(2);
+        assertThat(after.hangKills()).isEqualTo(4);
+    }
+
+    @Test
     void aGracefulSwapUnderContinuousLoadLosesNoCall() throws Exception {
         registry();
         registry.loadFrom("greeting", TestLibraries.version("v1", "greeting"), Isolation.PROCESS);
@@ -432,6 +465,7 @@ class ProcessIsolationTest {
         assertThat(workers()).isEmpty();
     }
 
+    /** Nor does what it started: the worker kills its process group when the JVM's line to it closes. */
     @Test
     void noWorkerOutlivesItsJvmEvenKilledHard() throws Exception {
         Path pidFile = copies.resolve("worker.pid");
@@ -442,15 +476,22 @@ class ProcessIsolationTest {
                 .redirectErrorStream(true).redirectOutput(copies.resolve("child.log").toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(pidFile) && Files.size(pidFile) > 0);
-            long worker = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip());
+            String[] pids = Files.readString(pidFile, StandardCharsets.US_ASCII).strip().split(" ");
+            long worker = Long.parseLong(pids[0]);
+            long started = Long.parseLong(pids[1]);
             assertThat(running(worker)).isTrue();
+            assertThat(running(started)).isTrue();
 
             child.destroyForcibly(); // kill -9
             child.waitFor(30, TimeUnit.SECONDS);
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> !running(worker));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !running(worker) && !running(started));
         } finally {
             child.destroyForcibly();
+            if (Files.exists(pidFile)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip()
+                        .split(" ")[1])).ifPresent(ProcessHandle::destroyForcibly);
+            }
         }
     }
 

@@ -142,7 +142,8 @@ public final class HandlerCommands {
                 h.workers().ifPresent(w -> table
                         .row("worker pids", w.pids().isEmpty() ? (w.failed() ? "none: failed" : "none: restarting")
                                 : w.pids().stream().map(String::valueOf).collect(Collectors.joining(", ")))
-                        .row("restarts", w.restarts())
+                        .row("restarts", w.restarts() == 0 ? "0" : w.restarts() + " (crashes: " + w.crashes()
+                                + ", hung calls killed: " + w.hangKills() + ")")
                         .row("last crash", w.lastCrash().map(c -> w.lastCrashAt().map(Units::time).orElse("") + ": " + c)
                                 .orElse(null))
                         .row("failed", w.failed() ? "yes: its workers crashed too often and are no longer restarted;"
