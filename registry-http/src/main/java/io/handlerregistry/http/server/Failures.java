@@ -96,6 +96,12 @@ final class Failures {
         return null;
     }
 
+    /** A failure of the front itself (a bug): the log has its stack trace. */
+    static Problem unexpected(RuntimeException e, String endpoint, String requestId) {
+        return new Problem(500, "the HTTP front failed answering a request to endpoint '" + endpoint + "': " + e
+                + " (its stack trace is in the log, request " + requestId + ")", endpoint, requestId);
+    }
+
     /**
      * What makes a handler's answer unfit for HTTP (an informational status, a header name that is no
      * token, a line break in a value), as a 502; null if it is fit.
