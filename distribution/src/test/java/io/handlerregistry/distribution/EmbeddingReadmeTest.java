@@ -18,8 +18,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * README's "Embedding in your OSGi application" names exactly the bundles of the features (the
- * runtime list), with this build's versions, so that following it word for word installs what the
- * container and the tests run.
+ * runtime, shell and HTTP front lists), with this build's versions, so that following it word for
+ * word installs what the container and the tests run.
  */
 class EmbeddingReadmeTest {
     private static final Path README = Path.of(System.getProperty("readme", "../README.md"));
@@ -31,6 +31,21 @@ class EmbeddingReadmeTest {
         String section = embeddingSection();
         assertThat(list(section, "runtime")).containsExactlyInAnyOrderElementsOf(bundles("handler-registry"));
         assertThat(list(section, "shell")).containsExactlyInAnyOrderElementsOf(bundles("handler-registry-shell"));
+        assertThat(list(section, "http")).containsExactlyInAnyOrderElementsOf(bundles("handler-registry-http"));
+    }
+
+    /** The application's HTTP Whiteboard that WhiteboardTest runs: Felix HTTP light on this build's Jetty. */
+    @Test
+    void theWhiteboardListIsWhatTheTestsRun() throws Exception {
+        List<String> whiteboard = list(embeddingSection(), "whiteboard");
+        String jetty = System.getProperty("jetty.version");
+        assertThat(whiteboard).contains(
+                "org.apache.felix:org.apache.felix.http.jetty12:" + System.getProperty("felix.http.jetty12.version")
+                        + ":jar:light",
+                "org.apache.felix:org.apache.felix.http.servlet-api:" + System.getProperty("felix.http.servlet-api.version"),
+                "org.eclipse.jetty.ee10:jetty-ee10-servlet:" + jetty, "org.eclipse.jetty:jetty-security:" + jetty,
+                "org.eclipse.jetty:jetty-session:" + jetty, "org.eclipse.jetty:jetty-alpn-server:" + jetty,
+                "org.eclipse.jetty:jetty-jmx:" + jetty);
     }
 
     @Test

@@ -6,13 +6,26 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -141,7 +154,7 @@ class KarafTest {
     private void assertKarafShellCompletesHelpsAndReportsInTheBackground() throws Exception {
         assumeTrue(PseudoTerminal.available(), "needs util-linux script for a pseudo-terminal");
         try (PseudoTerminal terminal = new PseudoTerminal("bash " + karaf.resolve("bin/client") + " -u karaf -p karaf -a "
-                + sshPort + " -r 1", 100, karaf, java.util.Map.of("JAVA_HOME", javaHome))) {
+                + sshPort + " -r 1", 100, karaf, Map.of("JAVA_HOME", javaHome))) {
             await("Karaf's prompt").atMost(Duration.ofSeconds(60)).until(() -> terminal.screen().contains("karaf@root()>"));
 
             int mark = terminal.type("handler:\t");
@@ -225,6 +238,129 @@ class KarafTest {
                 .doesNotContain("Updating bundle io.handlerregistry.handler")
                 .doesNotContain("Installing bundle io.handlerregistry.handler");
         assertThat(client("bundle:list -t 0 -l")).doesNotContainPattern("file:.*deploy/(greeting|echo)\\.jar");
+    }
+
+    /**
+     * The HTTP front in Karaf beside Karaf's own HTTP server (feature http: Pax Web 8 on Jetty 9.4, with the
+     * web console), each on its own port (etc/io.handlerregistry.http.cfg, etc/org.ops4j.pax.web.cfg): a real
+     * client (java.net.http, HTTP/1.1 and h2c) reaches the endpoints through the front, the web console
+     * answers on its port and lists the front's bundle, and handler bundles replaced in deploy/ under HTTP
+     * load fail no request (no non-2xx answer, no connection error). Karaf downloads Pax Web from Maven
+     * Central (its pax-url reads ~/.m2 first).
+     */
+    @Test
+    void theHttpFrontServesBesideKarafsOwnHttpServerAndReplacesUnderHttpLoadFailNoRequest() throws Exception {
+        int frontPort = freePort();
+        int consolePort = freePort();
+        Files.writeString(karaf.resolve("etc/io.handlerregistry.http.cfg"), "port = " + frontPort + "\n");
+        Files.writeString(karaf.resolve("etc/org.ops4j.pax.web.cfg"), "org.osgi.service.http.port = " + consolePort
+                + "\n");
+        startKaraf();
+        String web = client("feature:install http webconsole");
+        assertThat(web).as("Karaf installs its own HTTP server (Pax Web, downloaded from Maven Central)")
+                .doesNotContain("Error");
+        String installed = client(
+                "feature:repo-add mvn:io.handlerregistry/handler-registry/" + VERSION + "/xml/features",
+                "feature:install --no-auto-refresh handler-registry-http handler-registry-shell");
+        assertThat(installed).doesNotContain("Error");
+        drop("handler-echo", "echo.jar");
+        drop("handler-greeting-v1", "greeting.jar");
+
+        String front = "http://127.0.0.1:" + frontPort;
+        HttpClient http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        await("echo through the front").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> post(http1, front + "/echo/x", "hello").body().equals("hello"));
+        for (HttpClient client : List.of(http1, h2c)) {
+            HttpResponse<String> echoed = post(client, front + "/echo/x?q=1", "über");
+            assertThat(echoed.statusCode()).isEqualTo(200);
+            assertThat(echoed.body()).isEqualTo("über");
+            assertThat(echoed.headers().firstValue("x-request-id")).isPresent();
+            HttpResponse<String> missing = post(client, front + "/system/console", "");
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.body()).contains("no handler is loaded for endpoint 'system'");
+        }
+        assertThat(post(h2c, front + "/echo/x", "h2").version()).isEqualTo(HttpClient.Version.HTTP_2);
+
+        // Karaf's web console on its own port: protected, and it lists the front's bundle
+        String console = "http://127.0.0.1:" + consolePort + "/system/console/bundles.json";
+        await("Karaf's web console").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> get(http1, console, null).statusCode() == 401);
+        HttpResponse<String> bundles = get(http1, console, "karaf:karaf");
+        assertThat(bundles.statusCode()).isEqualTo(200);
+        assertThat(bundles.body()).contains("io.handlerregistry.http", "org.ops4j.pax.web.pax-web-jetty");
+
+        // replaces in deploy/ under HTTP load, HTTP/1.1 and h2c
+        await("greeting v1").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> post(http1, front + "/greeting/x", "hi").body().startsWith("v1 hi"));
+        HttpLoad load = new HttpLoad(List.of(http1, http1, h2c, h2c), front + "/greeting/x");
+        for (String next : new String[] {"v2", "v1", "v2"}) {
+            long before = load.answers(next);
+            drop("handler-greeting-" + next, "greeting.jar");
+            await("greeting " + next + " under load").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> load.answers(next) > before + 1_000);
+        }
+        load.stop();
+        assertThat(load.failures).as("non-2xx answers and connection errors through the front").isEmpty();
+        assertThat(load.answers("v1")).isPositive();
+        assertThat(client("echo (handler:list)")).contains("greeting  2.0.0");
+    }
+
+    private static HttpResponse<String> post(HttpClient client, String url, String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(HttpClient client, String url, String user) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (user != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                    user.getBytes(StandardCharsets.UTF_8)));
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One thread per client that posts without pause until stopped, counting answers by first word and keeping every failure. */
+    private static final class HttpLoad {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Map<String, LongAdder> answers =
+                new ConcurrentHashMap<>();
+        private final Queue<String> failures = new ConcurrentLinkedQueue<>();
+        private final List<Thread> threads = new ArrayList<>();
+
+        HttpLoad(List<HttpClient> clients, String url) {
+            for (HttpClient client : clients) {
+                Thread t = new Thread(() -> {
+                    while (running.get()) {
+                        try {
+                            HttpResponse<String> response = post(client, url, "hi");
+                            if (response.statusCode() / 100 != 2) {
+                                failures.add(response.statusCode() + " " + response.body());
+                            } else {
+                                answers.computeIfAbsent(response.body().split(" ", 2)[0],
+                                        w -> new LongAdder()).increment();
+                            }
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                }, "karaf-http-load");
+                threads.add(t);
+                t.start();
+            }
+        }
+
+        long answers(String firstWord) {
+            LongAdder n = answers.get(firstWord);
+            return n == null ? 0 : n.sum();
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
     }
 
     private void startKaraf() throws IOException {

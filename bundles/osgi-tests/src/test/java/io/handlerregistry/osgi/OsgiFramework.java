@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -36,13 +37,23 @@ import io.handlerregistry.api.RequestContext;
 /**
  * An OSGi framework embedded in the test JVM (whichever one is on the class path) with the bundles
  * of feature handler-registry started (the runtime list, distribution/src/main/feature/features.xml),
- * and the handler bundles of this build at hand. The registry's API and SPI packages are exported by
- * the system bundle, as an application that embeds the framework and calls the registry does, so
- * tests and bundles share their classes.
+ * or those of feature handler-registry-http for the HTTP tests, and the handler bundles of this build
+ * at hand. The registry's API and SPI packages are exported by the system bundle, as an application
+ * that embeds the framework and calls the registry does, so tests and bundles share their classes.
  */
 final class OsgiFramework implements AutoCloseable {
     static final Path BUNDLES = Path.of(System.getProperty("bundles.dir", "target/bundles"));
     static final Path RUNTIME = Path.of(System.getProperty("runtime.dir", "target/runtime"));
+    /** Feature handler-registry-http: the above, the HTTP front, Jetty 12.1, SLF4J 2, SPI Fly. */
+    static final Path RUNTIME_HTTP = Path.of(System.getProperty("runtime.http.dir", "target/runtime-http"));
+    /**
+     * Bundles started before all others, as the container starts them at start level 1: SLF4J looks for
+     * its provider once, when Jetty first logs, and finds slf4j-jdk14 only if SPI Fly (with ASM) and
+     * slf4j-jdk14 are active by then; else Jetty's log goes nowhere ("No SLF4J providers were found").
+     */
+    private static final Set<String> STARTED_FIRST = Set.of("org.objectweb.asm", "org.objectweb.asm.tree",
+            "org.objectweb.asm.tree.analysis", "org.objectweb.asm.commons", "org.objectweb.asm.util",
+            "org.apache.aries.spifly.dynamic.bundle", "slf4j.api", "slf4j.jdk14");
     /** The API and SPI packages, exported by the system bundle at the versions registry-core exports them. */
     private static final String SHARED_PACKAGES = sharedPackages();
     private static final Path NATIVE_CAPABILITY_SCRIPT = Path.of(System.getProperty("native.capability.script",
@@ -52,12 +63,21 @@ final class OsgiFramework implements AutoCloseable {
     private final ServiceTracker<HandlerRegistry, HandlerRegistry> registry;
 
     OsgiFramework(Path storage, Map<String, String> properties) throws BundleException {
-        this(storage, true, properties, List.of());
+        this(storage, true, properties, runtimeBundles(RUNTIME), List.of());
     }
 
     /** With more bundles, installed and started with the runtime ones (e.g. FileInstall). */
     OsgiFramework(Path storage, Map<String, String> properties, List<Path> moreBundles) throws BundleException {
-        this(storage, true, properties, moreBundles);
+        this(storage, true, properties, runtimeBundles(RUNTIME), moreBundles);
+    }
+
+    /**
+     * With the bundles of feature handler-registry-http (the HTTP front) and more, as an application
+     * embeds the front: SLF4J, its provider and SPI Fly started first.
+     */
+    static OsgiFramework withHttp(Path storage, Map<String, String> properties, List<Path> moreBundles)
+            throws BundleException {
+        return new OsgiFramework(storage, true, properties, runtimeBundles(RUNTIME_HTTP), moreBundles);
     }
 
     /**
@@ -65,11 +85,11 @@ final class OsgiFramework implements AutoCloseable {
      * theirs by default): what an earlier start installed is there again.
      */
     static OsgiFramework persistent(Path storage) throws BundleException {
-        return new OsgiFramework(storage, false, Map.of(), List.of());
+        return new OsgiFramework(storage, false, Map.of(), runtimeBundles(RUNTIME), List.of());
     }
 
-    private OsgiFramework(Path storage, boolean clean, Map<String, String> properties, List<Path> moreBundles)
-            throws BundleException {
+    private OsgiFramework(Path storage, boolean clean, Map<String, String> properties, List<Path> runtime,
+            List<Path> moreBundles) throws BundleException {
         Map<String, String> config = new HashMap<>();
         config.put("org.osgi.framework.storage", storage.toString());
         config.put("org.osgi.framework.storage.clean", clean ? "onFirstInit" : "none");
@@ -79,21 +99,28 @@ final class OsgiFramework implements AutoCloseable {
         framework = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(config);
         framework.start();
         List<Bundle> installed = new ArrayList<>();
-        for (Path jar : runtimeBundles()) {
+        for (Path jar : runtime) {
             installed.add(install(jar));
         }
         for (Path jar : moreBundles) {
             installed.add(install(jar));
         }
         for (Bundle bundle : installed) {
-            bundle.start();
+            if (STARTED_FIRST.contains(bundle.getSymbolicName())) {
+                bundle.start();
+            }
+        }
+        for (Bundle bundle : installed) {
+            if (!STARTED_FIRST.contains(bundle.getSymbolicName()) && bundle.getHeaders().get("Fragment-Host") == null) {
+                bundle.start();
+            }
         }
         registry = new ServiceTracker<>(context(), HandlerRegistry.class, null);
         registry.open();
     }
 
     private static String sharedPackages() {
-        for (Path jar : runtimeBundles()) {
+        for (Path jar : runtimeBundles(RUNTIME)) {
             try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
                 Attributes main = file.getManifest().getMainAttributes();
                 if ("io.handlerregistry.core".equals(main.getValue("Bundle-SymbolicName"))) {
@@ -113,12 +140,12 @@ final class OsgiFramework implements AutoCloseable {
         throw new IllegalStateException("registry-core is not among the runtime bundles in " + RUNTIME);
     }
 
-    /** The jars of feature handler-registry. */
-    static List<Path> runtimeBundles() {
-        try (Stream<Path> files = Files.list(RUNTIME)) {
+    /** The jars of a feature (in RUNTIME: handler-registry; in RUNTIME_HTTP: handler-registry-http). */
+    static List<Path> runtimeBundles(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
             List<Path> jars = files.filter(f -> f.toString().endsWith(".jar")).sorted().collect(Collectors.toList());
             if (jars.isEmpty()) {
-                throw new IllegalStateException("no runtime bundles in " + RUNTIME + ": run the build (mvn verify)");
+                throw new IllegalStateException("no runtime bundles in " + directory + ": run the build (mvn verify)");
             }
             return jars;
         } catch (IOException e) {
@@ -142,6 +169,27 @@ final class OsgiFramework implements AutoCloseable {
             throw new IllegalStateException("no HandlerRegistry service after 30 s; bundles: " + bundles());
         }
         return service;
+    }
+
+    /**
+     * The port the HTTP front listens on (its HttpFront service's first listener), once it does.
+     * Through reflection: the front's API package is the registry-http bundle's, not the test's.
+     */
+    int httpPort() throws Exception {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context(),
+                context().createFilter("(objectClass=io.handlerregistry.http.api.HttpFront)"), null);
+        tracker.open(true);
+        try {
+            Object front = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
+            if (front == null) {
+                throw new IllegalStateException("no HttpFront service after 30 s; bundles: " + bundles());
+            }
+            await("the HTTP front's listener").until(() -> !((List<?>) call(front, "listeners", new Class<?>[0])).isEmpty());
+            Object listener = ((List<?>) call(front, "listeners", new Class<?>[0])).get(0);
+            return (Integer) listener.getClass().getMethod("port").invoke(listener);
+        } finally {
+            tracker.close();
+        }
     }
 
     /**

@@ -63,4 +63,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Shutdown timeout (ms)", description = "On stop: how long requests in flight may"
             + " take to finish.", min = "0")
     long shutdown_timeout_ms() default 30_000;
+
+    @AttributeDefinition(name = "Whiteboard", description = "Also serve the routes on the application's own HTTP"
+            + " server, through its OSGi HTTP Whiteboard (jakarta servlet, e.g. Felix HTTP Jetty 12): a servlet at the"
+            + " whiteboard path. The front keeps serving on its own port.")
+    boolean whiteboard_enabled() default false;
+
+    @AttributeDefinition(name = "Whiteboard path", description = "Where the servlet serves on the application's"
+            + " server: /handlers/echo/x there is /echo/x here; / for all of it.")
+    String whiteboard_path() default "/handlers";
 }

@@ -24,8 +24,9 @@ import io.handlerregistry.api.HandlerResponse;
  */
 final class Exchange {
     /** Headers the front owns: a handler's value for them would break the message framing, or is hop-by-hop. */
-    private static final Set<String> FRONT_HEADERS = Set.of("content-length", "transfer-encoding", "connection",
+    static final Set<String> FRONT_HEADERS = Set.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "x-request-id");
+    private static final HttpField RETRY_AFTER = new HttpField(HttpHeader.RETRY_AFTER, "1");
 
     private final Request request;
     private final Response response;
@@ -65,12 +66,10 @@ final class Exchange {
             return;
         }
         int status = answer.status;
-        String invalid = invalidHeader(answer.headers);
-        if (status < 200 || invalid != null) {
+        Problem unfit = Failures.unfitAnswer(status, answer.headers, endpoint, requestId);
+        if (unfit != null) {
             answer.body.release();
-            sendProblem(new Problem(502, "the handler of endpoint '" + endpoint + "' answered with "
-                    + (invalid != null ? invalid : "the informational status " + status + ", which cannot end a request")
-                    + ": fix the handler", endpoint, requestId), null);
+            sendProblem(unfit, null);
             return;
         }
         response.setStatus(status);
@@ -93,18 +92,16 @@ final class Exchange {
         }));
     }
 
-    /** Sends an error, unless something was sent already. */
-    void fail(int status, String detail, HttpField extra) {
+    /** Sends an error (a 503 with Retry-After), unless something was sent already. */
+    void fail(Problem problem) {
         if (answered.compareAndSet(false, true)) {
-            sendProblem(new Problem(status, detail, endpoint, requestId), extra);
+            sendProblem(problem, problem.status() == 503 ? RETRY_AFTER : null);
         }
     }
 
     /** The deadline passed with the handler still inside. */
     void timedOut() {
-        fail(504, "endpoint '" + endpoint + "' did not answer within " + timeoutMs + " ms (request.timeout.ms of "
-                + HttpSettings.PID + "); its call goes on in the handler and keeps its place until it returns",
-                null);
+        fail(Failures.timedOut(timeoutMs, endpoint, requestId));
     }
 
     boolean isAnswered() {
@@ -140,30 +137,6 @@ final class Exchange {
         byte[] json = problem.json();
         headers.put(HttpHeader.CONTENT_LENGTH, json.length);
         response.write(true, ByteBuffer.wrap(json), callback);
-    }
-
-    /** What is wrong with the handler's headers for HTTP, or null. */
-    private static String invalidHeader(List<Header> headers) {
-        for (Header header : headers) {
-            String name = header.name();
-            if (name.isEmpty()) {
-                return "a header with an empty name";
-            }
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
-                if (c <= ' ' || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
-                    return "the header name '" + name + "', which is not an HTTP token";
-                }
-            }
-            String value = header.value();
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (c == '\r' || c == '\n' || c == 0) {
-                    return "a line break or NUL in the value of header '" + name + "'";
-                }
-            }
-        }
-        return null;
     }
 
     /** A handler's answer, its body in a pooled buffer. */

@@ -27,23 +27,30 @@ import java.util.function.Consumer;
  * @param routes                the routes
  * @param shutdownDelayMs       on stop: how long to keep serving after no longer reporting ready
  * @param shutdownTimeoutMs     on stop: how long requests in flight may take to finish
+ * @param whiteboardEnabled     also serve the routes through the application's OSGi HTTP Whiteboard (jakarta
+ *                              servlet), on the application's own HTTP server
+ * @param whiteboardPath        where on the application's server: the servlet takes this path and everything
+ *                              below it ({@code /handlers/echo/x} is the front's {@code /echo/x}); {@code /} for all
  */
 public record HttpSettings(String host, int port, boolean h2c, int maxRequestBodyBytes, int maxRequestHeaderBytes,
         long idleTimeoutMs, long requestTimeoutMs, int maxConnections, int maxConcurrentRequests, Routes routes,
-        long shutdownDelayMs, long shutdownTimeoutMs) {
+        long shutdownDelayMs, long shutdownTimeoutMs, boolean whiteboardEnabled, String whiteboardPath) {
 
     /** The configuration PID, and the prefix of framework properties that stand in for it. */
     public static final String PID = "io.handlerregistry.http";
 
-    /** The defaults: 127.0.0.1:8080, HTTP/1.1 and h2c, 1 MiB bodies, 8 KiB headers, 30 s timeouts. */
+    /**
+     * The defaults: 127.0.0.1:8080, HTTP/1.1 and h2c, 1 MiB bodies, 8 KiB headers, 30 s timeouts; no
+     * whiteboard servlet (at /handlers when enabled).
+     */
     public static final HttpSettings DEFAULTS = new HttpSettings("127.0.0.1", 8080, true, 1 << 20, 8 << 10, 30_000,
-            30_000, 0, 200, Routes.NONE, 0, 30_000);
+            30_000, 0, 200, Routes.NONE, 0, 30_000, false, "/handlers");
 
     /** The keys of the settings; other keys of the configuration are named in a warning. */
     public static final Set<String> KEYS = Set.of("host", "port", "h2c", "max.request.body.bytes",
             "max.request.header.bytes", "idle.timeout.ms", "request.timeout.ms", "max.connections",
             "max.concurrent.requests", "routes", "default.route", "shutdown.delay.ms", "shutdown.timeout.ms",
-            "whiteboard.enabled");
+            "whiteboard.enabled", "whiteboard.path");
 
     /**
      * The settings a configuration makes, with these as the defaults for what it does not set: each
@@ -58,6 +65,19 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
             if (newHost.isEmpty() || newHost.chars().anyMatch(Character::isWhitespace)) {
                 complaint.accept(r.wrong("host", newHost, "a host name or address, e.g. 127.0.0.1, 0.0.0.0 or ::"));
                 newHost = previous.host;
+            }
+        }
+        String newWhiteboardPath = whiteboardPath;
+        if (config.containsKey("whiteboard.path")) {
+            newWhiteboardPath = String.valueOf(config.get("whiteboard.path")).strip();
+            if (newWhiteboardPath.length() > 1 && newWhiteboardPath.endsWith("/")) {
+                newWhiteboardPath = newWhiteboardPath.substring(0, newWhiteboardPath.length() - 1);
+            }
+            if (!newWhiteboardPath.startsWith("/") || newWhiteboardPath.contains("//")
+                    || newWhiteboardPath.chars().anyMatch(c -> c <= ' ' || c == '*' || c == '?' || c == '#' || c >= 127)) {
+                complaint.accept(r.wrong("whiteboard.path", config.get("whiteboard.path"), "a path on the application's"
+                        + " HTTP server, e.g. /handlers, or / for all of it (no wildcard, query or space)"));
+                newWhiteboardPath = previous.whiteboardPath;
             }
         }
         boolean defaultRoute = r.bool("default.route", routes.list().contains(Routes.DEFAULT),
@@ -97,7 +117,9 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
                         10_000),
                 newRoutes,
                 r.number("shutdown.delay.ms", shutdownDelayMs, previous.shutdownDelayMs, 0, Long.MAX_VALUE / 2),
-                r.number("shutdown.timeout.ms", shutdownTimeoutMs, previous.shutdownTimeoutMs, 0, Long.MAX_VALUE / 2));
+                r.number("shutdown.timeout.ms", shutdownTimeoutMs, previous.shutdownTimeoutMs, 0, Long.MAX_VALUE / 2),
+                r.bool("whiteboard.enabled", whiteboardEnabled, previous.whiteboardEnabled),
+                newWhiteboardPath);
     }
 
     /** True if the listening socket must be made anew for {@code next} (address or protocols changed). */

@@ -14,14 +14,8 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-import io.handlerregistry.api.EndpointNotFoundException;
-import io.handlerregistry.api.HandlerCrashedException;
-import io.handlerregistry.api.HandlerException;
-import io.handlerregistry.api.HandlerFailedException;
-import io.handlerregistry.api.HandlerOverloadedException;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
-import io.handlerregistry.api.HandlerTimeoutException;
 import io.handlerregistry.api.InvalidEndpointIdException;
 import io.handlerregistry.api.RequestContext;
 
@@ -78,13 +72,12 @@ final class RegistryHandler extends Handler.Abstract {
         try {
             HandlerRegistry.checkEndpointId(endpoint);
         } catch (InvalidEndpointIdException e) {
-            exchange.fail(400, "'" + endpoint + "' in the path is no endpoint id (1 to 64 of A-Z a-z 0-9 _ -): call"
-                    + " /{endpoint}/... with the id of a loaded endpoint", null);
+            exchange.fail(Failures.invalidEndpoint(endpoint, requestId));
             return true;
         }
         AtomicInteger place = traffic.enter(endpoint);
         if (place == null) {
-            overloaded(exchange, endpoint);
+            exchange.fail(Failures.overloaded(traffic, endpoint, requestId));
             return true;
         }
         try {
@@ -101,8 +94,7 @@ final class RegistryHandler extends Handler.Abstract {
         try {
             byte[] body = body(request, s.maxRequestBodyBytes());
             if (body == null) {
-                exchange.fail(413, "the request body is larger than " + s.maxRequestBodyBytes() + " bytes, the limit"
-                        + " of the HTTP front (max.request.body.bytes of " + HttpSettings.PID + ")", null);
+                exchange.fail(Failures.bodyTooLarge(s.maxRequestBodyBytes(), endpoint, exchange.requestId));
                 return;
             }
             HandlerRequest.Builder builder = HandlerRequest.builder().method(request.getMethod()).path(match.path())
@@ -121,25 +113,14 @@ final class RegistryHandler extends Handler.Abstract {
                 watched = watchdog.watch(exchange, System.nanoTime() + timeout * 1_000_000L);
             }
             exchange.answer(registry.execute(endpoint, context, builder.build(), exchange::read));
-        } catch (EndpointNotFoundException e) {
-            exchange.fail(404, "no handler is loaded for endpoint '" + endpoint + "': deploy one (a handler bundle"
-                    + " in deploy/, or handler:load " + endpoint + ")", null);
-        } catch (HandlerOverloadedException e) {
-            exchange.fail(503, e.getMessage(), new HttpField(HttpHeader.RETRY_AFTER, "1"));
-        } catch (HandlerTimeoutException e) {
-            exchange.fail(504, e.getMessage(), null);
-        } catch (HandlerFailedException e) {
-            exchange.fail(502, "the handler of endpoint '" + endpoint + "' failed with code " + e.code() + ": "
-                    + e.handlerMessage(), null);
-        } catch (HandlerCrashedException e) {
-            exchange.fail(502, e.getMessage(), null);
-        } catch (HandlerException e) {
-            exchange.fail(502, e.getMessage(), null);
-        } catch (IllegalStateException e) {
-            exchange.fail(503, "endpoint '" + endpoint + "' cannot be called now: " + e.getMessage(),
-                    new HttpField(HttpHeader.RETRY_AFTER, "1"));
+        } catch (RuntimeException e) {
+            Problem problem = Failures.ofCall(e, endpoint, exchange.requestId);
+            if (problem == null) {
+                throw e;
+            }
+            exchange.fail(problem);
         } catch (IOException e) {
-            exchange.fail(400, "the request body could not be read: " + e.getMessage(), null);
+            exchange.fail(Failures.unreadableBody(e, endpoint, exchange.requestId));
         } finally {
             if (watched != null) {
                 watched.clear();
@@ -195,27 +176,13 @@ final class RegistryHandler extends Handler.Abstract {
         Problem problem;
         HttpField allow = null;
         if (match == null) {
-            problem = new Problem(404, "no route for " + path + ": call /{endpoint}/..., or add a route (routes of "
-                    + HttpSettings.PID + ")", null, requestId);
+            problem = Failures.noRoute(path, requestId);
         } else {
             allow = new HttpField(HttpHeader.ALLOW, String.join(", ", match.allowedMethods()));
-            problem = new Problem(405, "the routes for " + path + " take " + String.join(", ", match.allowedMethods())
-                    + ", not " + request.getMethod(), null, requestId);
+            problem = Failures.methodNotAllowed(request.getMethod(), path, match.allowedMethods(), requestId);
         }
         errors.log(problem, request.getMethod(), path);
         Exchange.writeProblem(request, response, callback, problem, allow, stopping);
         traffic.answered(problem.status());
-    }
-
-    private void overloaded(Exchange exchange, String endpoint) {
-        int max = traffic.max();
-        String why = traffic.inFlight() >= max
-                ? "the HTTP front answers " + max + " requests at once already (max.concurrent.requests of "
-                        + HttpSettings.PID + ")"
-                : "endpoint '" + endpoint + "' has " + traffic.inFlight(endpoint) + " requests in flight already, its"
-                        + " share (half) of the front's " + max + " places (max.concurrent.requests of "
-                        + HttpSettings.PID + "), so that the other endpoints keep theirs; if its calls are stuck,"
-                        + " swap in a fixed version";
-        exchange.fail(503, why, new HttpField(HttpHeader.RETRY_AFTER, "1"));
     }
 }
