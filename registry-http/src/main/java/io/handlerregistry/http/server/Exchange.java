@@ -2,8 +2,6 @@ package io.handlerregistry.http.server;
 
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HttpField;
@@ -24,8 +22,16 @@ import io.handlerregistry.api.HandlerResponse;
  */
 final class Exchange {
     /** Headers the front owns: a handler's value for them would break the message framing, or is hop-by-hop. */
-    private static final Set<String> FRONT_HEADERS = Set.of("content-length", "transfer-encoding", "connection",
+    private static final List<String> FRONT_HEADERS = List.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "x-request-id");
+    /** The characters of an HTTP token (RFC 9110 5.6.2), which a header name is made of. */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '!'; c < 127; c++) {
+            TOKEN[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
+    }
 
     private final Request request;
     private final Response response;
@@ -76,7 +82,7 @@ final class Exchange {
         response.setStatus(status);
         HttpFields.Mutable headers = response.getHeaders();
         for (Header header : answer.headers) {
-            if (!FRONT_HEADERS.contains(header.name().toLowerCase(Locale.ROOT))) {
+            if (!isFrontHeader(header.name())) {
                 headers.add(header.name(), header.value());
             }
         }
@@ -142,8 +148,18 @@ final class Exchange {
         response.write(true, ByteBuffer.wrap(json), callback);
     }
 
+    /** True for a header the front owns, whatever its case (compared without making a lower-case copy). */
+    static boolean isFrontHeader(String name) {
+        for (String own : FRONT_HEADERS) {
+            if (own.length() == name.length() && own.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** What is wrong with the handler's headers for HTTP, or null. */
-    private static String invalidHeader(List<Header> headers) {
+    static String invalidHeader(List<Header> headers) {
         for (Header header : headers) {
             String name = header.name();
             if (name.isEmpty()) {
@@ -151,7 +167,7 @@ final class Exchange {
             }
             for (int i = 0; i < name.length(); i++) {
                 char c = name.charAt(i);
-                if (c <= ' ' || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                if (c >= TOKEN.length || !TOKEN[c]) {
                     return "the header name '" + name + "', which is not an HTTP token";
                 }
             }
