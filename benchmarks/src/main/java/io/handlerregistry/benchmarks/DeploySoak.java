@@ -102,7 +102,7 @@ public final class DeploySoak {
     }
 
     /** A new version into place the safe way: a hidden temporary name, then a rename over the file. */
-    private static void replace(Path version, Path file) throws IOException {
+    static void replace(Path version, Path file) throws IOException {
         Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
         Files.copy(version, temp, StandardCopyOption.REPLACE_EXISTING);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -121,13 +121,13 @@ public final class DeploySoak {
         }
     }
 
-    private static long count(Path log, String text) throws IOException {
+    static long count(Path log, String text) throws IOException {
         try (Stream<String> lines = Files.lines(log)) {
             return lines.filter(l -> l.contains(text)).count();
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> all = Files.walk(from)) {
             for (Path p : (Iterable<Path>) all::iterator) {
                 Path target = to.resolve(from.relativize(p).toString());
@@ -140,7 +140,7 @@ public final class DeploySoak {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         try (Stream<Path> all = Files.walk(root)) {
             for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

@@ -11,6 +11,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.results.RunResult;
@@ -24,43 +27,113 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs every benchmark and measurement and writes the report, BENCHMARKS.md, with the targets
  * each is held to and whether it met them.
  *
- * <p>Arguments: {@code full|smoke OUTPUT_FILE DISTRIBUTION_DIR [FINDINGS_FILE]}. "smoke" runs each
- * for one short iteration in this JVM (the test command does, so the benchmarks never rot).
+ * <p>Arguments: {@code full|smoke OUTPUT_FILE DISTRIBUTION_DIR [FINDINGS_FILE] [--sections=N,...]}.
+ * "smoke" runs each for one short iteration in this JVM (the test command does, so the benchmarks
+ * never rot). With {@code --sections} only those sections run, and each replaces its own section of
+ * an existing OUTPUT_FILE (a new one goes before the findings); the rest of the file stays.
  */
 public final class RunAll {
+    private static final int SECTIONS = 9;
     private final boolean smoke;
+    private final Set<Integer> sections;
     private final StringBuilder report = new StringBuilder();
+    /** The text of each section run, by number. */
+    private final Map<Integer, String> written = new TreeMap<>();
 
-    private RunAll(boolean smoke) {
+    private RunAll(boolean smoke, Set<Integer> sections) {
         this.smoke = smoke;
+        this.sections = sections;
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 3) {
-            System.err.println("usage: RunAll full|smoke OUTPUT_FILE DISTRIBUTION_DIR [FINDINGS_FILE]");
+        List<String> positional = new ArrayList<>();
+        Set<Integer> sections = new TreeSet<>();
+        for (String arg : args) {
+            if (arg.startsWith("--sections=")) {
+                for (String n : arg.substring("--sections=".length()).split(",")) {
+                    int section = Integer.parseInt(n.strip());
+                    if (section < 1 || section > SECTIONS) {
+                        throw new IllegalArgumentException("no section " + section + ": the sections are 1 to " + SECTIONS);
+                    }
+                    sections.add(section);
+                }
+            } else {
+                positional.add(arg);
+            }
+        }
+        if (positional.size() < 3) {
+            System.err.println("usage: RunAll full|smoke OUTPUT_FILE DISTRIBUTION_DIR [FINDINGS_FILE] [--sections=N,...]");
             System.exit(2);
         }
-        RunAll run = new RunAll(args[0].equals("smoke"));
-        String findings = args.length > 3 && Files.exists(Path.of(args[3])) ? Files.readString(Path.of(args[3])) : "";
-        Files.writeString(Path.of(args[1]), run.all(Path.of(args[2]), findings));
-        System.out.println("wrote " + args[1]);
+        RunAll run = new RunAll(positional.get(0).equals("smoke"), sections);
+        Path output = Path.of(positional.get(1));
+        String findings = positional.size() > 3 && Files.exists(Path.of(positional.get(3)))
+                ? Files.readString(Path.of(positional.get(3))) : "";
+        String text = run.all(Path.of(positional.get(2)), findings);
+        if (!sections.isEmpty() && Files.exists(output)) {
+            text = Files.readString(output);
+            for (Map.Entry<Integer, String> section : run.written.entrySet()) {
+                text = splice(text, section.getKey(), section.getValue());
+            }
+        }
+        Files.writeString(output, text);
+        System.out.println("wrote " + output + (sections.isEmpty() ? "" : " (sections " + sections + ")"));
+    }
+
+    /** {@code text} with its section {@code n} replaced by {@code section} (or that added before the findings). */
+    static String splice(String text, int n, String section) {
+        int start = text.indexOf("\n## " + n + ". ");
+        if (start < 0) {
+            int findings = text.indexOf("\n## Findings");
+            int at = findings < 0 ? text.length() : findings;
+            return text.substring(0, at) + section + text.substring(at);
+        }
+        int end = text.indexOf("\n## ", start + 1);
+        return text.substring(0, start) + section + (end < 0 ? "" : text.substring(end));
     }
 
     private String all(Path distribution, String findings) throws Exception {
         header();
-        dispatch();
-        throughput();
-        swapLatency();
-        soak(smoke ? 20 : 1_000);
-        deploySoak(distribution, smoke ? 20 : 1_000);
-        startup(distribution, smoke ? 1 : 7);
-        latencyRecording();
-        isolation();
-        callPaths();
+        section(1, this::dispatch);
+        section(2, this::throughput);
+        section(3, this::swapLatency);
+        section(4, () -> {
+            soak(smoke ? 20 : 1_000);
+            deploySoak(distribution, smoke ? 20 : 1_000);
+        });
+        section(5, () -> startup(distribution, smoke ? 1 : 7));
+        section(6, this::latencyRecording);
+        section(7, this::isolation);
+        section(8, this::callPaths);
+        section(9, () -> http(distribution));
         if (!findings.isBlank()) {
             report.append("\n").append(findings.strip()).append('\n');
         }
         return report.toString();
+    }
+
+    /** A part of the report. */
+    @FunctionalInterface
+    private interface Section {
+        void write() throws Exception;
+    }
+
+    private void section(int n, Section section) throws Exception {
+        if (sections.isEmpty() || sections.contains(n)) {
+            int mark = report.length();
+            section.write();
+            written.put(n, report.substring(mark));
+        }
+    }
+
+    /** Section 9: the HTTP front against a bare Jetty and nginx, and a swap run ({@link HttpBench}). */
+    private void http(Path distribution) throws Exception {
+        HttpBench.Outcome outcome = HttpBench.measure(distribution, distribution.resolveSibling("test-bundles"), smoke);
+        String when = "Measured " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))
+                + (sections.isEmpty() ? " in the full run." : ", this section alone (`benchmarks/run.sh "
+                        + sections.stream().map(String::valueOf).reduce((x, y) -> x + " " + y).orElse("") + "`).")
+                + (smoke ? " Smoke run: one short run per server, the numbers mean nothing." : "");
+        report.append(HttpReport.render(outcome, when));
     }
 
     private void header() throws IOException {

@@ -2,8 +2,6 @@ package io.handlerregistry.http.server;
 
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HttpField;
@@ -24,7 +22,7 @@ import io.handlerregistry.api.HandlerResponse;
  */
 final class Exchange {
     /** Headers the front owns: a handler's value for them would break the message framing, or is hop-by-hop. */
-    static final Set<String> FRONT_HEADERS = Set.of("content-length", "transfer-encoding", "connection",
+    private static final List<String> FRONT_HEADERS = List.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "x-request-id");
     private static final HttpField RETRY_AFTER = new HttpField(HttpHeader.RETRY_AFTER, "1");
 
@@ -75,7 +73,7 @@ final class Exchange {
         response.setStatus(status);
         HttpFields.Mutable headers = response.getHeaders();
         for (Header header : answer.headers) {
-            if (!FRONT_HEADERS.contains(header.name().toLowerCase(Locale.ROOT))) {
+            if (!isFrontHeader(header.name())) {
                 headers.add(header.name(), header.value());
             }
         }
@@ -137,6 +135,16 @@ final class Exchange {
         byte[] json = problem.json();
         headers.put(HttpHeader.CONTENT_LENGTH, json.length);
         response.write(true, ByteBuffer.wrap(json), callback);
+    }
+
+    /** True for a header the front owns, whatever its case (compared without making a lower-case copy). */
+    static boolean isFrontHeader(String name) {
+        for (String own : FRONT_HEADERS) {
+            if (own.length() == name.length() && own.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A handler's answer, its body in a pooled buffer. */

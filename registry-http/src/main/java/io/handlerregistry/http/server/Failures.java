@@ -19,6 +19,15 @@ import io.handlerregistry.api.HandlerTimeoutException;
  * {@code Retry-After}, a 405 {@code Allow}.
  */
 final class Failures {
+    /** The characters of an HTTP token (RFC 9110 5.6.2), which a header name is made of. */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '!'; c < 127; c++) {
+            TOKEN[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
+    }
+
     private Failures() {
     }
 
@@ -117,7 +126,7 @@ final class Failures {
     }
 
     /** What is wrong with the handler's headers for HTTP, or null. */
-    private static String invalidHeader(List<Header> headers) {
+    static String invalidHeader(List<Header> headers) {
         for (Header header : headers) {
             String name = header.name();
             if (name.isEmpty()) {
@@ -125,7 +134,7 @@ final class Failures {
             }
             for (int i = 0; i < name.length(); i++) {
                 char c = name.charAt(i);
-                if (c <= ' ' || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                if (c >= TOKEN.length || !TOKEN[c]) {
                     return "the header name '" + name + "', which is not an HTTP token";
                 }
             }

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Enumeration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -216,7 +215,7 @@ public final class RegistryServlet extends HttpServlet {
         }
         response.setStatus(answer.status);
         for (Header header : answer.headers) {
-            if (!Exchange.FRONT_HEADERS.contains(header.name().toLowerCase(Locale.ROOT))) {
+            if (!Exchange.isFrontHeader(header.name())) {
                 response.addHeader(header.name(), header.value());
             }
         }
