@@ -256,14 +256,12 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
 
     /**
      * In process isolation: kills this version's workers, so that the calls hanging inside fail and
-     * it drains (nothing is restarted). In-process nothing can end a call: false.
+     * it drains (nothing is restarted); also those of a handler someone else provides (a handler
+     * bundle's) that runs its library in workers. In-process nothing can end a call: false.
      */
+    @Override
     public boolean killWorkers(String because) {
-        if (handler instanceof IsolatedHandler) {
-            ((IsolatedHandler) handler).kill(because);
-            return true;
-        }
-        return false;
+        return handler instanceof IsolationInfo && ((IsolationInfo) handler).killWorkers(because);
     }
 
     /** This version's limit of concurrent calls; null for none. */

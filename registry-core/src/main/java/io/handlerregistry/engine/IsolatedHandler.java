@@ -291,6 +291,12 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
      * Ends this version's workers at once, without restarting them: the calls inside fail with a
      * {@link HandlerCrashedException}. For a version that must go while calls hang in it.
      */
+    @Override
+    public boolean killWorkers(String because) {
+        kill(because);
+        return true;
+    }
+
     void kill(String because) {
         closing = true;
         for (Seat seat : seats) {

@@ -12,4 +12,12 @@ public interface IsolationInfo {
 
     /** Its worker processes, in process isolation. */
     Optional<WorkerStatus> workers();
+
+    /**
+     * In process isolation: kills its workers, so that the calls hanging inside fail (nothing is
+     * restarted). In-process nothing can end a call: false.
+     */
+    default boolean killWorkers(String because) {
+        return false;
+    }
 }

@@ -282,6 +282,11 @@ public final class BundleHandler implements ResponseViews, IsolationInfo {
     }
 
     @Override
+    public boolean killWorkers(String because) {
+        return library.killWorkers(because);
+    }
+
+    @Override
     public Optional<WorkerStatus> workers() {
         return library.workers();
     }

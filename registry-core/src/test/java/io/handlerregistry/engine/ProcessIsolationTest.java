@@ -465,6 +465,63 @@ class ProcessIsolationTest {
         assertThat(workers()).isEmpty();
     }
 
+    /**
+     * The same for a version someone else provides that runs its library in a worker, as a handler
+     * bundle's does: closing waited its whole timeout, said the version was unloaded once drained,
+     * and left the hung call to the bundle's stop, which waited as long again (seen by hand: Ctrl-D
+     * with one hung call took twice stop.timeout.ms).
+     */
+    @Test
+    void closingWithACallHungInAProvidedHandlersWorkerKillsThatWorkerToo() throws Exception {
+        registry = NativeHandlerRegistry.builder(TestLibraries.dir()).copyDirectory(copies)
+                .closeTimeout(Duration.ofMillis(300)).build();
+        Path file = Files.copy(TestLibraries.library("crashy"), copies.resolve("provided-crashy.so"));
+        HandlerVersion library = HandlerVersion.adoptLibrary("crashy", file, "a test bundle", Isolation.PROCESS,
+                ProcessIsolation.DEFAULTS, Duration.ofSeconds(30));
+        registry.swap("crashy", new Provided(library), "a test bundle", "1.0.0");
+        long pid = workerPid(registry, "crashy");
+        Future<String> hung = callers.submit(() -> call(registry, "crashy", "hang")); // no deadline
+        await().atMost(Duration.ofSeconds(10)).until(() -> library.activeRequests() == 1);
+
+        registry.close();
+
+        assertThatThrownBy(() -> hung.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(HandlerCrashedException.class)
+                .hasMessageContaining("the registry closed with 1 call inside");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !running(pid));
+        assertThat(library.activeRequests()).isZero();
+        library.startDraining();
+        library.unloadIfDrained();
+    }
+
+    /** A handler provided by someone else whose library runs in a worker (a handler bundle's, in short). */
+    private static final class Provided implements io.handlerregistry.spi.Handler, IsolationInfo {
+        private final HandlerVersion library;
+
+        Provided(HandlerVersion library) {
+            this.library = library;
+        }
+
+        @Override
+        public HandlerResponse handle(RequestContext context, HandlerRequest request) {
+            return library.callIfActive(context, request);
+        }
+
+        @Override
+        public Isolation isolation() {
+            return library.isolation();
+        }
+
+        @Override
+        public java.util.Optional<WorkerStatus> workers() {
+            return library.workers();
+        }
+
+        @Override
+        public boolean killWorkers(String because) {
+            return library.killWorkers(because);
+        }
+    }
+
     /** Nor does what it started: the worker kills its process group when the JVM's line to it closes. */
     @Test
     void noWorkerOutlivesItsJvmEvenKilledHard() throws Exception {
