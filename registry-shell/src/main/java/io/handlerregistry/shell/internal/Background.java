@@ -30,7 +30,11 @@ final class Background {
             job = job.parent();
         }
         if (job == null) {
-            return body.get();
+            try {
+                return body.get();
+            } catch (RuntimeException e) {
+                throw CommandFailure.of(e);
+            }
         }
         // the shell prints the result of a job that stays in the foreground from its start to its end
         boolean foreground = job.status() == Job.Status.Foreground;
@@ -38,10 +42,11 @@ final class Background {
         try {
             result = body.get();
         } catch (RuntimeException e) {
+            RuntimeException failure = CommandFailure.of(e);
             if (!foreground || job.status() != Job.Status.Foreground) {
-                show(process, job, e.toString());
+                show(process, job, failure.toString());
             }
-            throw e;
+            throw failure;
         }
         if (result != null && (!foreground || job.status() != Job.Status.Foreground)) {
             show(process, job, job.session().format(result, Converter.INSPECT).toString());

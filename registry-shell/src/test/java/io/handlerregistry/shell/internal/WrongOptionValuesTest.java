@@ -59,6 +59,10 @@ class WrongOptionValuesTest {
         "handler:call -f /nonexistent-file echo               | /nonexistent-file | does not exist",
         "handler:call -f DIRECTORY echo                       | DIRECTORY  | is a directory",
         "handler:load --isolation bogus echo2                 | --isolation | in-process or process",
+        // the registry's refusals: its message alone, not the exception's class before it
+        "handler:call nosuch hi                               | 'nosuch'   | deploy a handler bundle for it",
+        "handler:load 'bad id!' LIBRARY                       | 'bad id!'  | invalid endpoint id",
+        "handler:swap echo /nonexistent-file.so               | /nonexistent-file.so | endpoint 'echo'",
     })
     void getsOneLineNamingTheOptionAndWhatIsAllowedAndChangesNothing(String line, String names, String allowed)
             throws Exception {
