@@ -85,8 +85,9 @@ final class Whiteboard {
             Thread.currentThread().interrupt();
         }
         if (servlet.inFlight() > 0) {
-            LOG.log(Level.WARNING, "HTTP front: the whiteboard servlet went with {0} requests still in flight after"
-                    + " {1} ms (shutdown.timeout.ms)", servlet.inFlight(), timeoutMs);
+            long left = servlet.inFlight();
+            LOG.log(Level.WARNING, "HTTP front: the whiteboard servlet went with {0} still in flight after"
+                    + " {1} ms (shutdown.timeout.ms)", left == 1 ? "1 request" : left + " requests", timeoutMs);
         }
         servlet.close();
     }

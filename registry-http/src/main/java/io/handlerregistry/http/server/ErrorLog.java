@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The log lines of error answers, at most one a second for each endpoint and status: an overloaded
  * or failing endpoint must not flood the log (the next line says how many were left out). Each
- * line names the status, the endpoint, the request id and what happened.
+ * line names the status, the endpoint, the request id and what happened; 5xx are warnings, 4xx (the
+ * client's mistakes, which anyone can make by the thousand) debug lines.
  */
 final class ErrorLog {
     private static final Logger LOG = System.getLogger("io.handlerregistry.http");
@@ -29,7 +30,7 @@ final class ErrorLog {
         long left = windows.computeIfAbsent(key, k -> new Window()).pass(System.nanoTime());
         if (left >= 0) {
             LOG.log(level, "{0} {1} {2}: {3} (request {4}){5}", problem.status(), method, path, problem.detail(),
-                    problem.requestId(), left == 0 ? "" : "; " + left + " more like it in the last second not logged");
+                    problem.requestId(), left == 0 ? "" : "; " + left + " more like it since the last line not logged");
         }
     }
 

@@ -46,6 +46,16 @@ final class Failures {
                 + " /{endpoint}/... with the id of a loaded endpoint", endpoint, requestId);
     }
 
+    /** The text of a 431, for Jetty's own answer (HTTP/1) and the front's (HTTP/2). */
+    static String headersTooLargeDetail(int max) {
+        return "the request's headers are larger than " + max + " bytes, the limit of the HTTP front"
+                + " (max.request.header.bytes of " + HttpSettings.PID + ")";
+    }
+
+    static Problem headersTooLarge(int max, String endpoint, String requestId) {
+        return new Problem(431, headersTooLargeDetail(max), endpoint, requestId);
+    }
+
     static Problem bodyTooLarge(int max, String endpoint, String requestId) {
         return new Problem(413, "the request body is larger than " + max + " bytes, the limit of the HTTP front"
                 + " (max.request.body.bytes of " + HttpSettings.PID + ")", endpoint, requestId);
@@ -64,7 +74,7 @@ final class Failures {
                 : "endpoint '" + endpoint + "' has " + traffic.inFlight(endpoint) + " requests in flight already, its"
                         + " share (half) of the front's " + max + " places (max.concurrent.requests of "
                         + HttpSettings.PID + "), so that the other endpoints keep theirs; if its calls are stuck,"
-                        + " swap in a fixed version";
+                        + " swap in a fixed version; if it is only busy, raise max.concurrent.requests";
         return new Problem(503, why, endpoint, requestId);
     }
 

@@ -46,6 +46,8 @@ public final class HttpServer implements HttpFront {
     private final Server server;
     private final QueuedThreadPool threads;
     private final HttpConfiguration http = new HttpConfiguration();
+    /** HTTP/2's: the same, but decoding headers up to {@link #h2HeaderBytes} (see RegistryHandler.headerBytes). */
+    private final HttpConfiguration h2 = new HttpConfiguration();
     private final Traffic traffic;
     private final Watchdog watchdog = new Watchdog();
     private final RegistryHandler handler;
@@ -64,12 +66,16 @@ public final class HttpServer implements HttpFront {
         threads.setName("handler-http");
         this.server = new Server(threads);
         this.traffic = new Traffic(settings.maxConcurrentRequests());
-        this.handler = new RegistryHandler(registry, settings, traffic, watchdog);
+        ErrorLog errors = new ErrorLog();
+        this.handler = new RegistryHandler(registry, settings, traffic, watchdog, errors);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setRequestHeaderSize(settings.maxRequestHeaderBytes());
+        h2.setSendServerVersion(false);
+        h2.setSendXPoweredBy(false);
+        h2.setRequestHeaderSize(h2HeaderBytes(settings.maxRequestHeaderBytes()));
         server.setHandler(handler);
-        server.setErrorHandler(new ProblemErrorHandler(http::getRequestHeaderSize));
+        server.setErrorHandler(new ProblemErrorHandler(http::getRequestHeaderSize, traffic, errors));
         this.connectionLimit = new NetworkConnectionLimit(limitOf(settings), server);
         server.addBean(connectionLimit);
     }
@@ -89,6 +95,7 @@ public final class HttpServer implements HttpFront {
         traffic.setMax(next.maxConcurrentRequests());
         threads.setMaxThreads(Math.max(threads.getMinThreads(), next.maxConcurrentRequests() + SPARE_THREADS));
         http.setRequestHeaderSize(next.maxRequestHeaderBytes());
+        h2.setRequestHeaderSize(h2HeaderBytes(next.maxRequestHeaderBytes()));
         connectionLimit.setMaxNetworkConnectionCount(limitOf(next));
         if (connector != null) {
             connector.setIdleTimeout(next.idleTimeoutMs());
@@ -103,7 +110,7 @@ public final class HttpServer implements HttpFront {
         List<ConnectionFactory> factories = new ArrayList<>();
         factories.add(new HttpConnectionFactory(http));
         if (s.h2c()) {
-            factories.add(new HTTP2CServerConnectionFactory(http));
+            factories.add(new HTTP2CServerConnectionFactory(h2));
         }
         ServerConnector fresh = new ServerConnector(server, 1, -1, factories.toArray(ConnectionFactory[]::new));
         fresh.setHost(s.host());
@@ -181,8 +188,10 @@ public final class HttpServer implements HttpFront {
                 Thread.sleep(10); // the last answers being written
             }
             if (traffic.inFlight() > 0) {
-                LOG.log(Level.WARNING, "HTTP front stopped with {0} requests still in flight after {1} ms"
-                        + " (shutdown.timeout.ms): their connections are closed", traffic.inFlight(), s.shutdownTimeoutMs());
+                long left = traffic.inFlight();
+                LOG.log(Level.WARNING, "HTTP front stopped with {0} still in flight after {1} ms"
+                        + " (shutdown.timeout.ms): their connections are closed", left == 1 ? "1 request" : left
+                        + " requests", s.shutdownTimeoutMs());
             }
             server.stop();
         } catch (InterruptedException e) {
@@ -231,6 +240,15 @@ public final class HttpServer implements HttpFront {
         }
         return new Counters(connections, traffic.inFlight(), traffic.answered(), traffic.byStatus(),
                 traffic.nanosSinceStart());
+    }
+
+    /**
+     * How much of an HTTP/2 request's headers is decoded: beyond max.request.header.bytes, so that
+     * the front answers 431 (HPACK makes a header block over the decoder's limit an error of the
+     * whole connection: GOAWAY, no answer); four times the limit, at least 64 KiB.
+     */
+    static int h2HeaderBytes(int max) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(65_536L, 4L * max));
     }
 
     private static int limitOf(HttpSettings s) {

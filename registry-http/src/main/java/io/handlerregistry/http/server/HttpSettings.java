@@ -63,7 +63,8 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
         if (config.containsKey("host")) {
             newHost = String.valueOf(config.get("host")).strip();
             if (newHost.isEmpty() || newHost.chars().anyMatch(Character::isWhitespace)) {
-                complaint.accept(r.wrong("host", newHost, "a host name or address, e.g. 127.0.0.1, 0.0.0.0 or ::"));
+                complaint.accept(r.wrong("host", newHost, "a host name or address, e.g. 127.0.0.1, 0.0.0.0 or ::",
+                        previous.host));
                 newHost = previous.host;
             }
         }
@@ -76,7 +77,8 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
             if (!newWhiteboardPath.startsWith("/") || newWhiteboardPath.contains("//")
                     || newWhiteboardPath.chars().anyMatch(c -> c <= ' ' || c == '*' || c == '?' || c == '#' || c >= 127)) {
                 complaint.accept(r.wrong("whiteboard.path", config.get("whiteboard.path"), "a path on the application's"
-                        + " HTTP server, e.g. /handlers, or / for all of it (no wildcard, query or space)"));
+                        + " HTTP server, e.g. /handlers, or / for all of it (no wildcard, query or space)",
+                        previous.whiteboardPath));
                 newWhiteboardPath = previous.whiteboardPath;
             }
         }
@@ -155,9 +157,9 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
             this.complaint = complaint;
         }
 
-        String wrong(String key, Object value, String wanted) {
+        String wrong(String key, Object value, String wanted, Object inForce) {
             return "configuration " + PID + ": " + key + " = '" + value + "' is not " + wanted
-                    + "; it stays as it was";
+                    + "; " + key + " stays " + inForce;
         }
 
         boolean bool(String key, boolean unset, boolean previous) {
@@ -172,7 +174,7 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
             if (s.equals("true") || s.equals("false")) {
                 return Boolean.parseBoolean(s);
             }
-            complaint.accept(wrong(key, value, "true or false"));
+            complaint.accept(wrong(key, value, "true or false", previous));
             return previous;
         }
 
@@ -190,12 +192,12 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
                 try {
                     n = Long.parseLong(String.valueOf(value).strip());
                 } catch (NumberFormatException e) {
-                    complaint.accept(wrong(key, value, wanted));
+                    complaint.accept(wrong(key, value, wanted, previous));
                     return previous;
                 }
             }
             if (n < min || n > max) {
-                complaint.accept(wrong(key, value, wanted));
+                complaint.accept(wrong(key, value, wanted, previous));
                 return previous;
             }
             return n;

@@ -16,9 +16,13 @@ import org.eclipse.jetty.util.Callback;
  */
 final class ProblemErrorHandler extends ErrorHandler {
     private final IntSupplier maxHeaderBytes;
+    private final Traffic traffic;
+    private final ErrorLog errors;
 
-    ProblemErrorHandler(IntSupplier maxHeaderBytes) {
+    ProblemErrorHandler(IntSupplier maxHeaderBytes, Traffic traffic, ErrorLog errors) {
         this.maxHeaderBytes = maxHeaderBytes;
+        this.traffic = traffic;
+        this.errors = errors;
         setShowStacks(false);
     }
 
@@ -27,20 +31,25 @@ final class ProblemErrorHandler extends ErrorHandler {
             Callback callback) {
         Problem problem = new Problem(code, detail(code, message), null,
                 RequestIds.of(request.getHeaders().get("x-request-id")));
+        traffic.answered(code);
+        errors.log(problem, request.getMethod(), request.getHttpURI().getPath());
         Exchange.writeProblem(request, response, callback, problem, null, false);
     }
 
+    /** A request Jetty's parser refused before it became one (headers too large, not HTTP). */
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
-        return ByteBuffer.wrap(new Problem(status, detail(status, reason), null, RequestIds.of(null)).json());
+        Problem problem = new Problem(status, detail(status, reason), null, RequestIds.of(null));
+        traffic.answered(status);
+        errors.log(problem, "-", "-");
+        return ByteBuffer.wrap(problem.json());
     }
 
     private String detail(int status, String message) {
         switch (status) {
             case 431:
-                return "the request's headers are larger than " + maxHeaderBytes.getAsInt() + " bytes, the limit of the"
-                        + " HTTP front (max.request.header.bytes of " + HttpSettings.PID + ")";
+                return Failures.headersTooLargeDetail(maxHeaderBytes.getAsInt());
             case 400:
                 return "the request is not valid HTTP" + (message == null ? "" : ": " + message);
             default:

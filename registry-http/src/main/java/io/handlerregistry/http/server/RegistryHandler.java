@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -34,16 +35,18 @@ final class RegistryHandler extends Handler.Abstract {
     private final HandlerRegistry registry;
     private final Traffic traffic;
     private final Watchdog watchdog;
-    private final ErrorLog errors = new ErrorLog();
+    private final ErrorLog errors;
     private volatile HttpSettings settings;
     private volatile boolean stopping;
 
-    RegistryHandler(HandlerRegistry registry, HttpSettings settings, Traffic traffic, Watchdog watchdog) {
+    RegistryHandler(HandlerRegistry registry, HttpSettings settings, Traffic traffic, Watchdog watchdog,
+            ErrorLog errors) {
         super(InvocationType.BLOCKING);
         this.registry = registry;
         this.settings = settings;
         this.traffic = traffic;
         this.watchdog = watchdog;
+        this.errors = errors;
     }
 
     void settings(HttpSettings next) {
@@ -69,6 +72,11 @@ final class RegistryHandler extends Handler.Abstract {
         String endpoint = match.endpoint();
         Exchange exchange = new Exchange(request, response, callback, requestId, endpoint, traffic, errors, stopping,
                 s.requestTimeoutMs());
+        if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_2
+                && headerBytes(request) > s.maxRequestHeaderBytes()) {
+            exchange.fail(Failures.headersTooLarge(s.maxRequestHeaderBytes(), endpoint, requestId));
+            return true;
+        }
         try {
             HandlerRegistry.checkEndpointId(endpoint);
         } catch (InvalidEndpointIdException e) {
@@ -86,6 +94,21 @@ final class RegistryHandler extends Handler.Abstract {
             traffic.leave(place);
         }
         return true;
+    }
+
+    /**
+     * The size of an HTTP/2 request's headers as HTTP/1.1 would send them (request line, then
+     * "name: value" lines), the measure of max.request.header.bytes: HTTP/2 decodes up to
+     * {@link HttpServer#h2HeaderBytes} so that a request over the limit is answered 431 here instead
+     * of ending its connection.
+     */
+    private static long headerBytes(Request request) {
+        long size = request.getMethod().length() + request.getHttpURI().getPathQuery().length() + 12;
+        for (HttpField field : request.getHeaders()) {
+            String value = field.getValue();
+            size += field.getName().length() + (value == null ? 0 : value.length()) + 4;
+        }
+        return size;
     }
 
     private void call(Request request, Exchange exchange, Routes.Match match, HttpSettings s) {
@@ -134,6 +157,9 @@ final class RegistryHandler extends Handler.Abstract {
      */
     private static byte[] body(Request request, int max) throws IOException {
         long length = request.getLength();
+        if (length > max && request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+            return null; // unread: no 100 Continue goes out, the client need not send the body at all
+        }
         InputStream in = Content.Source.asInputStream(request);
         if (length > max) {
             discard(in);

@@ -126,6 +126,18 @@ class HttpFrontTest {
         assertThat(get("/echo/after").statusCode()).isEqualTo(200);
     }
 
+    /** A client that asks first (Expect: 100-continue) for a body over the limit is told 413 before it sends it. */
+    @Test
+    void aBodyOverTheLimitAnnouncedWithExpectContinueIs413WithoutAskingForIt() throws Exception {
+        server.stop();
+        server = start(Map.of("max.request.body.bytes", 200_000));
+        String answer = rawExchange("POST /echo/big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000\r\n"
+                + "Expect: 100-continue\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 413 ").doesNotContain("100 Continue")
+                .contains("larger than 200000 bytes");
+        assertThat(get("/echo/after").statusCode()).isEqualTo(200);
+    }
+
     @Test
     void everyErrorIsProblemJsonNamingTheEndpointAndTheRequestId() throws Exception {
         assertProblem(get("/nosuch/x"), 404, "no handler is loaded for endpoint 'nosuch'");
@@ -197,6 +209,22 @@ class HttpFrontTest {
         String raw = rawExchange("GARBAGE\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 400").contains("application/problem+json").contains("\"status\":400")
                 .doesNotContain("<html").doesNotContain("Exception");
+        // answered by Jetty itself, before a request existed: counted all the same (handler:http showed no 431)
+        assertThat(server.counters().statuses()).containsEntry(431, 1L).containsEntry(400, 1L);
+
+        // over h2c too (curl saw GOAWAY and no answer): a 431, and the connection serves on
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        assertThat(h2.send(HttpRequest.newBuilder(uri("/echo/up")).build(), HttpResponse.BodyHandlers.ofString())
+                .version()).isEqualTo(HttpClient.Version.HTTP_2);
+        HttpResponse<String> overH2 = h2.send(HttpRequest.newBuilder(uri("/echo/x")).header("x-big", "y".repeat(2_000))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(overH2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertProblem(overH2, 431, "larger than 1024 bytes", "max.request.header.bytes");
+        assertThat(overH2.body()).contains("\"endpoint\":\"echo\"");
+        HttpResponse<String> after = h2.send(HttpRequest.newBuilder(uri("/echo/after")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(after.statusCode()).isEqualTo(200);
+        assertThat(after.version()).isEqualTo(HttpClient.Version.HTTP_2);
     }
 
     @Test
@@ -255,8 +283,8 @@ class HttpFrontTest {
         assertThat(after.maxConcurrentRequests()).isEqualTo(200);
         assertThat(after.routes().list()).extracting(Object::toString).contains("/a -> echo").doesNotContain("/b -> echo");
         assertThat(after.h2c()).isTrue();
-        assertThat(complaints).anyMatch(l -> l.contains("port = 'abc' is not a whole number from 0 to 65535"))
-                .anyMatch(l -> l.contains("max.concurrent.requests = '-7'"))
+        assertThat(complaints).anyMatch(l -> l.endsWith("port = 'abc' is not a whole number from 0 to 65535; port stays 9000"))
+                .anyMatch(l -> l.contains("max.concurrent.requests = '-7'") && l.endsWith("max.concurrent.requests stays 200"))
                 .anyMatch(l -> l.contains("route 'nonsense': no '->'"))
                 .anyMatch(l -> l.contains("h2c = 'maybe' is not true or false"))
                 .anyMatch(l -> l.contains("'porrt' is no setting"));
