@@ -84,7 +84,7 @@ final class Deployments implements DeployFolder {
         entry.deployed(bundle, jar.endpoint());
         if (!unchanged) {
             LOG.log(Level.INFO, "{0}: started {1}: it {2}{3}", name(file), HandlerBundles.describe(bundle),
-                    entry.doing(), older.isEmpty() ? "" : "; the older " + describe(older) + " drains and goes");
+                    entry.doing(), older.isEmpty() ? "" : "; the one it replaces, " + describe(older) + ", drains and goes");
         }
         for (Bundle old : older) {
             bundles.uninstall(old, "its file " + name(file) + " now holds " + HandlerBundles.describe(bundle));
