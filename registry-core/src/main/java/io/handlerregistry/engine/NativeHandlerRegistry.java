@@ -69,7 +69,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final Path handlersDirectory;
     private final Path copyDirectory;
     private final boolean ownsCopyDirectory;
-    private final Duration closeTimeout;
+    private volatile Duration closeTimeout;
     private final ExecutorService callExecutor;
     private final Duration initTimeout;
     private final boolean ownsCallExecutor;
@@ -449,6 +449,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * Changes where the loads and swaps to come run, and the settings of process isolation; versions
      * loaded already keep theirs.
      */
+    /** How long {@link #close()} waits for the calls inside, from now on (see {@link Builder#closeTimeout}). */
+    public void configureCloseTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("close timeout must not be negative: " + timeout);
+        }
+        closeTimeout = timeout;
+    }
+
     public void configureIsolation(Isolation defaultMode, Map<String, Isolation> perEndpoint, ProcessIsolation settings) {
         this.defaultIsolation = Objects.requireNonNull(defaultMode, "defaultMode");
         this.isolationByEndpoint = Map.copyOf(perEndpoint);

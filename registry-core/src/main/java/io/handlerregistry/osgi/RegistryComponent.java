@@ -69,6 +69,7 @@ public final class RegistryComponent implements HandlerRegistry {
                         : Path.of(settings.copyDirectory))
                 .cleanupInterval(Duration.ofMillis(cleanupIntervalMs))
                 .initTimeout(Duration.ofMillis(settings.initTimeoutMs))
+                .closeTimeout(settings.stopTimeout) // README: the close timeout is stop.timeout.ms
                 .callLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls)
                 .build();
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
@@ -91,6 +92,7 @@ public final class RegistryComponent implements HandlerRegistry {
         services.configure(settings.drainTimeout, settings.uninstallReplaced);
         registry.configureLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls);
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
+        registry.configureCloseTimeout(settings.stopTimeout);
         processIsolation = settings.processIsolation;
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
         if (settings.cleanupIntervalMs != cleanupIntervalMs) {

@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +128,34 @@ class ProcessIsolationBundlesTest {
     }
 
     /** Alive and not a zombie, from the process table. */
+    /**
+     * The registry stopping (before the handler bundles, as in the container, where they have a
+     * higher start level) with a call hung in a bundle's worker: it waits stop.timeout.ms, then kills
+     * that worker. Seen by hand: it waited its own fixed 30 s, left the call to the bundle's stop,
+     * which waited stop.timeout.ms again (Ctrl-D took twice 30 s).
+     */
+    @Test
+    void theRegistryStoppingWithACallHungInABundlesWorkerEndsItAfterStopTimeout() throws Exception {
+        osgi = new OsgiFramework(storage, Map.of());
+        HandlerRegistry registry = osgi.registry();
+        osgi.configure("io.handlerregistry.registry", Map.of("stop.timeout.ms", 300L));
+        osgi.installHandler("handler-crashy").start();
+        await().until(() -> registry.isLoaded("crashy"));
+        LoadedHandler serving = registry.handler("crashy").orElseThrow();
+        long worker = serving.workers().orElseThrow().pids().get(0);
+        CompletableFuture<String> hung = CompletableFuture.supplyAsync(() -> call(registry, "crashy", "hang"));
+        await().until(() -> serving.activeRequests() == 1);
+        Bundle core = Arrays.stream(osgi.context().getBundles())
+                .filter(b -> "io.handlerregistry.core".equals(b.getSymbolicName())).findFirst().orElseThrow();
+
+        CompletableFuture<Void> stopping = OsgiFramework.stopAsync(core);
+
+        await().atMost(Duration.ofSeconds(10)).until(stopping::isDone);
+        assertThatThrownBy(hung::join).hasCauseInstanceOf(HandlerCrashedException.class)
+                .hasMessageContaining("the registry closed with 1 call inside");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !running(worker));
+    }
+
     static boolean running(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
