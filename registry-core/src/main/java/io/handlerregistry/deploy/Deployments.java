@@ -155,7 +155,9 @@ final class Deployments implements DeployFolder {
     }
 
     private String servedBy(String endpoint) {
-        return registry.handler(endpoint).map(h -> " (" + h.source() + " serves)").orElse("");
+        return registry.handler(endpoint).map(h -> " (" + h.source() + " serves)")
+                .orElse(": nothing serves it now; if it was unloaded (handler:unload), move the file out of the"
+                        + " folder and back, or copy in a new version, to serve it again");
     }
 
     @Override

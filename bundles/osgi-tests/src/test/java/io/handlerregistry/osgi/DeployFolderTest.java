@@ -95,6 +95,29 @@ class DeployFolderTest {
         assertThat(greetingBundles()).extracting(b -> b.getVersion().toString()).containsExactly("1.0.0");
     }
 
+    /**
+     * An endpoint unloaded by hand while its file stays: the file is said to serve nothing and how to
+     * serve it again (it read "stands by for endpoint 'greeting'", as if something else served it).
+     */
+    @Test
+    void aFileWhoseEndpointWasUnloadedByHandSaysNothingServesItAndHowToServeItAgain() throws Exception {
+        drop("handler-greeting-v1", deploy.resolve("greeting.jar"));
+        await().until(() -> stateOf("greeting.jar") == State.SERVING);
+
+        assertThat(registry.unload("greeting")).isTrue();
+
+        await().until(() -> stateOf("greeting.jar") == State.STANDBY);
+        assertThat(detailOf("greeting.jar")).contains("stands by for endpoint 'greeting': nothing serves it now;"
+                + " if it was unloaded (handler:unload), move the file out of the folder and back");
+        Path out = work.resolve("greeting.jar");
+        Files.move(deploy.resolve("greeting.jar"), out);
+        await().until(() -> stateOf("greeting.jar") == null);
+        Files.move(out, deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> registry.isLoaded("greeting"));
+        assertThat(call("greeting")).startsWith("v1 hi");
+        assertThat(stateOf("greeting.jar")).isEqualTo(State.SERVING);
+    }
+
     @Test
     void twoFilesWithTheSameBundleServeByFileNameAndEitherCanGoWithoutAFailedCall() throws Exception {
         drop("handler-greeting-v1", deploy.resolve("greeting.jar"));

@@ -313,8 +313,28 @@ public final class HandlerCommands {
                 HandlerRegistry.checkEndpointId(endpoint);
                 throw new UsageError("handler:unload: endpoint '" + endpoint + "' is not loaded; see handler:list");
             }
-            return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)";
+            return "endpoint '" + endpoint + "' unloaded; calls still inside finish first (see handler:draining)"
+                    + deployedFile(endpoint);
         });
+    }
+
+    /** For an endpoint a deploy folder's file served: that the file stays, and how to serve it again. */
+    private String deployedFile(String endpoint) {
+        List<DeployFolder> folders = deployFolders;
+        if (folders == null) {
+            return "";
+        }
+        String serving = "endpoint '" + endpoint + "'";
+        for (DeployFolder folder : folders) {
+            for (DeployFolder.Deployment d : folder.deployments()) {
+                if (d.detail() != null && d.detail().contains(serving)
+                        && (d.state() == DeployFolder.State.SERVING || d.state() == DeployFolder.State.STANDBY)) {
+                    return "; " + folder.directory().resolve(d.file()) + " stays in its deploy folder and serves"
+                            + " again only when it changes: move it out and back, or copy in a new version";
+                }
+            }
+        }
+        return "";
     }
 
     @Descriptor("lists the versions that were replaced or unloaded and still have calls inside")
