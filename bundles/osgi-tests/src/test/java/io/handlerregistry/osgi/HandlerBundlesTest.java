@@ -290,7 +290,8 @@ class HandlerBundlesTest {
                 HandlerRequest.of("x")).thenApply(r -> r.bodyAsString());
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<Void> unregistering = CompletableFuture.runAsync(registration::unregister);
+        CompletableFuture<Void> unregistering = CompletableFuture.runAsync(registration::unregister,
+                OsgiFramework::ownThread);
         try {
             await().until(() -> !registry.isLoaded("gated")); // new calls no longer go there
             assertThatThrownBy(() -> call("gated", "y")).isInstanceOf(EndpointNotFoundException.class);

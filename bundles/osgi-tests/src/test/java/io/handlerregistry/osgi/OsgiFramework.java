@@ -246,7 +246,18 @@ final class OsgiFramework implements AutoCloseable {
             } catch (BundleException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, OsgiFramework::ownThread);
+    }
+
+    /**
+     * Runs a task that may block for long on a new daemon thread: never on the common pool, which
+     * has one thread on 2 cores (JDK 25's CompletableFuture uses it there; JDK 17's made a thread
+     * per task), so that one blocked task held up every later one, in later tests too.
+     */
+    static void ownThread(Runnable task) {
+        Thread thread = new Thread(task, "osgi-test-task");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** Installs one of this build's handler bundles, e.g. "handler-greeting-v1", without starting it. */

@@ -143,7 +143,8 @@ class ProcessIsolationBundlesTest {
         await().until(() -> registry.isLoaded("crashy"));
         LoadedHandler serving = registry.handler("crashy").orElseThrow();
         long worker = serving.workers().orElseThrow().pids().get(0);
-        CompletableFuture<String> hung = CompletableFuture.supplyAsync(() -> call(registry, "crashy", "hang"));
+        CompletableFuture<String> hung = CompletableFuture.supplyAsync(() -> call(registry, "crashy", "hang"),
+                OsgiFramework::ownThread);
         await().until(() -> serving.activeRequests() == 1);
         Bundle core = Arrays.stream(osgi.context().getBundles())
                 .filter(b -> "io.handlerregistry.core".equals(b.getSymbolicName())).findFirst().orElseThrow();
