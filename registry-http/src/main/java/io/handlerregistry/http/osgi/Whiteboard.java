@@ -3,7 +3,6 @@ package io.handlerregistry.http.osgi;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +105,7 @@ final class Whiteboard {
         try {
             ServiceReference<?>[] runtimes = context.getAllServiceReferences(RUNTIME, null);
             for (ServiceReference<?> runtime : runtimes == null ? new ServiceReference<?>[0] : runtimes) {
-                for (String endpoint : texts(runtime.getProperty("osgi.http.endpoint"))) {
+                for (String endpoint : HttpSettings.texts(runtime.getProperty("osgi.http.endpoint"))) {
                     String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
                     urls.add(base + (path.equals("/") ? "/" : path + "/"));
                 }
@@ -119,17 +118,5 @@ final class Whiteboard {
                     + " service " + RUNTIME + ") runs; none does yet";
         }
         return "at " + String.join(", ", urls) + " (whiteboard.path of " + HttpSettings.PID + ")";
-    }
-
-    private static List<String> texts(Object value) {
-        List<String> texts = new ArrayList<>();
-        if (value instanceof String[]) {
-            texts.addAll(List.of((String[]) value));
-        } else if (value instanceof Collection) {
-            ((Collection<?>) value).forEach(v -> texts.add(String.valueOf(v)));
-        } else if (value != null) {
-            texts.add(String.valueOf(value));
-        }
-        return texts;
     }
 }

@@ -135,7 +135,8 @@ public record HttpSettings(String host, int port, boolean h2c, int maxRequestBod
         return texts;
     }
 
-    static Collection<String> texts(Object value) {
+    /** A configuration value as texts: each element of a String[] or a collection, or the one value; none for null. */
+    public static Collection<String> texts(Object value) {
         List<String> texts = new ArrayList<>();
         if (value instanceof String[]) {
             texts.addAll(List.of((String[]) value));
