@@ -30,7 +30,7 @@ class BenchmarksSmokeTest {
                 .containsPattern("\\| " + jdk + " \\| \\d+ \\| \\d+ \\| [\\d.]+ \\| [\\d.]+ \\| -?\\d+ ns \\|")
                 .contains(jdk >= 22 ? "Target JDK " + jdk + ": registry / raw FFM" : "Target JDK " + jdk
                         + ": registry / raw JNA ≤ 1.2");
-        assertThat(text).containsPattern("\\| 1 \\| \\d+ ns / \\d+.* \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+ MiB / [\\d.]+ MiB \\|")
+        assertThat(text).containsPattern("\\| 1 \\| [\\d.]+ (ns|µs) / [\\d.]+.* \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+ MiB / [\\d.]+ MiB \\|")
                 .contains("Target process p50 ≤ 5 µs", "Target crash to serving again ≤ 100 ms");
         assertThat(text).containsPattern("\\| off \\| \\d+\\.\\d+ \\| \\d+\\.\\d+ \\| \\d+ \\|")
                 .containsPattern("\\| 1 in 16 \\| \\d+\\.\\d+ \\|").contains("| every call |");
