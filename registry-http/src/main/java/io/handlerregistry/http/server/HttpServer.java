@@ -4,6 +4,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -231,6 +232,11 @@ public final class HttpServer implements HttpFront {
         }
         return new Counters(connections, traffic.inFlight(), traffic.answered(), traffic.byStatus(),
                 traffic.nanosSinceStart());
+    }
+
+    @Override
+    public Map<String, EndpointCounters> endpointCounters() {
+        return traffic.byEndpoint();
     }
 
     private static int limitOf(HttpSettings s) {

@@ -57,6 +57,7 @@ final class RegistryHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        long arrived = System.nanoTime();
         HttpSettings s = settings;
         String requestId = RequestIds.of(request.getHeaders().get("x-request-id"));
         String method = request.getMethod();
@@ -68,7 +69,7 @@ final class RegistryHandler extends Handler.Abstract {
         }
         String endpoint = match.endpoint();
         Exchange exchange = new Exchange(request, response, callback, requestId, endpoint, traffic, errors, stopping,
-                s.requestTimeoutMs());
+                s.requestTimeoutMs(), arrived);
         try {
             HandlerRegistry.checkEndpointId(endpoint);
         } catch (InvalidEndpointIdException e) {
