@@ -57,7 +57,7 @@ final class RegistryHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        long arrived = System.nanoTime();
+        long arrived = traffic.arrival();
         HttpSettings s = settings;
         String requestId = RequestIds.of(request.getHeaders().get("x-request-id"));
         String method = request.getMethod();

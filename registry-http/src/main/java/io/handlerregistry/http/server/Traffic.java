@@ -21,7 +21,14 @@ final class Traffic {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perEndpoint = new ConcurrentHashMap<>();
     private final LongAdder[] statuses = new LongAdder[600];
+    /**
+     * System property, read when a front starts: false turns the answers per endpoint (statuses and
+     * latencies, {@code HttpFront.endpointCounters()}) off. For the benchmark of what they cost.
+     */
+    static final String ENDPOINT_COUNTERS = "io.handlerregistry.http.endpoint.counters";
+
     private final ConcurrentHashMap<String, EndpointAnswers> byEndpoint = new ConcurrentHashMap<>();
+    private final boolean countedPerEndpoint = !"false".equals(System.getProperty(ENDPOINT_COUNTERS));
     private final long started = System.nanoTime();
     private volatile int max;
 
@@ -89,9 +96,18 @@ final class Traffic {
         statuses[status >= 100 && status < 600 ? status : 500].increment();
     }
 
-    /** An answer for a routed endpoint, {@code nanos} after its request arrived. */
-    void answered(String endpoint, int status, long nanos) {
+    /** The arrival time to hand to {@link #answered(String, int, long)}: {@link System#nanoTime()}, if counted. */
+    long arrival() {
+        return countedPerEndpoint ? System.nanoTime() : 0;
+    }
+
+    /** An answer for a routed endpoint whose request arrived at {@code arrived} ({@link #arrival()}). */
+    void answered(String endpoint, int status, long arrived) {
         answered(status);
+        if (!countedPerEndpoint) {
+            return;
+        }
+        long nanos = System.nanoTime() - arrived;
         EndpointAnswers answers = byEndpoint.get(endpoint);
         if (answers == null) {
             if (status == 404 || byEndpoint.size() >= MAX_ENDPOINTS) {
