@@ -132,7 +132,7 @@ class AdminFrontTest {
         String out = Files.readString(work.resolve("out.txt"));
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).containsPattern("live +yes +/livez").containsPattern("registry +ok +live, ready")
-                .containsPattern("admin front +listening +http://127\\.0\\.0\\.1:" + adminPort + "/metrics")
+                .containsPattern("admin front +listening +- +http://127\\.0\\.0\\.1:" + adminPort + "/metrics")
                 .containsPattern("handler_requests_total +endpoint=echo outcome=ok version=1\\.0\\.0 +1");
     }
 
