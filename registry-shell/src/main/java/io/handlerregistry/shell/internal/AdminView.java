@@ -41,7 +41,8 @@ final class AdminView {
         Table table = new Table(screen, "metric", "labels", "value");
         int shown = 0;
         for (AdminFront.Family family : front.metrics(jvm)) {
-            if (!words.isEmpty() && words.stream().noneMatch(w -> family.name().contains(w.toLowerCase(Locale.ROOT)))) {
+            if (!words.isEmpty() && words.stream().map(w -> w.toLowerCase(Locale.ROOT)).noneMatch(w -> family.name()
+                    .contains(w) || family.samples().stream().anyMatch(s -> s.name().contains(w)))) {
                 continue;
             }
             if (family.type().equals("histogram") && !buckets) {
