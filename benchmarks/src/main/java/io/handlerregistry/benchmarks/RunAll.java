@@ -140,7 +140,7 @@ public final class RunAll {
     /** Section 10: what metrics cost ({@link MetricsCost}), in JVMs of their own. */
     private void metricsCost() throws IOException, InterruptedException {
         report.append("\n## 10. What metrics cost\n\n")
-                .append("`MetricsCost`, ").append(runs()).append(" JVMs of its own (`").append(String.join(" ", RATIO_JVM))
+                .append("`MetricsCost`, ").append(runs()).append(runs() == 1 ? " JVM" : " JVMs").append(" of its own (`").append(String.join(" ", RATIO_JVM))
                 .append("`), each comparison interleaved in one JVM. **Calls**: 64 B in-process echo through ")
                 .append("`NativeHandlerRegistry.execute`, rounds as in section 1 (on, off, off, on), with the admin front ")
                 .append("scraped 10 times a second by another thread (on) or not (off); the counters /metrics reads are ")
