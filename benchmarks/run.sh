@@ -4,6 +4,7 @@
 #
 #   benchmarks/run.sh              every section; BENCHMARKS.md written anew
 #   benchmarks/run.sh 9 [N...]     only these sections, each replacing its own in BENCHMARKS.md
+#   benchmarks/run.sh 10           what metrics cost (the admin front; wrk for the HTTP part)
 #
 # Section 9 (the HTTP front against a bare Jetty and nginx) needs wrk, h2load and nginx: the Debian
 # packages wrk, nghttp2-client and nginx-light are installed here when missing (apt-get, as root);
@@ -18,12 +19,12 @@ java=java
 
 sections=()
 for s in "$@"; do
-  [[ $s =~ ^[1-9]$ ]] || { echo "run.sh: '$s' is no section: give section numbers, 1 to 9" >&2; exit 2; }
+  [[ $s =~ ^([1-9]|10)$ ]] || { echo "run.sh: '$s' is no section: give section numbers, 1 to 10" >&2; exit 2; }
   sections+=("$s")
 done
 
 # the load tools of section 9
-if [ ${#sections[@]} -eq 0 ] || [[ " ${sections[*]} " == *" 9 "* ]]; then
+if [ ${#sections[@]} -eq 0 ] || [[ " ${sections[*]} " == *" 9 "* ]] || [[ " ${sections[*]} " == *" 10 "* ]]; then
   missing=()
   command -v wrk >/dev/null || missing+=(wrk)
   command -v h2load >/dev/null || missing+=(nghttp2-client)

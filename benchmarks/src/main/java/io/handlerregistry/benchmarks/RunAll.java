@@ -33,7 +33,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * an existing OUTPUT_FILE (a new one goes before the findings); the rest of the file stays.
  */
 public final class RunAll {
-    private static final int SECTIONS = 9;
+    private static final int SECTIONS = 10;
     private final boolean smoke;
     private final Set<Integer> sections;
     private final StringBuilder report = new StringBuilder();
@@ -106,6 +106,7 @@ public final class RunAll {
         section(7, this::isolation);
         section(8, this::callPaths);
         section(9, () -> http(distribution));
+        section(10, this::metricsCost);
         if (!findings.isBlank()) {
             report.append("\n").append(findings.strip()).append('\n');
         }
@@ -134,6 +135,63 @@ public final class RunAll {
                         + sections.stream().map(String::valueOf).reduce((x, y) -> x + " " + y).orElse("") + "`).")
                 + (smoke ? " Smoke run: one short run per server, the numbers mean nothing." : "");
         report.append(HttpReport.render(outcome, when));
+    }
+
+    /** Section 10: what metrics cost ({@link MetricsCost}), in JVMs of their own. */
+    private void metricsCost() throws IOException, InterruptedException {
+        report.append("\n## 10. What metrics cost\n\n")
+                .append("`MetricsCost`, ").append(runs()).append(runs() == 1 ? " JVM" : " JVMs").append(" of its own (`").append(String.join(" ", RATIO_JVM))
+                .append("`), each comparison interleaved in one JVM. **Calls**: 64 B in-process echo through ")
+                .append("`NativeHandlerRegistry.execute`, rounds as in section 1 (on, off, off, on), with the admin front ")
+                .append("scraped 10 times a second by another thread (on) or not (off); the counters /metrics reads are ")
+                .append("part of the call path in both (failure counters only, and the sampled latencies of section 6). ")
+                .append("**HTTP**: two HTTP fronts in the JVM on one registry, one counting every answer per endpoint ")
+                .append("(status and latency: `handler_http_requests_total`, `handler_http_request_duration_seconds`) and ")
+                .append("one started with `-Dio.handlerregistry.http.endpoint.counters=false`; `wrk -t1 -c16` POSTs 64 B ")
+                .append("to echo on each in turn (on, off, off, on); the JVM's CPU time per request and requests/s. ")
+                .append("**Scrape**: `GET /metrics` with 100 endpoints loaded, each called in-process and through the ")
+                .append("front, the JVM's metrics included.")
+                .append(smoke ? " Smoke run: a few short rounds, the numbers mean nothing." : "").append("\n\n")
+                .append("| run | calls on / off: median (10th–90th) | ns per call on / off | HTTP CPU per request on / off ")
+                .append("| HTTP µs CPU per request on / off | HTTP req/s on / off | /metrics ms: median (10th–90th) ")
+                .append("| samples, bytes |\n|---|---|---|---|---|---|---|---|\n");
+        List<Double> calls = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        List<Double> scrape = new ArrayList<>();
+        for (int i = 1; i <= runs(); i++) {
+            Map<String, String> m = runJvm(RATIO_JVM, MetricsCost.class, smoke ? "3" : "100", smoke ? "0.2" : "5",
+                    smoke ? "1" : "5", smoke ? "5" : "200");
+            calls.add(Double.parseDouble(m.get("call.ratio.p50")));
+            scrape.add(Double.parseDouble(m.get("scrape.ms.p50")));
+            boolean http = m.containsKey("http.cpuRatio.p50");
+            if (http) {
+                cpu.add(Double.parseDouble(m.get("http.cpuRatio.p50")));
+            }
+            report.append("| ").append(i).append(" | ").append(m.get("call.ratio.p50")).append(" (")
+                    .append(m.get("call.ratio.p10")).append(" – ").append(m.get("call.ratio.p90")).append(") | ")
+                    .append(m.get("call.onNs")).append(" / ").append(m.get("call.offNs")).append(" | ")
+                    .append(http ? m.get("http.cpuRatio.p50") + " (" + m.get("http.cpuRatio.p10") + " – "
+                            + m.get("http.cpuRatio.p90") + ")" : m.get("http.skipped")).append(" | ")
+                    .append(http ? m.get("http.cpuOnUs") + " / " + m.get("http.cpuOffUs") : "-").append(" | ")
+                    .append(http ? m.get("http.rpsRatio.p50") : "-").append(" | ")
+                    .append(m.get("scrape.ms.p50")).append(" (").append(m.get("scrape.ms.p10")).append(" – ")
+                    .append(m.get("scrape.ms.p90")).append(") | ").append(m.get("scrape.samples")).append(", ")
+                    .append(m.get("scrape.bytes")).append(" |\n");
+        }
+        report.append('\n');
+        calls.sort(null);
+        scrape.sort(null);
+        double callRatio = calls.get(calls.size() / 2);
+        target("in-process call with metrics scraped ≤ 1.05 × without (interleaved, median of the runs)",
+                callRatio <= 1.05, String.format(Locale.ROOT, "%.3f", callRatio));
+        if (!cpu.isEmpty()) {
+            cpu.sort(null);
+            double cpuRatio = cpu.get(cpu.size() / 2);
+            target("HTTP front's CPU per request with the answers counted per endpoint ≤ 1.05 × without",
+                    cpuRatio <= 1.05, String.format(Locale.ROOT, "%.3f", cpuRatio));
+        }
+        report.append("- /metrics with 100 endpoints: median ")
+                .append(String.format(Locale.ROOT, "%.1f ms", scrape.get(scrape.size() / 2))).append(" (no target).\n");
     }
 
     private void header() throws IOException {

@@ -24,7 +24,14 @@ class BenchmarksSmokeTest {
         String text = Files.readString(report);
         assertThat(text).contains("## 1. Dispatch cost", "## 2. Throughput", "## 3. Graceful swap",
                 "## 4. 20 graceful swaps", "## 5. Container start", "## 6. Latency recording",
-                "## 7. Process isolation", "## 8. Call path per JDK", "## 9. HTTP front");
+                "## 7. Process isolation", "## 8. Call path per JDK", "## 9. HTTP front", "## 10. What metrics cost");
+        String metrics = text.substring(text.indexOf("## 10. What metrics cost"));
+        assertThat(metrics).containsPattern("\\| 1 \\| \\d+\\.\\d+ \\(\\d+\\.\\d+ – \\d+\\.\\d+\\) \\| \\d+ / \\d+ \\|")
+                .contains("Target in-process call with metrics scraped ≤ 1.05")
+                .containsPattern("/metrics with 100 endpoints: median \\d+\\.\\d ms");
+        if (HttpBench.tool("wrk") != null) {
+            assertThat(metrics).contains("Target HTTP front's CPU per request with the answers counted per endpoint");
+        }
         int jdk = Runtime.version().feature();
         assertThat(text).containsPattern("\\| " + jdk + " \\| (JNA [\\d.]+|java\\.lang\\.foreign) \\| \\d+ \\| \\d+ \\| (\\d+|–) \\|")
                 .containsPattern("\\| " + jdk + " \\| \\d+ \\| \\d+ \\| [\\d.]+ \\| [\\d.]+ \\| -?\\d+ ns \\|")

@@ -36,12 +36,19 @@ final class Installation {
             }
         }
         httpPort(home, 0); // tests run side by side, and beside a container a user started on 8080
+        adminPort(home, 0); // and on 9090
         return home;
     }
 
     /** Sets the port of the installation's HTTP front (0: any free one). */
     static void httpPort(Path home, int port) throws IOException {
         Path config = home.resolve("conf/io.handlerregistry.http.cfg");
+        Files.writeString(config, Files.readString(config).replaceAll("(?m)^port=.*$", "port=" + port));
+    }
+
+    /** Sets the port of the installation's admin front (0: any free one). */
+    static void adminPort(Path home, int port) throws IOException {
+        Path config = home.resolve("conf/io.handlerregistry.admin.cfg");
         Files.writeString(config, Files.readString(config).replaceAll("(?m)^port=.*$", "port=" + port));
     }
 

@@ -182,8 +182,12 @@ class KarafTest {
             terminal.awaitAfter(mark, "--no-format");
             assertThat(terminal.after(mark)).contains("handler:list [--no-format]", "lists every loaded handler version");
             mark = terminal.type("help handler\r");
-            terminal.awaitAfter(mark, "handler:unload");
+            terminal.awaitAfter(mark, "handler:deployments");
             assertThat(terminal.after(mark)).contains("handler:bench", "handler:deployments").doesNotContain("_complete");
+            // the list is longer than the terminal (40 rows): Karaf shows it in its pager; q leaves it (and where
+            // nothing paged, Ctrl-U empties the line again)
+            terminal.type("q");
+            terminal.type("\u0015");
 
             mark = terminal.type("handler:bench --duration 2 greeting &\r");
             int report = mark;
@@ -252,7 +256,13 @@ class KarafTest {
     void theHttpFrontServesBesideKarafsOwnHttpServerAndReplacesUnderHttpLoadFailNoRequest() throws Exception {
         int frontPort = freePort();
         int consolePort = freePort();
+        int adminPort = freePort();
         Files.writeString(karaf.resolve("etc/io.handlerregistry.http.cfg"), "port = " + frontPort + "\n");
+        Files.writeString(karaf.resolve("etc/io.handlerregistry.admin.cfg"), "port = " + adminPort + "\n");
+        // the JVM's metrics (prometheus-metrics-instrumentation-jvm) import com.sun.management, which Karaf's system
+        // bundle does not export unless asked (README, Operations)
+        edit(karaf.resolve("etc/config.properties"), "(?m)^(org\\.osgi\\.framework\\.system\\.packages\\.extra = \\\\)$",
+                "$1\n    com.sun.management, \\\\");
         Files.writeString(karaf.resolve("etc/org.ops4j.pax.web.cfg"), "org.osgi.service.http.port = " + consolePort
                 + "\n");
         startKaraf();
@@ -261,7 +271,7 @@ class KarafTest {
                 .doesNotContain("Error");
         String installed = client(
                 "feature:repo-add mvn:io.handlerregistry/handler-registry/" + VERSION + "/xml/features",
-                "feature:install --no-auto-refresh handler-registry-http handler-registry-shell");
+                "feature:install --no-auto-refresh handler-registry-http handler-registry-admin handler-registry-shell");
         assertThat(installed).doesNotContain("Error");
         drop("handler-echo", "echo.jar");
         drop("handler-greeting-v1", "greeting.jar");
@@ -304,6 +314,18 @@ class KarafTest {
         assertThat(load.failures).as("non-2xx answers and connection errors through the front").isEmpty();
         assertThat(load.answers("v1")).isPositive();
         assertThat(client("echo (handler:list)")).contains("greeting  2.0.0");
+
+        // the admin front on its own port, beside Karaf's HTTP server: the registry's metrics and the JVM's
+        String admin = "http://127.0.0.1:" + adminPort;
+        await("the admin front ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> get(http1, admin + "/readyz", null).statusCode() == 200);
+        String metrics = get(http1, admin + "/metrics", null).body();
+        assertThat(metrics).containsPattern("handler_requests_total\\{endpoint=\"greeting\",outcome=\"ok\","
+                + "version=\"2\\.0\\.0\"\\} [1-9]").contains("handler_http_requests_total{code=\"200\",endpoint=\"greeting\"}")
+                .contains("handler_swaps_total{kind=\"swap\",result=\"ok\"}").contains("jvm_memory_used_bytes");
+        assertThat(get(http1, admin + "/readyz?verbose", null).body()).contains("[+] http: listening on " + front)
+                .contains("[+] deploy: ");
+        assertThat(client("echo (handler:health)")).containsPattern("ready +yes");
     }
 
     private static HttpResponse<String> post(HttpClient client, String url, String body) throws Exception {

@@ -213,6 +213,16 @@ public interface HandlerRegistry {
     RegistryStats stats();
 
     /**
+     * What the registry has done since it started: its generation, calls for unknown endpoints, swaps by
+     * kind and result, drain durations (see {@link RegistryActivity}).
+     *
+     * @since 1.2
+     */
+    default RegistryActivity activity() {
+        return RegistryActivity.NONE;
+    }
+
+    /**
      * Unloads every draining version with no request left inside.
      *
      * @return how many versions were unloaded

@@ -69,6 +69,17 @@ public interface LoadedHandler {
     /** Calls on this version that ended in a handler error. */
     long failedCalls();
 
+    /**
+     * How this version's calls ended so far (see {@link CallOutcomes}); by default from
+     * {@link #totalCalls()} and {@link #failedCalls()} only.
+     *
+     * @since 1.2
+     */
+    default CallOutcomes outcomes() {
+        long failed = failedCalls();
+        return new CallOutcomes(Math.max(0, totalCalls() - failed), failed, 0, 0, 0);
+    }
+
     /** The latencies of this version's calls so far (of those timed: see {@link Latencies#sampling()}). */
     Latencies latencies();
 

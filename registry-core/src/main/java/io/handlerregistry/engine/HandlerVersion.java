@@ -12,6 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.handlerregistry.api.CallOutcomes;
+import io.handlerregistry.api.HandlerCrashedException;
 import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerOverloadedException;
 import io.handlerregistry.api.HandlerRequest;
@@ -52,9 +54,14 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     private final long id = OverdueCalls.newVersionId();
     private final LatencyRecorder latencies; // null: not timed (a handler bundle's own, timed by the registry)
     private final LongAdder failures = new LongAdder();
+    /** Of the failures: worker crashes. Then callers that stopped waiting, and calls refused for want of a place. */
+    private final LongAdder crashes = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder overloads = new LongAdder();
     private final CallLimit limit; // null: none (a handler bundle's own: the registry's version of it has one)
     private final AtomicBoolean unloaded = new AtomicBoolean();
     private volatile Instant drainingSince;
+    private volatile long drainingSinceNanos;
     private volatile boolean pinned;
 
     private HandlerVersion(String endpointId, long generation, String source, String version, Handler handler,
@@ -174,6 +181,9 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
             throw Unchecked.of(e.getCause()); // the reader's, not the handler's
         } catch (RuntimeException e) {
             failures.increment();
+            if (e instanceof HandlerCrashedException) {
+                crashes.increment();
+            }
             throw e;
         } finally {
             if (overdue != null) {
@@ -247,6 +257,7 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
                 break;
         }
         int max = limit.max();
+        overloads.increment();
         throw new HandlerOverloadedException(endpointId, max, "endpoint '" + endpointId + "' refused the call"
                 + " without starting it: " + CallCount.of(max) + (max == 1 ? " is" : " are") + " inside its version"
                 + " from " + source + " already (its limit, max.concurrent.calls) and " + why + ". If calls are stuck in its handler (handler:info "
@@ -285,6 +296,7 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     /** Stops new requests; returns true if this call started the drain. */
     public boolean startDraining() {
         if (tracker.startDraining()) {
+            drainingSinceNanos = System.nanoTime();
             drainingSince = Instant.now();
             return true;
         }
@@ -433,6 +445,29 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     @Override
     public long failedCalls() {
         return failures.sum();
+    }
+
+    @Override
+    public CallOutcomes outcomes() {
+        long failed = failures.sum();
+        long crashed = crashes.sum();
+        return new CallOutcomes(Math.max(0, tracker.completed() - failed), failed - crashed, crashed, timeouts.sum(),
+                overloads.sum());
+    }
+
+    /** A caller of {@code executeWithTimeout} stopped waiting for a call of this version. */
+    void countTimeout() {
+        timeouts.increment();
+    }
+
+    /** A call of this version was refused without starting (no place, no thread). */
+    void countOverloaded() {
+        overloads.increment();
+    }
+
+    /** {@link System#nanoTime()} when the drain started; 0 before. */
+    long drainingSinceNanos() {
+        return drainingSinceNanos;
     }
 
     @Override

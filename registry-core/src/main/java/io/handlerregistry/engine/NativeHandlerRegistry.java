@@ -43,6 +43,7 @@ import io.handlerregistry.api.HandlerTimeoutException;
 import io.handlerregistry.api.InvalidEndpointIdException;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RegistryActivity;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.ResponseReader;
@@ -92,6 +93,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private volatile ProcessIsolation processIsolation;
     private volatile int maxWaitingCalls;
     private final AtomicLong generations = new AtomicLong();
+    private final Activity activity = new Activity();
     private volatile boolean closed;
 
     /** Calls one loaded version may have inside at once unless configured otherwise. */
@@ -156,6 +158,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     @Override
     public LoadedHandler loadFrom(String endpointId, Path library, Isolation isolation) {
+        return activity.count("load", () -> loadNew(endpointId, library, isolation));
+    }
+
+    private LoadedHandler loadNew(String endpointId, Path library, Isolation isolation) {
         HandlerRegistry.checkEndpointId(endpointId);
         Objects.requireNonNull(library, "library");
         Objects.requireNonNull(isolation, "isolation");
@@ -177,6 +183,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             }
             order.applied(ticket, "a load of " + library);
             active.put(endpointId, loaded);
+            activity.changed();
         }
         LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1} ({2})", endpointId, library, isolation);
         return loaded;
@@ -216,7 +223,11 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         synchronized (order) {
             order.applied(order.ask(), "an unload");
             removed = active.remove(endpointId);
+            if (removed != null) {
+                activity.changed();
+            }
         }
+        activity.swap("unload", removed == null ? "refused" : "ok");
         if (removed == null) {
             return false;
         }
@@ -306,6 +317,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         // the call's thread and its caller race for this flag: a call that has not started when its
         // caller stops waiting never runs, and the exception says which of the two it was
         AtomicBoolean claimed = new AtomicBoolean();
+        HandlerVersion target = endpointId == null ? null : active.get(endpointId);
         CompletableFuture<HandlerResponse> call = submit(endpointId, () -> {
             if (!claimed.compareAndSet(false, true)) {
                 throw new CancellationException("withdrawn: its caller stopped waiting before it started");
@@ -316,6 +328,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             boolean started = !claimed.compareAndSet(false, true);
+            if (target != null) {
+                target.countTimeout();
+            }
             HandlerVersion serving = active.get(endpointId);
             if (started && serving != null && serving.isolation() == Isolation.PROCESS) {
                 throw new HandlerTimeoutException(endpointId, timeout, true, "handler for endpoint '" + endpointId
@@ -359,6 +374,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         CallLimit limit = version.limit();
         int share = ExecutorShare.of(callExecutor);
         if (share > 0 && !limit.takeExecutorThread(share)) {
+            version.countOverloaded();
             return CompletableFuture.failedFuture(new HandlerOverloadedException(endpointId, share, "endpoint '"
                     + endpointId + "' refused the call without starting it: " + CallCount.of(share) + " of its"
                     + " version from " + version.source() + (share == 1 ? " holds or waits for a thread" : " hold or"
@@ -407,15 +423,17 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     @Override
     public SwapResult swap(String endpointId, Path library, Isolation isolation) {
         Objects.requireNonNull(isolation, "isolation");
-        return swapped(replace(endpointId, library, () -> open(endpointId, library, isolation)));
+        return activity.count("swap", () -> swapped(replace(endpointId, library, () -> open(endpointId, library,
+                isolation))));
     }
 
     @Override
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout, Isolation isolation) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(isolation, "isolation");
-        return drain(endpointId, replace(endpointId, library, () -> open(endpointId, library, isolation)),
-                drainTimeout);
+        HandlerVersion old = activity.count("graceful", () -> replace(endpointId, library,
+                () -> open(endpointId, library, isolation)));
+        return drain(endpointId, old, drainTimeout);
     }
 
     /**
@@ -472,15 +490,17 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * @param version its version, e.g. its bundle's ({@link LoadedHandler#version()}); may be null
      */
     public SwapResult swap(String endpointId, Handler handler, String source, String version) {
-        return swapped(replace(endpointId, null, () -> wrap(endpointId, handler, source, version)));
+        return activity.count("swap", () -> swapped(replace(endpointId, null, () -> wrap(endpointId, handler,
+                source, version))));
     }
 
     /** Graceful swap to a handler object; see {@link #swap(String, Handler, String, String)}. */
     public SwapResult swapGraceful(String endpointId, Handler handler, String source, String version,
             Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        return drain(endpointId, replace(endpointId, null, () -> wrap(endpointId, handler, source, version)),
-                drainTimeout);
+        HandlerVersion old = activity.count("graceful", () -> replace(endpointId, null,
+                () -> wrap(endpointId, handler, source, version)));
+        return drain(endpointId, old, drainTimeout);
     }
 
     private static SwapResult swapped(HandlerVersion old) {
@@ -549,6 +569,11 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     }
 
     @Override
+    public RegistryActivity activity() {
+        return activity.snapshot();
+    }
+
+    @Override
     public int cleanupDrained() {
         int removed = 0;
         for (HandlerVersion h : draining) {
@@ -591,6 +616,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             synchronized (lockFor(endpointId)) {
                 HandlerVersion removed = active.remove(endpointId);
                 if (removed != null) {
+                    activity.changed();
                     closing.add(removed);
                 }
             }
@@ -672,6 +698,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             }
             order.applied(ticket, "a swap to " + next.source());
             old = active.put(endpointId, next);
+            activity.changed();
         }
         if (old != null) {
             retire(old);
@@ -687,6 +714,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private void retire(HandlerVersion handler) {
         draining.add(handler);
         handler.startDraining();
+        long since = handler.drainingSinceNanos();
+        if (since != 0) {
+            handler.drained().thenRun(() -> activity.drained(System.nanoTime() - since));
+        }
         unloadIfDrained(handler);
     }
 
@@ -789,6 +820,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             return new IllegalStateException("the handler registry is closed; endpoint '" + endpointId
                     + "' cannot be called");
         }
+        activity.notFound();
         return new EndpointNotFoundException(endpointId);
     }
 

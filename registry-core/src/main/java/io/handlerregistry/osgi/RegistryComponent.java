@@ -27,6 +27,7 @@ import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RegistryActivity;
 import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.ResponseReader;
@@ -308,6 +309,11 @@ public final class RegistryComponent implements HandlerRegistry {
     @Override
     public RegistryStats stats() {
         return registry.stats();
+    }
+
+    @Override
+    public RegistryActivity activity() {
+        return registry.activity();
     }
 
     @Override

@@ -46,6 +46,8 @@ final class OsgiFramework implements AutoCloseable {
     static final Path RUNTIME = Path.of(System.getProperty("runtime.dir", "target/runtime"));
     /** Feature handler-registry-http: the above, the HTTP front, Jetty 12.1, SLF4J 2, SPI Fly. */
     static final Path RUNTIME_HTTP = Path.of(System.getProperty("runtime.http.dir", "target/runtime-http"));
+    /** The bundles of features handler-registry-http and handler-registry-admin. */
+    static final Path RUNTIME_ADMIN = Path.of(System.getProperty("runtime.admin.dir", "target/runtime-admin"));
     /**
      * Bundles started before all others, as the container starts them at start level 1: SLF4J looks for
      * its provider once, when Jetty first logs, and finds slf4j-jdk14 only if SPI Fly (with ASM) and
@@ -78,6 +80,12 @@ final class OsgiFramework implements AutoCloseable {
     static OsgiFramework withHttp(Path storage, Map<String, String> properties, List<Path> moreBundles)
             throws BundleException {
         return new OsgiFramework(storage, true, properties, runtimeBundles(RUNTIME_HTTP), moreBundles);
+    }
+
+    /** With the bundles of features handler-registry-http and handler-registry-admin (the admin front), and more. */
+    static OsgiFramework withAdmin(Path storage, Map<String, String> properties, List<Path> moreBundles)
+            throws BundleException {
+        return new OsgiFramework(storage, true, properties, runtimeBundles(RUNTIME_ADMIN), moreBundles);
     }
 
     /**

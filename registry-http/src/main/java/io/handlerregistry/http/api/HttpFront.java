@@ -5,6 +5,8 @@ import java.util.Map;
 
 import org.osgi.annotation.versioning.ProviderType;
 
+import io.handlerregistry.api.Latencies;
+
 /**
  * The HTTP front of the handler registry while it serves: where it listens, how it routes, and
  * what it has answered. Implemented by the front only.
@@ -20,6 +22,17 @@ public interface HttpFront {
 
     /** Its counters now: compare two to get rates. */
     Counters counters();
+
+    /**
+     * Its answers on its own port per endpoint routed to, and how long each took, from the request's
+     * arrival to its answer (every request, not a sample). Endpoints appear once they answered anything
+     * but a 404, so that ids nobody serves do not pile up.
+     *
+     * @since 1.1
+     */
+    default Map<String, EndpointCounters> endpointCounters() {
+        return Map.of();
+    }
 
     /** One listening socket. */
     record Listener(String host, int port, List<String> protocols) {
@@ -45,6 +58,20 @@ public interface HttpFront {
         @Override
         public String toString() {
             return (methods.isEmpty() ? "" : String.join(",", methods) + " ") + pattern + " -> " + endpoint;
+        }
+    }
+
+    /**
+     * What the front answered for one endpoint since it started.
+     *
+     * @param statuses  answers by status code
+     * @param latencies the time from each request's arrival to its answer (all of them: {@code sampling} 1)
+     *
+     * @since 1.1
+     */
+    record EndpointCounters(Map<Integer, Long> statuses, Latencies latencies) {
+        public EndpointCounters {
+            statuses = Map.copyOf(statuses);
         }
     }
 

@@ -125,6 +125,12 @@ public final class HttpComponent implements HttpFront {
         }
     }
 
+    /** On the front's own port (the whiteboard servlet's answers are in {@link #counters()} only). */
+    @Override
+    public Map<String, EndpointCounters> endpointCounters() {
+        return server.endpointCounters();
+    }
+
     /** The framework properties {@code io.handlerregistry.http.<key>}: the settings where no configuration is. */
     private static Map<String, Object> frameworkProperties(BundleContext context) {
         Map<String, Object> found = new HashMap<>();

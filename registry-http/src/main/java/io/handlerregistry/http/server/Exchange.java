@@ -36,9 +36,12 @@ final class Exchange {
     private final ErrorLog errors;
     private final boolean closeAfter;
     private final long timeoutMs;
+    private final long arrived;
 
+    /** @param arrived when the request came in ({@link Traffic#arrival()}) */
     Exchange(Request request, Response response, Callback callback, String requestId, String endpoint,
-            Traffic traffic, ErrorLog errors, boolean closeAfter, long timeoutMs) {
+            Traffic traffic, ErrorLog errors, boolean closeAfter, long timeoutMs, long arrived) {
+        this.arrived = arrived;
         this.request = request;
         this.response = response;
         this.callback = callback;
@@ -80,7 +83,7 @@ final class Exchange {
         ByteBuffer body = answer.body.getByteBuffer();
         headers.put(HttpHeader.CONTENT_LENGTH, body.remaining());
         frontHeaders(headers);
-        traffic.answered(status);
+        traffic.answered(endpoint, status, arrived);
         response.write(true, body, Callback.from(() -> {
             answer.body.release();
             callback.succeeded();
@@ -109,7 +112,7 @@ final class Exchange {
     private void sendProblem(Problem problem, HttpField extra) {
         errors.log(problem, request.getMethod(), request.getHttpURI().getPathQuery());
         writeProblem(request, response, callback, problem, extra, closeAfter);
-        traffic.answered(problem.status());
+        traffic.answered(endpoint, problem.status(), arrived);
     }
 
     private void frontHeaders(HttpFields.Mutable headers) {

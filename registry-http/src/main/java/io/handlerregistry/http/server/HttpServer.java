@@ -4,6 +4,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -249,6 +250,11 @@ public final class HttpServer implements HttpFront {
      */
     static int h2HeaderBytes(int max) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(65_536L, 4L * max));
+    }
+
+    @Override
+    public Map<String, EndpointCounters> endpointCounters() {
+        return traffic.byEndpoint();
     }
 
     private static int limitOf(HttpSettings s) {

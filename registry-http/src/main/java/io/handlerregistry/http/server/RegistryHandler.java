@@ -60,6 +60,7 @@ final class RegistryHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        long arrived = traffic.arrival();
         HttpSettings s = settings;
         String requestId = RequestIds.of(request.getHeaders().get("x-request-id"));
         String method = request.getMethod();
@@ -71,7 +72,7 @@ final class RegistryHandler extends Handler.Abstract {
         }
         String endpoint = match.endpoint();
         Exchange exchange = new Exchange(request, response, callback, requestId, endpoint, traffic, errors, stopping,
-                s.requestTimeoutMs());
+                s.requestTimeoutMs(), arrived);
         if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_2
                 && headerBytes(request) > s.maxRequestHeaderBytes()) {
             exchange.fail(Failures.headersTooLarge(s.maxRequestHeaderBytes(), endpoint, requestId));

@@ -6,6 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.handlerregistry.api.Latencies;
+import io.handlerregistry.http.api.HttpFront;
+
 /**
  * The requests being answered, bounded, and the answers given. At most {@code max} requests are
  * answered at once, and those of one endpoint take at most half of the places (at least one): a
@@ -18,6 +21,14 @@ final class Traffic {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perEndpoint = new ConcurrentHashMap<>();
     private final LongAdder[] statuses = new LongAdder[600];
+    /**
+     * System property, read when a front starts: false turns the answers per endpoint (statuses and
+     * latencies, {@code HttpFront.endpointCounters()}) off. For the benchmark of what they cost.
+     */
+    static final String ENDPOINT_COUNTERS = "io.handlerregistry.http.endpoint.counters";
+
+    private final ConcurrentHashMap<String, EndpointAnswers> byEndpoint = new ConcurrentHashMap<>();
+    private final boolean countedPerEndpoint = !"false".equals(System.getProperty(ENDPOINT_COUNTERS));
     private final long started = System.nanoTime();
     private volatile int max;
 
@@ -85,6 +96,34 @@ final class Traffic {
         statuses[status >= 100 && status < 600 ? status : 500].increment();
     }
 
+    /** The arrival time to hand to {@link #answered(String, int, long)}: {@link System#nanoTime()}, if counted. */
+    long arrival() {
+        return countedPerEndpoint ? System.nanoTime() : 0;
+    }
+
+    /** An answer for a routed endpoint whose request arrived at {@code arrived} ({@link #arrival()}). */
+    void answered(String endpoint, int status, long arrived) {
+        answered(status);
+        if (!countedPerEndpoint) {
+            return;
+        }
+        long nanos = System.nanoTime() - arrived;
+        EndpointAnswers answers = byEndpoint.get(endpoint);
+        if (answers == null) {
+            if (status == 404 || byEndpoint.size() >= MAX_ENDPOINTS) {
+                return; // an id nobody serves, or ids by the thousand: counted by status only
+            }
+            answers = byEndpoint.computeIfAbsent(endpoint, e -> new EndpointAnswers());
+        }
+        answers.add(status, nanos);
+    }
+
+    Map<String, HttpFront.EndpointCounters> byEndpoint() {
+        Map<String, HttpFront.EndpointCounters> all = new TreeMap<>();
+        byEndpoint.forEach((endpoint, answers) -> all.put(endpoint, answers.snapshot()));
+        return all;
+    }
+
     long answered() {
         long sum = 0;
         for (int i = 100; i < statuses.length; i++) {
@@ -106,5 +145,36 @@ final class Traffic {
 
     long nanosSinceStart() {
         return System.nanoTime() - started;
+    }
+
+    /** The answers for one endpoint: by status, and a histogram of their latencies. */
+    private static final class EndpointAnswers {
+        private final ConcurrentHashMap<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+        private final LongAdder[] latencies = new LongAdder[Latencies.BUCKETS];
+
+        EndpointAnswers() {
+            for (int i = 0; i < latencies.length; i++) {
+                latencies[i] = new LongAdder();
+            }
+        }
+
+        void add(int status, long nanos) {
+            LongAdder count = statuses.get(status);
+            if (count == null) {
+                count = statuses.computeIfAbsent(status, s -> new LongAdder());
+            }
+            count.increment();
+            latencies[Latencies.bucket(Math.max(0, nanos))].increment();
+        }
+
+        HttpFront.EndpointCounters snapshot() {
+            Map<Integer, Long> counts = new TreeMap<>();
+            statuses.forEach((status, n) -> counts.put(status, n.sum()));
+            long[] buckets = new long[Latencies.BUCKETS];
+            for (int i = 0; i < buckets.length; i++) {
+                buckets[i] = latencies[i].sum();
+            }
+            return new HttpFront.EndpointCounters(counts, new Latencies(buckets, 1));
+        }
     }
 }

@@ -93,6 +93,24 @@ class HttpFrontTest {
     }
 
     @Test
+    void everyAnswerIsCountedPerEndpointByStatusWithItsLatencyAndUnknownIdsAreNot() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("/echo/x").statusCode()).isEqualTo(200);
+        }
+        assertThat(get("/echo/fail").statusCode()).isEqualTo(502);
+        assertThat(get("/nobody/x").statusCode()).isEqualTo(404);
+        assertThat(get("/slow/x").statusCode()).isEqualTo(200);
+
+        Map<String, io.handlerregistry.http.api.HttpFront.EndpointCounters> counts = server.endpointCounters();
+        assertThat(counts).containsOnlyKeys("echo", "slow");
+        assertThat(counts.get("echo").statuses()).isEqualTo(Map.of(200, 3L, 502, 1L));
+        assertThat(counts.get("echo").latencies().count()).isEqualTo(4);
+        assertThat(counts.get("echo").latencies().sampling()).isEqualTo(1);
+        assertThat(counts.get("slow").statuses()).isEqualTo(Map.of(200, 1L));
+        assertThat(server.counters().statuses()).containsEntry(404, 1L);
+    }
+
+    @Test
     void aRequestWithoutAnIdGetsOneAndTheHandlerSeesTheSameNumber() throws Exception {
         HttpResponse<String> r = get("/echo/");
         String id = r.headers().firstValue("x-request-id").orElseThrow();

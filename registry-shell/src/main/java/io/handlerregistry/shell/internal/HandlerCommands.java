@@ -46,19 +46,21 @@ public final class HandlerCommands {
     static final String SCOPE = "handler";
     /** The commands, in the order help lists them. */
     static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
-            "cleanup", "stats", "bench", "top", "deployments", "http", "help");
+            "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics", "help");
     /**
      * What the Gogo command service offers (see {@link ShellRegistration}): the commands, "handler"
      * (which Gogo's "help handler" finds) and the completion function of the shell profile.
      */
     static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
-            "cleanup", "stats", "bench", "top", "deployments", "http", "help", "handler", "_complete");
+            "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics", "help", "handler",
+            "_complete");
     // what a positional parameter is: its descriptor, which completion reads
     static final String ENDPOINT = "endpoint id";
     static final String NEW_ENDPOINT = "endpoint id, not loaded yet";
     static final String LIBRARY = "library file";
     static final String VERSION = "version, as handler:list shows it";
     static final String COMMAND = "command";
+    static final String METRIC = "part of the name of a metric, e.g. requests, http, drain";
     private static final String ISOLATION = "where the library runs: in-process, or process (a worker process of"
             + " its own, restarted when it crashes); default: the setting of the registry for the endpoint";
     private static final String HELP = "shows this usage";
@@ -536,6 +538,58 @@ public final class HandlerCommands {
         });
     }
 
+    @Descriptor("shows whether the container is live and ready, as /livez and /readyz of the admin front answer,"
+            + " and each check with what it found")
+    public Object health(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("health");
+            }
+            return withAdminFront(front -> AdminView.health(front, Screen.current(noFormat)));
+        });
+    }
+
+    @Descriptor("shows the numbers /metrics of the admin front serves: per endpoint and version, calls by outcome, in"
+            + " flight, latencies, swaps, drains, workers, deploy-folder files, HTTP answers; words keep the metrics"
+            + " whose name contains one")
+    public Object metrics(@Descriptor(HELP) @Parameter(names = {"-h", "--help"}, presentValue = "true", absentValue = "false") boolean help,
+            @Descriptor("the metrics of the JVM too (memory, GC, threads)") @Parameter(names = {"-j", "--jvm"}, presentValue = "true", absentValue = "false") boolean jvm,
+            @Descriptor("histograms bucket by bucket, not as count and percentiles") @Parameter(names = {"-b", "--buckets"}, presentValue = "true", absentValue = "false") boolean buckets,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
+            @Descriptor(METRIC) String... words) {
+        return Background.shown(() -> {
+            if (help) {
+                return usage("metrics");
+            }
+            return withAdminFront(front -> AdminView.metrics(front, List.of(words), jvm, buckets,
+                    Screen.current(noFormat)));
+        });
+    }
+
+    /** Runs {@code view} with the admin front's service, checked to be one this bundle can use. */
+    private Object withAdminFront(java.util.function.Function<Object, Object> view) {
+        String type = "io.handlerregistry.admin.api.AdminFront";
+        ServiceReference<?> reference = context == null ? null : context.getServiceReference(type);
+        if (reference == null) {
+            throw new IllegalStateException("no admin front runs here: it is the bundle io.handlerregistry.admin (in"
+                    + " Karaf: feature:install handler-registry-admin); if it runs, see the log for why it stopped");
+        }
+        if (!reference.isAssignableTo(context.getBundle(), type)) {
+            throw new IllegalStateException("the admin front runs, but this shell bundle was resolved without its API:"
+                    + " refresh it (Karaf: bundle:refresh io.handlerregistry.shell; Felix: refresh)");
+        }
+        Object front = context.getService(reference);
+        if (front == null) {
+            throw new IllegalStateException("the admin front is stopping");
+        }
+        try {
+            return view.apply(front);
+        } finally {
+            context.ungetService(reference);
+        }
+    }
+
     /** The HTTP front's service, checked to be one this bundle can use. */
     private ServiceReference<?> httpFront() {
         String type = "io.handlerregistry.http.api.HttpFront";
@@ -578,7 +632,7 @@ public final class HandlerCommands {
      * looks for a command named "handler" and shows this description.
      */
     @Descriptor("the commands of scope handler: list, info, call, load, swap, unload, draining, cleanup, stats,"
-            + " bench, top, deployments; 'handler' lists them with what they do, 'help handler:<command>' or"
+            + " bench, top, deployments, http, health, metrics; 'handler' lists them with what they do, 'help handler:<command>' or"
             + " '<command> --help' shows the usage of one")
     public Object handler() {
         return summary();

@@ -1,0 +1,34 @@
+package io.handlerregistry.api;
+
+import java.util.Map;
+
+/**
+ * What a registry has done since it started, for metrics and status pages ({@link HandlerRegistry#activity()}).
+ *
+ * @param generation     changes with every change of an endpoint's active version (a load, a swap, an unload),
+ *                       so that rollout tooling can tell whether two looks saw the same set of versions
+ * @param notFound       calls for an endpoint that had no version (not per endpoint: any id may be asked for)
+ * @param swaps          loads, swaps and unloads asked for, by {@link SwapKind kind and result}
+ * @param drainDurations how long the replaced or unloaded versions took to drain, from the moment they took
+ *                       no new call to the return of their last call (every drain that ended)
+ */
+public record RegistryActivity(long generation, long notFound, Map<SwapKind, Long> swaps, Latencies drainDurations) {
+
+    public RegistryActivity {
+        swaps = Map.copyOf(swaps);
+    }
+
+    /** Nothing done. */
+    public static final RegistryActivity NONE = new RegistryActivity(0, 0, Map.of(), Latencies.none(1));
+
+    /**
+     * A kind of change and how it ended.
+     *
+     * @param kind   {@code load}, {@code swap} (immediate), {@code graceful} or {@code unload}
+     * @param result {@code ok}; {@code refused} (the library was refused: {@link HandlerLoadException}, or
+     *               an unload of an endpoint that had no version); {@code superseded}
+     *               ({@link HandlerLoadException.Reason#SUPERSEDED})
+     */
+    public record SwapKind(String kind, String result) {
+    }
+}
