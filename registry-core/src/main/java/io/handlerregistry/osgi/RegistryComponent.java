@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.HistoryEntry;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryStats;
@@ -50,6 +52,7 @@ public final class RegistryComponent implements HandlerRegistry {
     private final NativeHandlerRegistry registry;
     private final HandlerServices services;
     private final long cleanupIntervalMs;
+    private final String historyDirectory;
     private volatile Path handlersDirectory;
     private volatile ProcessIsolation processIsolation;
 
@@ -70,14 +73,20 @@ public final class RegistryComponent implements HandlerRegistry {
                 .cleanupInterval(Duration.ofMillis(cleanupIntervalMs))
                 .initTimeout(Duration.ofMillis(settings.initTimeoutMs))
                 .callLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls)
+                .historyDirectory(settings.historyDirectory.isBlank() ? context.getDataFile("history").toPath()
+                        : Path.of(settings.historyDirectory))
+                .historySize(settings.historySize)
                 .build();
+        this.historyDirectory = settings.historyDirectory;
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
         this.processIsolation = settings.processIsolation;
         LOG.log(Level.INFO, "handler registry started: in-process calls go through {0}",
                 NativeHandlerRegistry.callPath());
         this.handlersDirectory = registry.handlersDirectory();
-        this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
+        // before any Handler service is bound: a handler bundle that a rollback held back must not serve first
+        registry.restorePinned();
+        this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
     }
 
     /**
@@ -93,6 +102,11 @@ public final class RegistryComponent implements HandlerRegistry {
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
         processIsolation = settings.processIsolation;
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
+        registry.configureHistory(settings.historySize);
+        if (!settings.historyDirectory.equals(historyDirectory)) {
+            LOG.log(Level.INFO, "history.directory={0} of {1} applies from the next start (now {2})",
+                    settings.historyDirectory, PID, registry.historyDirectory());
+        }
         if (settings.cleanupIntervalMs != cleanupIntervalMs) {
             LOG.log(Level.INFO, "cleanup.interval.ms={0} of {1} applies from the next start (now {2})",
                     String.valueOf(settings.cleanupIntervalMs), PID, String.valueOf(cleanupIntervalMs));
@@ -114,12 +128,15 @@ public final class RegistryComponent implements HandlerRegistry {
         private static final Map<String, Settings.Check> CHECKS = Map.of(
                 "handlers.directory", Settings.directory(true),
                 "copy.directory", Settings.directory(false),
+                "history.directory", Settings.directory(false),
                 "isolation.endpoints", value -> isolationByEndpointProblem((String) value),
                 "process.memory.limit.mb", value -> (Long) value > Long.MAX_VALUE >> 20
                         ? "it needs a whole number of at most " + (Long.MAX_VALUE >> 20) : null);
 
         final Path handlersDirectory;
         final String copyDirectory;
+        final String historyDirectory;
+        final int historySize;
         final Duration drainTimeout;
         final Duration stopTimeout;
         final long cleanupIntervalMs;
@@ -134,6 +151,8 @@ public final class RegistryComponent implements HandlerRegistry {
         private Resolved(Settings.Values values, ProcessIsolation processIsolationBefore) {
             handlersDirectory = Path.of(values.string("handlers.directory")).toAbsolutePath();
             copyDirectory = values.string("copy.directory");
+            historyDirectory = values.string("history.directory");
+            historySize = values.integer("history.size");
             drainTimeout = Duration.ofMillis(values.number("drain.timeout.ms"));
             stopTimeout = Duration.ofMillis(values.number("stop.timeout.ms"));
             cleanupIntervalMs = values.number("cleanup.interval.ms");
@@ -301,6 +320,31 @@ public final class RegistryComponent implements HandlerRegistry {
     @Override
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout) {
         return registry.swapGraceful(endpointId, library, drainTimeout);
+    }
+
+    @Override
+    public List<HistoryEntry> history(String endpointId) {
+        return registry.history(endpointId);
+    }
+
+    @Override
+    public SwapResult rollback(String endpointId) {
+        return rollback(endpointId, null);
+    }
+
+    /**
+     * A rollback; once it took effect, the handler bundles standing by for the endpoint are held back
+     * (see {@link HandlerServices#rolledBack(String)}).
+     */
+    @Override
+    public SwapResult rollback(String endpointId, String version) {
+        return registry.rollback(endpointId, version, null, () -> services.rolledBack(endpointId));
+    }
+
+    @Override
+    public SwapResult rollback(String endpointId, String version, Duration drainTimeout) {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        return registry.rollback(endpointId, version, drainTimeout, () -> services.rolledBack(endpointId));
     }
 
     @Override
