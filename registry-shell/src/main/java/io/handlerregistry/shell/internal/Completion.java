@@ -18,6 +18,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 
 import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HistoryEntry;
 import io.handlerregistry.api.LoadedHandler;
 
 /**
@@ -94,6 +95,23 @@ final class Completion {
                 }
             }
             return versions;
+        case HandlerCommands.KEPT_VERSION:
+            List<String> kept = new ArrayList<>();
+            if (!before.isEmpty()) {
+                try {
+                    for (HistoryEntry e : registry.history(before.get(0))) {
+                        if (e.kept() && !e.serving()) {
+                            kept.add(String.valueOf(e.number()));
+                            if (!e.version().isEmpty() && !kept.contains(e.version())) {
+                                kept.add(e.version());
+                            }
+                        }
+                    }
+                } catch (RuntimeException invalidId) {
+                    return List.of();
+                }
+            }
+            return kept;
         case HandlerCommands.COMMAND:
             return HandlerCommands.COMMANDS;
         default:
