@@ -225,6 +225,18 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     @Override
     public boolean unload(String endpointId) {
+        return unload(endpointId, "unloaded", false);
+    }
+
+    /**
+     * Like {@link #unload(String)}, saying why for the endpoint's history.
+     *
+     * @param because        why, as the history shows it
+     * @param stopping       true when the application stops (e.g. its framework): the version's entry goes
+     *                       on when the same library serves again after the next start, as one that served
+     *                       when the registry closed
+     */
+    public boolean unload(String endpointId, String because, boolean stopping) {
         HandlerRegistry.checkEndpointId(endpointId);
         HandlerVersion removed;
         EndpointOrder order = lockFor(endpointId);
@@ -232,7 +244,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             order.applied(order.ask(), "an unload");
             removed = active.remove(endpointId);
             if (removed != null) {
-                history.ended(endpointId, "unloaded");
+                history.ended(endpointId, because, stopping);
             }
         }
         if (removed == null) {

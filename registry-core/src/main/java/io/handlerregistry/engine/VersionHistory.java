@@ -126,11 +126,15 @@ final class VersionHistory {
         of(endpointId).served(provenance, Instant.now());
     }
 
-    /** The endpoint stopped serving without a successor: an unload (call while holding its order). */
-    void ended(String endpointId, String why) {
+    /**
+     * The endpoint stopped serving without a successor: an unload (call while holding its order).
+     *
+     * @param stopping true if the application stops: the same library serving after the next start continues it
+     */
+    void ended(String endpointId, String why, boolean stopping) {
         Endpoint e = endpoints.get(endpointId);
         if (e != null) {
-            e.ended(why, Instant.now(), false);
+            e.ended(why, Instant.now(), stopping);
         }
     }
 
@@ -369,9 +373,25 @@ final class VersionHistory {
                     Files.copy(p.library(), temp); // another file system
                 }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                keepLinks(p.library().getParent(), shaDir);
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "endpoint ''{0}'': cannot keep the library of {1} ({2}) in {3}: {4}; no"
                         + " rollback can go back to it", id, entry.label(), p.library(), shaDir, e.toString());
+            }
+        }
+
+        /**
+         * The links beside a private copy (to the files beside a library that finds its dependencies
+         * there, $ORIGIN: see LibraryCopy) go beside the kept library too, so that a rollback finds them.
+         */
+        private void keepLinks(Path copyDirectory, Path shaDir) throws IOException {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(copyDirectory)) {
+                for (Path f : files) {
+                    Path link = shaDir.resolve(f.getFileName().toString());
+                    if (Files.isSymbolicLink(f) && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(link, Files.readSymbolicLink(f));
+                    }
+                }
             }
         }
 

@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
@@ -64,6 +65,7 @@ final class HandlerServices implements AutoCloseable {
 
     private final NativeHandlerRegistry registry;
     private final HandlerBundles bundles;
+    private final BooleanSupplier frameworkStopping;
     private volatile Duration drainWarning;
     private volatile boolean uninstallReplaced;
     // guarded by this; service events are rare and handled quickly (no native call in here)
@@ -72,8 +74,9 @@ final class HandlerServices implements AutoCloseable {
     private boolean closed;
 
     HandlerServices(NativeHandlerRegistry registry, HandlerBundles bundles, Duration drainWarning,
-            boolean uninstallReplaced) {
+            boolean uninstallReplaced, BooleanSupplier frameworkStopping) {
         this.registry = registry;
+        this.frameworkStopping = frameworkStopping;
         this.bundles = bundles;
         configure(drainWarning, uninstallReplaced);
     }
@@ -201,7 +204,11 @@ final class HandlerServices implements AutoCloseable {
         if (best == null) {
             serving.remove(endpoint);
             if (replaced != null && registry.handler(endpoint).orElse(null) == replaced) {
-                registry.unload(endpoint);
+                // a framework that stops takes the handler bundles before or after the registry: either way,
+                // the endpoint's history entry goes on when the same version serves after the next start
+                boolean stopping = frameworkStopping.getAsBoolean();
+                registry.unload(endpoint, stopping ? "the framework stopped" : "unloaded: " + current + " went away",
+                        stopping);
                 LOG.log(Level.INFO, "endpoint ''{0}'' is gone with {1}", endpoint, current);
             }
             return;

@@ -11,7 +11,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -86,7 +88,9 @@ public final class RegistryComponent implements HandlerRegistry {
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
         // before any Handler service is bound: a handler bundle that a rollback held back must not serve first
         registry.restorePinned();
-        this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
+        Bundle framework = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced,
+                () -> framework.getState() == Bundle.STOPPING);
     }
 
     /**

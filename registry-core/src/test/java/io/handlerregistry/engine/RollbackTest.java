@@ -249,6 +249,17 @@ class RollbackTest {
     }
 
     @Test
+    void aLibraryThatFindsItsDependenciesBesideItselfFindsThemAfterARollback() {
+        registry = registry();
+        Path origin = TestLibraries.dir().resolve("origin").resolve(io.handlerregistry.api.HandlerRegistry.libraryFileName("origin"));
+        registry.loadFrom("origin", origin);
+        String answer = call(registry, "origin");
+        registry.swap("origin", TestLibraries.library("echo"));
+        registry.rollback("origin");
+        assertThat(call(registry, "origin")).isEqualTo(answer);
+    }
+
+    @Test
     void aPinnedRollbackIsServedAgainByARegistryStartedOnTheSameHistory() throws Exception {
         registry = registry();
         registry.loadFrom("greeting", version("v1", "greeting"), Isolation.PROCESS);

@@ -161,6 +161,23 @@ class VersionHistoryTest {
     }
 
     @Test
+    void aVersionUnloadedBecauseTheApplicationStopsGoesOnAfterTheRestartAnExplicitUnloadDoesNot() throws Exception {
+        registry = registry(5);
+        registry.loadFrom("greeting", version("v1", "greeting"));
+        registry.loadFrom("echo", TestLibraries.library("echo"));
+        registry.unload("greeting", "the framework stopped", true); // its handler bundle stopped first
+        registry.unload("echo");
+        registry.close();
+
+        registry = registry(5);
+        registry.loadFrom("greeting", version("v1", "greeting"));
+        registry.loadFrom("echo", TestLibraries.library("echo"));
+        assertThat(registry.history("greeting")).singleElement().matches(HistoryEntry::serving);
+        assertThat(registry.history("echo")).extracting(HistoryEntry::number).containsExactly(2, 1);
+        assertThat(registry.history("echo").get(1).replacedBecause()).isEqualTo("unloaded");
+    }
+
+    @Test
     void aRegistryThatDidNotStopCleanlyLeavesItsServingEntryClosedAtTheNextStart() throws Exception {
         registry = registry(5);
         registry.loadFrom("greeting", version("v1", "greeting"));
