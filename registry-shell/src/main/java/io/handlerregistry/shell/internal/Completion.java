@@ -99,8 +99,10 @@ final class Completion {
             List<String> kept = new ArrayList<>();
             if (!before.isEmpty()) {
                 try {
-                    for (HistoryEntry e : registry.history(before.get(0))) {
-                        if (e.kept() && !e.serving()) {
+                    List<HistoryEntry> history = registry.history(before.get(0));
+                    String serving = history.isEmpty() || !history.get(0).serving() ? null : history.get(0).sha256();
+                    for (HistoryEntry e : history) { // those a rollback can go to: kept, another library
+                        if (e.kept() && !e.serving() && !e.sha256().equals(serving)) {
                             kept.add(String.valueOf(e.number()));
                             if (!e.version().isEmpty() && !kept.contains(e.version())) {
                                 kept.add(e.version());

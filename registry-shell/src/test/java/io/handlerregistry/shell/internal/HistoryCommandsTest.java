@@ -69,6 +69,8 @@ class HistoryCommandsTest {
         assertThat(shell.commands._complete(List.of("handler:rollback", "greeting", ""), 2)).containsExactly("1");
         assertThat(shell.commands._complete(List.of("handler:rollback", ""), 1)).containsExactly("greeting");
         assertThat(shell.commands._complete(List.of("handler:history", ""), 1)).containsExactly("greeting");
+        shell.registry.rollback("greeting"); // #3: the library of #1, which is then no rollback to make
+        assertThat(shell.commands._complete(List.of("handler:rollback", "greeting", ""), 2)).containsExactly("2");
     }
 
     @Test
