@@ -152,6 +152,8 @@ class ConfigurationTest {
                 "process.shutdown.timeout.ms", "forever",
                 "process.memory.limit.mb", "-1",
                 "process.cpu.limit.s", "lots"));
+        registryValues.put("history.size", 0);
+        registryValues.put("history.directory", file.toString());
         registryValues.put("max.concurent.calls", "1"); // a misspelled key
         Map<String, Object> deployValues = Map.of("directory", file.toString(), "poll.ms", "10",
                 "allow.other.bundles", "sometimes");
