@@ -352,6 +352,8 @@ class ConfigurationTest {
                 "process.shutdown.timeout.ms", "Long = 10000",
                 "process.memory.limit.mb", "Long = 0"));
         registryAttributes.put("process.cpu.limit.s", "Long = 0");
+        registryAttributes.put("history.size", "Integer = 5");
+        registryAttributes.put("history.directory", "String = ");
         registryAttributes.putAll(Map.of(
                 "handlers.directory", "String = handlers",
                 "copy.directory", "String = ",

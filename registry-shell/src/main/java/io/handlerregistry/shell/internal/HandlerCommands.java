@@ -321,8 +321,7 @@ public final class HandlerCommands {
         });
     }
 
-    @Descriptor("lists the versions an endpoint served, newest first: number, version, source, SHA-256 of the"
-            + " library, when it served, why it was replaced, and whether its library is kept for a rollback")
+    @Descriptor("lists the versions an endpoint served, newest first")
     public Object history(
             @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
             @Descriptor(ENDPOINT) String endpoint) {
@@ -356,9 +355,7 @@ public final class HandlerCommands {
         return e.kept() ? "kept" : e.sha256() == null ? "not kept (Java)" : "not kept";
     }
 
-    @Descriptor("goes back to a version kept in the history of the endpoint (default: the one before the version"
-            + " serving): new calls go to it at once, the calls inside the replaced version finish there; the endpoint stays"
-            + " pinned to it until a new version is deployed, swapped in or loaded")
+    @Descriptor("goes back to a version the history keeps (default: the one before)")
     public String rollback(CommandSession session,
             @Descriptor("wait for the calls inside the replaced version, then unload it (Ctrl-C stops waiting)") @Parameter(names = {"-g", "--graceful"}, presentValue = "true", absentValue = "false") boolean graceful,
             @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") String timeoutText,
