@@ -5,12 +5,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,7 +71,7 @@ class HttpFrontTest {
     @Test
     void newVersionsCopiedIntoDeployTakeOverUnderHttpLoadWithoutAnErrorOrAFailedConnection() throws Exception {
         startWithoutConsole();
-        Load load = new Load(port, "/greeting/hi", 3, HttpClient.Version.HTTP_1_1, 2, HttpClient.Version.HTTP_2);
+        HttpLoad load = new HttpLoad(port, "/greeting/hi", 3, HttpClient.Version.HTTP_1_1, 2, HttpClient.Version.HTTP_2);
         await().atMost(Duration.ofSeconds(60)).until(() -> load.answers("v1") > 1_000);
         for (int i = 0; i < 4; i++) {
             String next = i % 2 == 0 ? "v2" : "v1";
@@ -99,7 +90,7 @@ class HttpFrontTest {
     @Test
     void sigtermUnderLoadAnswersEveryRequestItTookInAndStopsListening() throws Exception {
         startWithoutConsole();
-        Load load = new Load(port, "/echo/hi", 4, HttpClient.Version.HTTP_1_1, 0, null);
+        HttpLoad load = new HttpLoad(port, "/echo/hi", 4, HttpClient.Version.HTTP_1_1, 0, null);
         await().atMost(Duration.ofSeconds(60)).until(() -> load.ok.sum() > 2_000);
         container.destroy(); // SIGTERM: the framework stops, the front stops gracefully
         assertThat(container.waitFor(60, TimeUnit.SECONDS)).as("stopped at SIGTERM").isTrue();
@@ -157,62 +148,5 @@ class HttpFrontTest {
 
     private static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file) : "";
-    }
-
-    /**
-     * Clients calling one path over keep-alive connections until stopped, counting answers by their
-     * first word, connections refused (never taken in) and everything else that went wrong.
-     */
-    private static final class Load {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<Thread> threads = new ArrayList<>();
-        final Map<String, LongAdder> answers = new ConcurrentHashMap<>();
-        final LongAdder ok = new LongAdder();
-        final LongAdder refused = new LongAdder();
-        final List<String> failures = new CopyOnWriteArrayList<>();
-
-        Load(int port, String path, int clients, HttpClient.Version version, int moreClients,
-                HttpClient.Version moreVersion) {
-            for (int i = 0; i < clients + moreClients; i++) {
-                HttpClient client = HttpClient.newBuilder().version(i < clients ? version : moreVersion)
-                        .connectTimeout(Duration.ofSeconds(5)).build();
-                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .timeout(Duration.ofSeconds(30)).build();
-                Thread t = new Thread(() -> {
-                    while (running.get()) {
-                        try {
-                            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
-                            if (r.statusCode() == 200) {
-                                ok.increment();
-                                answers.computeIfAbsent(r.body().split(" ", 2)[0], a -> new LongAdder()).increment();
-                            } else {
-                                failures.add(r.statusCode() + " " + r.body());
-                            }
-                        } catch (ConnectException e) {
-                            refused.increment();
-                        } catch (IOException e) {
-                            failures.add(e.toString());
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }, "http-load-" + i);
-                t.setDaemon(true);
-                threads.add(t);
-                t.start();
-            }
-        }
-
-        long answers(String firstWord) {
-            LongAdder n = answers.get(firstWord);
-            return n == null ? 0 : n.sum();
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            for (Thread t : threads) {
-                t.join(60_000);
-            }
-        }
     }
 }

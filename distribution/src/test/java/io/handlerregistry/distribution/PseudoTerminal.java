@@ -34,9 +34,9 @@ final class PseudoTerminal implements AutoCloseable {
         return Files.isExecutable(SCRIPT);
     }
 
-    /** Starts a shell command line on a new pseudo-terminal of {@code columns} x 40. */
+    /** Starts a shell command line on a new pseudo-terminal of {@code columns} x 60 (room for help handler without a pager). */
     PseudoTerminal(String commandLine, int columns, Path directory, Map<String, String> environment) throws IOException {
-        String command = "stty cols " + columns + " rows 40; exec " + commandLine;
+        String command = "stty cols " + columns + " rows 60; exec " + commandLine;
         ProcessBuilder builder = new ProcessBuilder(List.of(SCRIPT.toString(), "-qfec", command, "/dev/null"))
                 .directory(directory.toFile()).redirectErrorStream(true);
         builder.environment().putAll(environment);

@@ -204,7 +204,7 @@ class TerminalTest {
         assertThat(Files.readString(log)).doesNotContain("Exception", "stopping framework", "dumb terminal");
     }
 
-    /** Starts bin/handler-registry on a new pseudo-terminal of that many columns and 40 rows. */
+    /** Starts bin/handler-registry on a new pseudo-terminal of that many columns and 60 rows. */
     private void startOnATerminal(int columns) throws IOException {
         terminal = new PseudoTerminal("bash " + home.resolve("bin/handler-registry"), columns, work,
                 Map.of("JAVA_HOME", System.getProperty("java.home")));

@@ -38,7 +38,10 @@ public final class HandlerLoadException extends HandlerException {
         INIT_FAILED,
         /** {@code handler_init} did not return within the registry's init timeout. */
         INIT_TIMEOUT,
-        /** The endpoint already has a version loaded ({@code load} does not replace; swap does). */
+        /**
+         * The endpoint already has a version loaded ({@code load} does not replace; swap does), or a
+         * rollback asked for the library that serves already.
+         */
         ALREADY_LOADED,
         /**
          * A load, swap or unload of the same endpoint asked for later took effect first (while this
@@ -51,6 +54,11 @@ public final class HandlerLoadException extends HandlerException {
          * worker program could not be started.
          */
         ISOLATION_UNAVAILABLE,
+        /**
+         * A rollback asked for a version the endpoint's history does not hold, or holds without its
+         * library (a handler written in Java), or there is no earlier version to go back to.
+         */
+        NOT_IN_HISTORY,
         /** Any other failure of the platform's loader or file system. */
         LOAD_FAILED
     }

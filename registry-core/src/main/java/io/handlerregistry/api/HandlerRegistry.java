@@ -210,6 +210,58 @@ public interface HandlerRegistry {
      */
     SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout, Isolation isolation);
 
+    /**
+     * The versions the endpoint served, newest first: the one serving now (if any, {@link
+     * HistoryEntry#serving()}), then the ones before it, at most the registry's history size in all
+     * (setting {@code history.size}, default 5). Each loaded library version's private copy is kept on
+     * disk (not loaded: a replaced version is unloaded once drained) for as long as an entry names it,
+     * so that {@link #rollback(String, String)} can go back to it. Where the registry has a history
+     * directory that outlives it (the container's {@code var/}), the history survives restarts.
+     *
+     * @return the entries, empty for an endpoint that never served
+     * @throws InvalidEndpointIdException if the id is not valid
+     */
+    List<HistoryEntry> history(String endpointId);
+
+    /**
+     * Rolls the endpoint back to the version that served before the one serving now: the newest
+     * entry of its {@link #history(String) history} with another library than the one serving
+     * (calling it twice therefore goes back and forth). Like {@link #rollback(String, String)}.
+     */
+    SwapResult rollback(String endpointId);
+
+    /**
+     * Rolls the endpoint back to a version its history keeps: a swap to a new private copy of that
+     * version's kept library (in the isolation it had), with the guarantees of any swap: new calls go
+     * to it at once, the calls inside the version it replaces finish there, which is unloaded once
+     * drained (this returns without waiting for them: see {@link #rollback(String, String, Duration)}).
+     * It is ordered with the other loads, swaps and unloads of the endpoint. The history gets a new
+     * entry for it ({@link HistoryEntry#rollbackOf()} names the one it went back to).
+     *
+     * <p>While that version serves, the endpoint is <em>pinned</em> to it: a handler bundle that was
+     * already there (e.g. the deploy folder's file that the rollback replaced, also when it is installed
+     * again at a restart) does not take it over; a new one (a new file in the deploy folder), a load,
+     * swap or unload through the API ends the pin. A registry with a lasting history directory serves a
+     * pinned version again at its next start, before any handler bundle can.
+     *
+     * @param version the entry's number ({@code 3} or {@code #3}) or its version (e.g. {@code 1.0.0}:
+     *                the newest entry with it); null or empty for the previous version
+     * @throws HandlerLoadException with {@link HandlerLoadException.Reason#NOT_IN_HISTORY} if the history
+     *                              holds no such version (the message lists what it holds) or holds it
+     *                              without a library, {@link HandlerLoadException.Reason#ALREADY_LOADED}
+     *                              if that library serves already, {@link HandlerLoadException.Reason#FILE_NOT_FOUND}
+     *                              or {@link HandlerLoadException.Reason#FILE_CHANGED} if its kept copy was
+     *                              deleted or changed on disk, {@link HandlerLoadException.Reason#SUPERSEDED}
+     *                              as for a swap, or why the library was refused; nothing changes then
+     */
+    SwapResult rollback(String endpointId, String version);
+
+    /**
+     * Like {@link #rollback(String, String)}, then waits up to {@code drainTimeout} for the calls inside
+     * the replaced version and its unload, as {@link #swapGraceful(String, Path, Duration)} does.
+     */
+    SwapResult rollback(String endpointId, String version, Duration drainTimeout);
+
     RegistryStats stats();
 
     /**

@@ -14,6 +14,7 @@ import org.osgi.framework.BundleException;
 
 import io.handlerregistry.api.DeployFolder;
 import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HistoryEntry;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.engine.CallCount;
 import io.handlerregistry.osgi.HandlerBundles;
@@ -154,6 +155,20 @@ final class Deployments implements DeployFolder {
                 .orElse("endpoint '" + endpoint + "' is not served");
     }
 
+    /**
+     * "endpoint 'x' is pinned to #6 (1.0.0) by a rollback ..." while a rollback serves it (see
+     * HandlerRegistry#rollback): its files stand by until a new one for it arrives; else null.
+     */
+    private String pinnedBy(String endpoint) {
+        List<HistoryEntry> history = registry.history(endpoint);
+        if (history.isEmpty() || !history.get(0).serving() || !history.get(0).isRollback()) {
+            return null;
+        }
+        HistoryEntry pin = history.get(0);
+        return "endpoint '" + endpoint + "' is pinned to " + pin.label() + " by a rollback to #" + pin.rollbackOf()
+                + " until a new file for it arrives (handler:history " + endpoint + ")";
+    }
+
     private String servedBy(String endpoint) {
         return registry.handler(endpoint).map(h -> " (" + h.source() + " serves)")
                 .orElse(": nothing serves it now; if it was unloaded (handler:unload), move the file out of the"
@@ -226,8 +241,11 @@ final class Deployments implements DeployFolder {
             if (endpoint == null) {
                 return "is active";
             }
-            return bundles.role(bundle) == HandlerBundles.Role.SERVING ? "serves endpoint '" + endpoint + "'"
-                    : "stands by for endpoint '" + endpoint + "'" + servedBy(endpoint);
+            if (bundles.role(bundle) == HandlerBundles.Role.SERVING) {
+                return "serves endpoint '" + endpoint + "'";
+            }
+            String pin = pinnedBy(endpoint);
+            return pin != null ? "stands by: " + pin : "stands by for endpoint '" + endpoint + "'" + servedBy(endpoint);
         }
 
         /** The live view: a deployed file's role is what its bundle does now. */

@@ -63,9 +63,10 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     private volatile Instant drainingSince;
     private volatile long drainingSinceNanos;
     private volatile boolean pinned;
+    private final Provenance provenance; // null: not the registry's own (a handler bundle's library)
 
     private HandlerVersion(String endpointId, long generation, String source, String version, Handler handler,
-            AutoCloseable resources, Path loadedCopy, boolean timed, CallLimit limit) {
+            AutoCloseable resources, Path loadedCopy, boolean timed, CallLimit limit, Provenance provenance) {
         this.endpointId = endpointId;
         this.generation = generation;
         this.source = source;
@@ -76,19 +77,25 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
         this.latencies = timed ? new LatencyRecorder() : null;
         this.limit = limit;
         this.tracker = new RequestTracker(limit);
+        this.provenance = provenance;
     }
 
     /** A version loaded by the registry from a library file: unloaded by the registry. */
-    static HandlerVersion ofLibrary(String endpointId, long generation, Path source, NativeHandler handler,
-            CallLimit limit) {
-        return new HandlerVersion(endpointId, generation, source.toString(), null, handler, handler,
-                handler.loadedCopy(), true, limit);
+    static HandlerVersion ofLibrary(String endpointId, long generation, String source, NativeHandler handler,
+            CallLimit limit, Provenance provenance) {
+        return new HandlerVersion(endpointId, generation, source, versionOf(provenance), handler, handler,
+                handler.loadedCopy(), true, limit, provenance);
+    }
+
+    private static String versionOf(Provenance provenance) {
+        return provenance.version().isEmpty() ? null : provenance.version();
     }
 
     /** A version loaded by the registry from a library file into worker processes: unloaded by the registry. */
-    static HandlerVersion ofIsolated(String endpointId, long generation, Path source, IsolatedHandler handler,
-            Path copy, CallLimit limit) {
-        return new HandlerVersion(endpointId, generation, source.toString(), null, handler, handler, copy, true, limit);
+    static HandlerVersion ofIsolated(String endpointId, long generation, String source, IsolatedHandler handler,
+            Path copy, CallLimit limit, Provenance provenance) {
+        return new HandlerVersion(endpointId, generation, source, versionOf(provenance), handler, handler, copy, true,
+                limit, provenance);
     }
 
     /**
@@ -101,7 +108,8 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
      */
     public static HandlerVersion adoptLibrary(String endpointId, Path file, String source) {
         NativeHandler handler = NativeHandler.open(endpointId, file, source, LibraryCopy.adopt(endpointId, file));
-        return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy(), false, null);
+        return new HandlerVersion(endpointId, 0, source, null, handler, handler, handler.loadedCopy(), false, null,
+                null);
     }
 
     /**
@@ -116,13 +124,19 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
         LibraryCopy copy = LibraryCopy.adopt(endpointId, file);
         IsolatedHandler handler = IsolatedHandler.start(endpointId, file, source, copy,
                 file.toAbsolutePath().getParent(), settings, initTimeout, LIFECYCLE);
-        return new HandlerVersion(endpointId, 0, source, null, handler, handler, copy.path(), false, null);
+        return new HandlerVersion(endpointId, 0, source, null, handler, handler, copy.path(), false, null, null);
     }
 
     /** A version provided by someone else (a service): the registry only stops calling it. */
     static HandlerVersion ofHandler(String endpointId, long generation, String source, String version,
-            Handler handler, CallLimit limit) {
-        return new HandlerVersion(endpointId, generation, source, version, handler, null, null, true, limit);
+            Handler handler, CallLimit limit, Provenance provenance) {
+        return new HandlerVersion(endpointId, generation, source, version, handler, null, null, true, limit,
+                provenance);
+    }
+
+    /** Where this version comes from, for the endpoint's history; null for a handler bundle's own. */
+    Provenance provenance() {
+        return provenance;
     }
 
     /** What {@link #readIfActive} returns when this version takes no new requests. */

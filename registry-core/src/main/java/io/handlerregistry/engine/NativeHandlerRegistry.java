@@ -40,6 +40,7 @@ import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerState;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerTimeoutException;
+import io.handlerregistry.api.HistoryEntry;
 import io.handlerregistry.api.InvalidEndpointIdException;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
@@ -94,7 +95,12 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private volatile int maxWaitingCalls;
     private final AtomicLong generations = new AtomicLong();
     private final Activity activity = new Activity();
+    private final VersionHistory history;
+    private final boolean ownsHistory;
     private volatile boolean closed;
+
+    /** How many versions of each endpoint the history keeps unless configured otherwise. */
+    public static final int DEFAULT_HISTORY_SIZE = 5;
 
     /** Calls one loaded version may have inside at once unless configured otherwise. */
     public static final int DEFAULT_MAX_CONCURRENT_CALLS = 256;
@@ -127,6 +133,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the directory for private library copies in "
                     + System.getProperty("java.io.tmpdir") + ": " + e + "; set copyDirectory", e);
+        }
+        this.ownsHistory = settings.historyDirectory == null;
+        try {
+            this.history = new VersionHistory(ownsHistory ? Files.createTempDirectory("handler-registry-history-")
+                    : settings.historyDirectory, settings.historySize);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for the version history in "
+                    + System.getProperty("java.io.tmpdir") + ": " + e + "; set historyDirectory", e);
         }
         LOG.log(Level.DEBUG, "native calls go through {0}", ForeignCalls.description());
         this.ownsCallExecutor = settings.callExecutor == null;
@@ -173,7 +187,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             ticket = order.ask();
         }
         // opened without the endpoint's lock: a slow handler_init delays no swap, unload or close
-        HandlerVersion loaded = open(endpointId, library, isolation);
+        HandlerVersion loaded = open(endpointId, library, isolation, apiProvenance(library, isolation), null);
         synchronized (order) {
             if (closed || order.isSuperseded(ticket) || active.containsKey(endpointId)) {
                 discard(loaded);
@@ -184,6 +198,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             order.applied(ticket, "a load of " + library);
             active.put(endpointId, loaded);
             activity.changed();
+            history.served(endpointId, loaded.provenance());
         }
         LOG.log(Level.INFO, "endpoint ''{0}'' loaded from {1} ({2})", endpointId, library, isolation);
         return loaded;
@@ -217,6 +232,18 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     @Override
     public boolean unload(String endpointId) {
+        return unload(endpointId, "unloaded", false);
+    }
+
+    /**
+     * Like {@link #unload(String)}, saying why for the endpoint's history.
+     *
+     * @param because        why, as the history shows it
+     * @param stopping       true when the application stops (e.g. its framework): the version's entry goes
+     *                       on when the same library serves again after the next start, as one that served
+     *                       when the registry closed
+     */
+    public boolean unload(String endpointId, String because, boolean stopping) {
         HandlerRegistry.checkEndpointId(endpointId);
         HandlerVersion removed;
         EndpointOrder order = lockFor(endpointId);
@@ -225,6 +252,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             removed = active.remove(endpointId);
             if (removed != null) {
                 activity.changed();
+                history.ended(endpointId, because, stopping);
             }
         }
         activity.swap("unload", removed == null ? "refused" : "ok");
@@ -423,8 +451,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     @Override
     public SwapResult swap(String endpointId, Path library, Isolation isolation) {
         Objects.requireNonNull(isolation, "isolation");
-        return activity.count("swap", () -> swapped(replace(endpointId, library, () -> open(endpointId, library,
-                isolation))));
+        return activity.count("swap", () -> swapped(replace(endpointId, library,
+                () -> open(endpointId, library, isolation, apiProvenance(library, isolation), null))));
     }
 
     @Override
@@ -432,8 +460,132 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(isolation, "isolation");
         HandlerVersion old = activity.count("graceful", () -> replace(endpointId, library,
-                () -> open(endpointId, library, isolation)));
+                () -> open(endpointId, library, isolation, apiProvenance(library, isolation), null)));
         return drain(endpointId, old, drainTimeout);
+    }
+
+    private static Provenance apiProvenance(Path library, Isolation isolation) {
+        return new Provenance(HistoryEntry.Source.API, Objects.requireNonNull(library, "library").toAbsolutePath()
+                .toString(), "", null, null, isolation, 0);
+    }
+
+    @Override
+    public List<HistoryEntry> history(String endpointId) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        return history.entries(endpointId);
+    }
+
+    @Override
+    public SwapResult rollback(String endpointId) {
+        return rollback(endpointId, null);
+    }
+
+    @Override
+    public SwapResult rollback(String endpointId, String version) {
+        return rollback(endpointId, version, null, null);
+    }
+
+    @Override
+    public SwapResult rollback(String endpointId, String version, Duration drainTimeout) {
+        return rollback(endpointId, version, Objects.requireNonNull(drainTimeout, "drainTimeout"), null);
+    }
+
+    /**
+     * Like {@link #rollback(String, String, Duration)}, running {@code inEffect} once the rollback took
+     * effect, before waiting for the drain.
+     *
+     * @param drainTimeout how long to wait for the replaced version; null: not at all
+     * @param inEffect     what to do once it took effect (e.g. hold back what stands by); may be null
+     */
+    public SwapResult rollback(String endpointId, String version, Duration drainTimeout, Runnable inEffect) {
+        HandlerVersion old = activity.count("rollback", () -> rollingBack(endpointId, version));
+        if (inEffect != null) {
+            inEffect.run();
+        }
+        return drainTimeout == null ? swapped(old) : drain(endpointId, old, drainTimeout);
+    }
+
+    /** A swap to a new private copy of a kept library; returns the version it replaced. */
+    private HandlerVersion rollingBack(String endpointId, String version) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        ensureOpen();
+        HistoryEntry target = history.target(endpointId, version);
+        Path kept = history.keptLibrary(endpointId, target);
+        String origin = target.origin().startsWith("rollback to #") && target.origin().contains(": ")
+                ? target.origin().substring(target.origin().indexOf(": ") + 2) : target.origin();
+        Provenance provenance = new Provenance(HistoryEntry.Source.API, "rollback to #" + target.number() + ": "
+                + origin, target.version(), null, null, target.isolation(), target.number());
+        HandlerVersion old = replace(endpointId, kept,
+                () -> open(endpointId, kept, target.isolation(), provenance, target.sha256()));
+        LOG.log(Level.INFO, "endpoint ''{0}'' rolled back to {1} ({2}); it is pinned to it until a new version is"
+                + " deployed, swapped in or loaded", endpointId, target.label(), origin);
+        return old;
+    }
+
+    /**
+     * True while the version serving the endpoint is one a rollback made: a handler bundle that was there
+     * already when it took effect ({@link #heldBack(String)}) does not take the endpoint over.
+     */
+    public boolean isPinned(String endpointId) {
+        List<HistoryEntry> entries = endpointId == null ? List.of() : history.entries(endpointId);
+        return !entries.isEmpty() && entries.get(0).serving() && entries.get(0).isRollback();
+    }
+
+    /** What the rollback serving the endpoint holds back (see {@link #holdBack(String, Set)}); kept across restarts. */
+    public Set<String> heldBack(String endpointId) {
+        return history.heldBack(endpointId);
+    }
+
+    /**
+     * Records the providers (e.g. handler bundles, by an identity of their own making) that stood by for
+     * the endpoint when the rollback serving it took effect; nothing if no rollback serves it. Written with
+     * the history, so that after a restart the same providers still stand by.
+     */
+    public void holdBack(String endpointId, Set<String> providers) {
+        history.holdBack(endpointId, providers);
+    }
+
+    /**
+     * Serves again, for every endpoint of the history that a rollback pinned when the registry (on the
+     * same history directory) last stopped, that rollback's version, unless something serves the endpoint
+     * already. Call it right after building the registry, before anything else loads: a version that cannot
+     * be loaded again is logged and skipped.
+     *
+     * @return the endpoints served again
+     */
+    public List<String> restorePinned() {
+        List<String> restored = new ArrayList<>();
+        for (String endpointId : history.endpointIds()) {
+            for (HistoryEntry entry : history.pinnedAtStop(endpointId)) {
+                if (active.containsKey(endpointId)) {
+                    continue;
+                }
+                try {
+                    Path kept = history.keptLibrary(endpointId, entry);
+                    Provenance provenance = new Provenance(entry.source(), entry.origin(), entry.version(), null, null,
+                            entry.isolation(), entry.rollbackOf());
+                    replace(endpointId, kept,
+                            () -> open(endpointId, kept, entry.isolation(), provenance, entry.sha256()));
+                    restored.add(endpointId);
+                    LOG.log(Level.INFO, "endpoint ''{0}'' is served by {1} again, the rollback it was pinned to when"
+                            + " the registry stopped ({2})", endpointId, entry.label(), entry.origin());
+                } catch (HandlerException e) {
+                    LOG.log(Level.WARNING, "endpoint ''{0}'' was pinned to {1} by a rollback when the registry"
+                            + " stopped, but it cannot serve again: {2}", endpointId, entry.label(), e.getMessage());
+                }
+            }
+        }
+        return restored;
+    }
+
+    /** Keeps at most {@code size} versions per endpoint from now on (at least 1: the one serving). */
+    public void configureHistory(int size) {
+        history.resize(size);
+    }
+
+    /** The directory the history and its kept libraries are in. */
+    public Path historyDirectory() {
+        return history.directory();
     }
 
     /**
@@ -490,8 +642,17 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * @param version its version, e.g. its bundle's ({@link LoadedHandler#version()}); may be null
      */
     public SwapResult swap(String endpointId, Handler handler, String source, String version) {
-        return activity.count("swap", () -> swapped(replace(endpointId, null, () -> wrap(endpointId, handler,
-                source, version))));
+        return swap(endpointId, handler, source, version, null);
+    }
+
+    /**
+     * Like {@link #swap(String, Handler, String, String)}, saying where the handler comes from for the
+     * endpoint's {@link #history(String) history} (with its library, which the history keeps so that a
+     * rollback can go back to it); null: an {@link HistoryEntry.Source#API API} handler without a library.
+     */
+    public SwapResult swap(String endpointId, Handler handler, String source, String version, Provenance provenance) {
+        return activity.count("swap", () -> swapped(replace(endpointId, null,
+                () -> wrap(endpointId, handler, source, version, provenance))));
     }
 
     /** Graceful swap to a handler object; see {@link #swap(String, Handler, String, String)}. */
@@ -499,7 +660,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         HandlerVersion old = activity.count("graceful", () -> replace(endpointId, null,
-                () -> wrap(endpointId, handler, source, version)));
+                () -> wrap(endpointId, handler, source, version, null)));
         return drain(endpointId, old, drainTimeout);
     }
 
@@ -621,6 +782,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 }
             }
         }
+        history.stopped();
         closing.forEach(this::retire);
         long deadline = System.nanoTime() + saturatedNanos(closeTimeout);
         List<HandlerVersion> all = new ArrayList<>(draining);
@@ -646,6 +808,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             callExecutor.shutdown();
         }
         deleteCopyDirectoryWhenDone();
+        if (ownsHistory) {
+            history.deleteAll();
+        }
     }
 
     /** Waits for a future until a deadline (System.nanoTime), quietly: close reports what is left. */
@@ -699,6 +864,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             order.applied(ticket, "a swap to " + next.source());
             old = active.put(endpointId, next);
             activity.changed();
+            history.served(endpointId, next.provenance());
         }
         if (old != null) {
             retire(old);
@@ -767,23 +933,53 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         }
     }
 
-    private HandlerVersion wrap(String endpointId, Handler handler, String source, String version) {
-        return HandlerVersion.ofHandler(endpointId, generations.incrementAndGet(),
-                Objects.requireNonNull(source, "source"), version, Objects.requireNonNull(handler, "handler"),
-                newLimit());
+    private HandlerVersion wrap(String endpointId, Handler handler, String source, String version,
+            Provenance provenance) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(handler, "handler");
+        Provenance p = provenance != null ? provenance : new Provenance(HistoryEntry.Source.API, source, version,
+                null, null, handler instanceof IsolationInfo ? ((IsolationInfo) handler).isolation()
+                        : Isolation.IN_PROCESS, 0);
+        return HandlerVersion.ofHandler(endpointId, generations.incrementAndGet(), source, version, handler,
+                newLimit(), p);
     }
 
-    private HandlerVersion open(String endpointId, Path library, Isolation isolation) {
+    /**
+     * Loads a new version from a private copy of {@code library}.
+     *
+     * @param provenance for the history: the library and its SHA-256 are added here
+     * @param expectedSha for a kept library (a rollback): the SHA-256 it must still have, else null
+     */
+    private HandlerVersion open(String endpointId, Path library, Isolation isolation, Provenance provenance,
+            String expectedSha) {
         long generation = generations.incrementAndGet();
         Path source = Objects.requireNonNull(library, "library").toAbsolutePath();
         LibraryCopy copy = LibraryCopy.of(endpointId, source, copyDirectory, generation);
+        String sha;
+        try {
+            sha = Provenance.sha256(copy.path());
+        } catch (UncheckedIOException e) {
+            copy.delete();
+            throw new HandlerLoadException(endpointId, source, HandlerLoadException.Reason.LOAD_FAILED, "endpoint '"
+                    + endpointId + "': cannot read the private copy " + copy.path() + " of " + source + ": "
+                    + e.getCause(), e);
+        }
+        if (expectedSha != null && !expectedSha.equals(sha)) {
+            copy.delete();
+            throw new HandlerLoadException(endpointId, source, HandlerLoadException.Reason.FILE_CHANGED, "endpoint '"
+                    + endpointId + "': the kept library " + source + " was changed on disk (its SHA-256 is no longer "
+                    + expectedSha.substring(0, 12) + "...): roll back to another version, or deploy it again");
+        }
+        Provenance p = provenance.withLibrary(copy.path(), sha);
+        String name = p.source() == HistoryEntry.Source.API && p.rollbackOf() == 0 ? source.toString() : p.origin();
+        // handler_init is told the file it is loaded from (for a rollback: the kept library)
         if (isolation == Isolation.PROCESS) {
             IsolatedHandler handler = IsolatedHandler.start(endpointId, source, source.toString(), copy, copyDirectory,
                     processIsolation, initTimeout, lifecycle);
-            return HandlerVersion.ofIsolated(endpointId, generation, source, handler, copy.path(), newLimit());
+            return HandlerVersion.ofIsolated(endpointId, generation, name, handler, copy.path(), newLimit(), p);
         }
-        return HandlerVersion.ofLibrary(endpointId, generation, source,
-                NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout, lifecycle), newLimit());
+        return HandlerVersion.ofLibrary(endpointId, generation, name,
+                NativeHandler.open(endpointId, source, source.toString(), copy, initTimeout, lifecycle), newLimit(), p);
     }
 
     private CallLimit newLimit() {
@@ -855,6 +1051,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         private Isolation defaultIsolation = Isolation.IN_PROCESS;
         private final Map<String, Isolation> isolationByEndpoint = new java.util.HashMap<>();
         private ProcessIsolation processIsolation = ProcessIsolation.DEFAULTS;
+        private Path historyDirectory;
+        private int historySize = DEFAULT_HISTORY_SIZE;
 
         private Builder(Path handlersDirectory) {
             this.handlersDirectory = Objects.requireNonNull(handlersDirectory, "handlersDirectory");
@@ -947,6 +1145,25 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         /** The settings of process isolation (default {@link ProcessIsolation#DEFAULTS}). */
         public Builder processIsolation(ProcessIsolation settings) {
             this.processIsolation = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Where the version history and the libraries of the versions it keeps are written; a registry
+         * built again on the same directory finds them (and {@link NativeHandlerRegistry#restorePinned()}
+         * serves the rollbacks it was pinned to). Default: a new temporary directory, deleted on close.
+         */
+        public Builder historyDirectory(Path directory) {
+            this.historyDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * How many versions of each endpoint the history keeps, the one serving included (at least 1).
+         * Default {@value NativeHandlerRegistry#DEFAULT_HISTORY_SIZE}.
+         */
+        public Builder historySize(int size) {
+            this.historySize = VersionHistory.checkSize(size);
             return this;
         }
 

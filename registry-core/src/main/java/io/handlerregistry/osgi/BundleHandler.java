@@ -73,12 +73,24 @@ public final class BundleHandler implements ResponseViews, IsolationInfo {
     private final String endpointId;
     private final String bundleName;
     private final HandlerVersion library;
+    private final String sha256;
     private volatile ServiceRegistration<Handler> registration;
 
-    private BundleHandler(String endpointId, String bundleName, HandlerVersion library) {
+    private BundleHandler(String endpointId, String bundleName, HandlerVersion library, String sha256) {
         this.endpointId = endpointId;
         this.bundleName = bundleName;
         this.library = library;
+        this.sha256 = sha256;
+    }
+
+    /** The library file this bundle loaded (extracted into its data area), for the registry's history. */
+    Optional<Path> libraryFile() {
+        return library.loadedCopy();
+    }
+
+    /** The SHA-256 of that library, lower-case hex. */
+    String sha256() {
+        return sha256;
     }
 
     /**
@@ -143,11 +155,12 @@ public final class BundleHandler implements ResponseViews, IsolationInfo {
             }
             Isolation isolation = isolation(bundle, name, endpointId);
             Path file = extract(context, entry, entryPath);
+            String sha256 = io.handlerregistry.engine.Provenance.sha256(file);
             NativeHandlerRegistry settings = registry;
             HandlerVersion library = HandlerVersion.adoptLibrary(endpointId, file,
                     bundle.getLocation() + "!/" + entryPath, isolation,
                     settings == null ? ProcessIsolation.DEFAULTS : settings.processIsolation(), initTimeout);
-            BundleHandler handler = new BundleHandler(endpointId, name, library);
+            BundleHandler handler = new BundleHandler(endpointId, name, library, sha256);
             Dictionary<String, Object> properties = new Hashtable<>();
             properties.put(Handler.ENDPOINT, endpointId);
             properties.put(Handler.VERSION, bundle.getVersion().toString());

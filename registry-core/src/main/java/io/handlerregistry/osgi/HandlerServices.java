@@ -10,9 +10,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
@@ -22,9 +25,11 @@ import org.osgi.framework.Version;
 import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerLoadException;
 import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.engine.CallCount;
 import io.handlerregistry.engine.NativeHandlerRegistry;
+import io.handlerregistry.engine.Provenance;
 import io.handlerregistry.spi.Handler;
 
 /**
@@ -37,6 +42,13 @@ import io.handlerregistry.spi.Handler;
  * endpoint swaps to it at once and the replaced version drains; a replaced handler bundle (one with
  * a {@value BundleHandler#ENDPOINT_HEADER} header) is then uninstalled by {@link HandlerBundles}. When
  * the serving one goes away the endpoint falls back to the next best, or is unloaded.
+ *
+ * <p>A rollback ({@link io.handlerregistry.api.HandlerRegistry#rollback(String, String)}) pins its
+ * endpoint: while the version it made serves, the services that were there when it took effect (held
+ * back, by the identity of their bundle: location, version and library) do not serve, also when they
+ * come again (a restart installs the same deploy folder files again); a service that was not there, such as
+ * a new file in the deploy folder, ends the pin, and the best one serves again. Removing a service
+ * changes nothing while the endpoint is pinned.
  *
  * <p>This is where a removal waits for the drain: {@link #removed} returns only once no registry
  * call is left on its way into the service that went away.
@@ -53,6 +65,7 @@ final class HandlerServices implements AutoCloseable {
 
     private final NativeHandlerRegistry registry;
     private final HandlerBundles bundles;
+    private final BooleanSupplier frameworkStopping;
     private volatile Duration drainWarning;
     private volatile boolean uninstallReplaced;
     // guarded by this; service events are rare and handled quickly (no native call in here)
@@ -61,8 +74,9 @@ final class HandlerServices implements AutoCloseable {
     private boolean closed;
 
     HandlerServices(NativeHandlerRegistry registry, HandlerBundles bundles, Duration drainWarning,
-            boolean uninstallReplaced) {
+            boolean uninstallReplaced, BooleanSupplier frameworkStopping) {
         this.registry = registry;
+        this.frameworkStopping = frameworkStopping;
         this.bundles = bundles;
         configure(drainWarning, uninstallReplaced);
     }
@@ -103,7 +117,31 @@ final class HandlerServices implements AutoCloseable {
             }
         }
         list.add(candidate);
+        if (registry.isPinned(candidate.endpoint)) {
+            if (registry.heldBack(candidate.endpoint).contains(candidate.identity)) {
+                LOG.log(Level.INFO, "endpoint ''{0}'': {1} stands by: a rollback pinned the endpoint to {2} (a new"
+                        + " version for it ends the pin)", candidate.endpoint, candidate.origin(),
+                        registry.handler(candidate.endpoint).map(LoadedHandler::source).orElse("its version"));
+                return;
+            }
+            LOG.log(Level.INFO, "endpoint ''{0}'': {1} is new, which ends the pin of the rollback that served it",
+                    candidate.endpoint, candidate.origin());
+            serving.remove(candidate.endpoint);
+        }
         serveBest(candidate.endpoint, false);
+    }
+
+    /**
+     * A rollback took effect for the endpoint: the services there now are held back (see the class
+     * comment), and none of them serves any more.
+     */
+    synchronized void rolledBack(String endpoint) {
+        Set<String> standing = new TreeSet<>();
+        for (Candidate c : candidates.getOrDefault(endpoint, List.of())) {
+            standing.add(c.identity);
+        }
+        registry.holdBack(endpoint, standing);
+        serving.remove(endpoint);
     }
 
     /**
@@ -129,7 +167,11 @@ final class HandlerServices implements AutoCloseable {
                 candidates.remove(endpoint);
             }
             if (serving.get(endpoint) == gone) {
-                serveBest(gone.endpoint, true);
+                if (registry.isPinned(gone.endpoint)) {
+                    serving.remove(gone.endpoint); // the rollback serves on
+                } else {
+                    serveBest(gone.endpoint, true);
+                }
             }
         }
         if (gone.loaded != null) {
@@ -162,13 +204,17 @@ final class HandlerServices implements AutoCloseable {
         if (best == null) {
             serving.remove(endpoint);
             if (replaced != null && registry.handler(endpoint).orElse(null) == replaced) {
-                registry.unload(endpoint);
+                // a framework that stops takes the handler bundles before or after the registry: either way,
+                // the endpoint's history entry goes on when the same version serves after the next start
+                boolean stopping = frameworkStopping.getAsBoolean();
+                registry.unload(endpoint, stopping ? "the framework stopped" : "unloaded: " + current + " went away",
+                        stopping);
                 LOG.log(Level.INFO, "endpoint ''{0}'' is gone with {1}", endpoint, current);
             }
             return;
         }
         try {
-            registry.swap(endpoint, best.handler, best.toString(), best.version.toString());
+            registry.swap(endpoint, best.handler, best.toString(), best.version.toString(), best.provenance());
         } catch (HandlerLoadException superseded) {
             // a swap or unload through the API, asked for meanwhile, took effect first: it stands
             LOG.log(Level.WARNING, "endpoint ''{0}'': {1} does not serve: {2}", endpoint, best,
@@ -216,6 +262,7 @@ final class HandlerServices implements AutoCloseable {
         final String description; // kept: the reference forgets its bundle once unregistered
         final String symbolicName;
         final String deployedFile; // the file a deploy folder installed its bundle from, or null
+        final String identity; // what a rollback holds back: the same bundle content, also after a restart
         LoadedHandler loaded; // set while it serves
 
         Candidate(String endpoint, ServiceReference<Handler> reference, Handler handler) {
@@ -232,6 +279,24 @@ final class HandlerServices implements AutoCloseable {
                     : HandlerBundles.deployedFile(bundle).map(Path::toString).orElse(null);
             this.description = (bundle == null ? "service" : "bundle " + HandlerBundles.describe(bundle))
                     + " (service " + serviceId + ")";
+            this.identity = (bundle == null ? "service " + serviceId : bundle.getLocation() + " " + bundle.getVersion())
+                    + (handler instanceof BundleHandler ? " " + ((BundleHandler) handler).sha256() : "");
+        }
+
+        /** For the endpoint's history: the deploy file or bundle, and its library (none for a Java handler). */
+        Provenance provenance() {
+            String origin = deployedFile != null
+                    ? Path.of(deployedFile).getParent().getFileName() + "/" + Path.of(deployedFile).getFileName()
+                            + ": " + symbolicName + " " + version
+                    : "bundle " + symbolicName + " " + version;
+            if (handler instanceof BundleHandler) {
+                BundleHandler native_ = (BundleHandler) handler;
+                Path library = native_.libraryFile().orElse(null);
+                return Provenance.ofBundle(deployedFile != null, origin, version.toString(), library,
+                        library == null ? null : native_.sha256(), native_.isolation());
+            }
+            return Provenance.ofBundle(deployedFile != null, origin, version.toString(), null, null,
+                    Isolation.IN_PROCESS);
         }
 
         /** The same bundle name from the same file (or both from none): a redeploy, not a duplicate. */

@@ -6,11 +6,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -25,6 +28,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.HistoryEntry;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RegistryActivity;
@@ -51,6 +55,7 @@ public final class RegistryComponent implements HandlerRegistry {
     private final NativeHandlerRegistry registry;
     private final HandlerServices services;
     private final long cleanupIntervalMs;
+    private final String historyDirectory;
     private volatile Path handlersDirectory;
     private volatile ProcessIsolation processIsolation;
 
@@ -72,14 +77,22 @@ public final class RegistryComponent implements HandlerRegistry {
                 .initTimeout(Duration.ofMillis(settings.initTimeoutMs))
                 .closeTimeout(settings.stopTimeout) // README: the close timeout is stop.timeout.ms
                 .callLimits(settings.maxConcurrentCalls, settings.maxWaitingCalls)
+                .historyDirectory(settings.historyDirectory.isBlank() ? context.getDataFile("history").toPath()
+                        : Path.of(settings.historyDirectory))
+                .historySize(settings.historySize)
                 .build();
+        this.historyDirectory = settings.historyDirectory;
         registry.configureIsolation(settings.isolation, settings.isolationByEndpoint, settings.processIsolation);
         this.processIsolation = settings.processIsolation;
         LOG.log(Level.INFO, "handler registry started: in-process calls go through {0}",
                 NativeHandlerRegistry.callPath());
         this.handlersDirectory = registry.handlersDirectory();
-        this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced);
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
+        // before any Handler service is bound: a handler bundle that a rollback held back must not serve first
+        registry.restorePinned();
+        Bundle framework = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced,
+                () -> framework.getState() == Bundle.STOPPING);
     }
 
     /**
@@ -96,6 +109,11 @@ public final class RegistryComponent implements HandlerRegistry {
         registry.configureCloseTimeout(settings.stopTimeout);
         processIsolation = settings.processIsolation;
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
+        registry.configureHistory(settings.historySize);
+        if (!settings.historyDirectory.equals(historyDirectory)) {
+            LOG.log(Level.INFO, "history.directory={0} of {1} applies from the next start (now {2})",
+                    settings.historyDirectory, PID, registry.historyDirectory());
+        }
         if (settings.cleanupIntervalMs != cleanupIntervalMs) {
             LOG.log(Level.INFO, "cleanup.interval.ms={0} of {1} applies from the next start (now {2})",
                     String.valueOf(settings.cleanupIntervalMs), PID, String.valueOf(cleanupIntervalMs));
@@ -117,12 +135,15 @@ public final class RegistryComponent implements HandlerRegistry {
         private static final Map<String, Settings.Check> CHECKS = Map.of(
                 "handlers.directory", Settings.directory(true),
                 "copy.directory", Settings.directory(false),
+                "history.directory", Settings.directory(false),
                 "isolation.endpoints", value -> isolationByEndpointProblem((String) value),
                 "process.memory.limit.mb", value -> (Long) value > Long.MAX_VALUE >> 20
                         ? "it needs a whole number of at most " + (Long.MAX_VALUE >> 20) : null);
 
         final Path handlersDirectory;
         final String copyDirectory;
+        final String historyDirectory;
+        final int historySize;
         final Duration drainTimeout;
         final Duration stopTimeout;
         final long cleanupIntervalMs;
@@ -137,6 +158,8 @@ public final class RegistryComponent implements HandlerRegistry {
         private Resolved(Settings.Values values, ProcessIsolation processIsolationBefore) {
             handlersDirectory = Path.of(values.string("handlers.directory")).toAbsolutePath();
             copyDirectory = values.string("copy.directory");
+            historyDirectory = values.string("history.directory");
+            historySize = values.integer("history.size");
             drainTimeout = Duration.ofMillis(values.number("drain.timeout.ms"));
             stopTimeout = Duration.ofMillis(values.number("stop.timeout.ms"));
             cleanupIntervalMs = values.number("cleanup.interval.ms");
@@ -304,6 +327,31 @@ public final class RegistryComponent implements HandlerRegistry {
     @Override
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout) {
         return registry.swapGraceful(endpointId, library, drainTimeout);
+    }
+
+    @Override
+    public List<HistoryEntry> history(String endpointId) {
+        return registry.history(endpointId);
+    }
+
+    @Override
+    public SwapResult rollback(String endpointId) {
+        return rollback(endpointId, null);
+    }
+
+    /**
+     * A rollback; once it took effect, the handler bundles standing by for the endpoint are held back
+     * (see {@link HandlerServices#rolledBack(String)}).
+     */
+    @Override
+    public SwapResult rollback(String endpointId, String version) {
+        return registry.rollback(endpointId, version, null, () -> services.rolledBack(endpointId));
+    }
+
+    @Override
+    public SwapResult rollback(String endpointId, String version, Duration drainTimeout) {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        return registry.rollback(endpointId, version, drainTimeout, () -> services.rolledBack(endpointId));
     }
 
     @Override

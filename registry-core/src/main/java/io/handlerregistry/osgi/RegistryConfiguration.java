@@ -100,6 +100,17 @@ public @interface RegistryConfiguration {
             + " Applies from the next start of the registry.", min = "1")
     long cleanup_interval_ms() default 1_000;
 
+    @AttributeDefinition(name = "History size", description = "How many versions of each endpoint its history keeps,"
+            + " the one serving included: what handler:history shows and handler:rollback can go back to. The"
+            + " library of each is kept on disk (not loaded) while an entry names it. A change applies at once.",
+            min = "1", max = "100")
+    int history_size() default 5;
+
+    @AttributeDefinition(name = "History directory", description = "Where the version history and the libraries"
+            + " it keeps are written, so that they and a rollback survive a restart. Empty: the registry bundle's"
+            + " data area (which a framework that cleans its cache at start forgets). Applies from the next start.")
+    String history_directory() default "";
+
     @AttributeDefinition(name = "Uninstall replaced bundles", description = "Whether a handler bundle replaced by a"
             + " better one for its endpoint is uninstalled once its calls drained.")
     boolean uninstall_replaced() default true;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -36,7 +37,9 @@ class HandlerObjectTest {
                     request.body());
 
             assertThat(registry.swap("greeting", java, "java lambda", null)).isEqualTo(new SwapResult(true, 0, false));
-            assertThat(nativeVersion.loadedCopy().orElseThrow()).doesNotExist();
+            // unloaded on a lifecycle thread (handler_shutdown runs there): its copy goes right after
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !Files.exists(nativeVersion.loadedCopy().orElseThrow()));
             HandlerResponse response = registry.execute("greeting", RequestContext.create(), HandlerRequest.of("b"));
             assertThat(response.status()).isEqualTo(201);
             assertThat(response.bodyAsString()).isEqualTo("b");

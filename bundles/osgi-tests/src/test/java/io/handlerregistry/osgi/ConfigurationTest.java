@@ -152,6 +152,8 @@ class ConfigurationTest {
                 "process.shutdown.timeout.ms", "forever",
                 "process.memory.limit.mb", "-1",
                 "process.cpu.limit.s", "lots"));
+        registryValues.put("history.size", 0);
+        registryValues.put("history.directory", file.toString());
         registryValues.put("max.concurent.calls", "1"); // a misspelled key
         Map<String, Object> deployValues = Map.of("directory", file.toString(), "poll.ms", "10",
                 "allow.other.bundles", "sometimes");
@@ -350,6 +352,8 @@ class ConfigurationTest {
                 "process.shutdown.timeout.ms", "Long = 10000",
                 "process.memory.limit.mb", "Long = 0"));
         registryAttributes.put("process.cpu.limit.s", "Long = 0");
+        registryAttributes.put("history.size", "Integer = 5");
+        registryAttributes.put("history.directory", "String = ");
         registryAttributes.putAll(Map.of(
                 "handlers.directory", "String = handlers",
                 "copy.directory", "String = ",

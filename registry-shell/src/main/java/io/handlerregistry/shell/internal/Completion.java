@@ -18,6 +18,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 
 import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.HistoryEntry;
 import io.handlerregistry.api.LoadedHandler;
 
 /**
@@ -94,6 +95,25 @@ final class Completion {
                 }
             }
             return versions;
+        case HandlerCommands.KEPT_VERSION:
+            List<String> kept = new ArrayList<>();
+            if (!before.isEmpty()) {
+                try {
+                    List<HistoryEntry> history = registry.history(before.get(0));
+                    String serving = history.isEmpty() || !history.get(0).serving() ? null : history.get(0).sha256();
+                    for (HistoryEntry e : history) { // those a rollback can go to: kept, another library
+                        if (e.kept() && !e.serving() && !e.sha256().equals(serving)) {
+                            kept.add(String.valueOf(e.number()));
+                            if (!e.version().isEmpty() && !kept.contains(e.version())) {
+                                kept.add(e.version());
+                            }
+                        }
+                    }
+                } catch (RuntimeException invalidId) {
+                    return List.of();
+                }
+            }
+            return kept;
         case HandlerCommands.COMMAND:
             return HandlerCommands.COMMANDS;
         default:

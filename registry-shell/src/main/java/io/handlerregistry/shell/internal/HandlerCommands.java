@@ -28,6 +28,7 @@ import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.HistoryEntry;
 import io.handlerregistry.api.Latencies;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
@@ -45,20 +46,24 @@ import io.handlerregistry.api.SwapResult;
 public final class HandlerCommands {
     static final String SCOPE = "handler";
     /** The commands, in the order help lists them. */
-    static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
-            "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics", "help");
+    static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "history",
+            "rollback", "draining", "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics",
+            "help");
     /**
      * What the Gogo command service offers (see {@link ShellRegistration}): the commands, "handler"
      * (which Gogo's "help handler" finds) and the completion function of the shell profile.
      */
-    static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "draining",
-            "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics", "help", "handler",
+    static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "history",
+            "rollback", "draining", "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics",
+            "help", "handler",
             "_complete");
     // what a positional parameter is: its descriptor, which completion reads
     static final String ENDPOINT = "endpoint id";
     static final String NEW_ENDPOINT = "endpoint id, not loaded yet";
     static final String LIBRARY = "library file";
     static final String VERSION = "version, as handler:list shows it";
+    static final String KEPT_VERSION = "version to go back to: its number or its version, as handler:history shows"
+            + " it (default: the one before)";
     static final String COMMAND = "command";
     static final String METRIC = "part of the name of a metric, e.g. requests, http, drain";
     private static final String ISOLATION = "where the library runs: in-process, or process (a worker process of"
@@ -337,6 +342,86 @@ public final class HandlerCommands {
             }
         }
         return "";
+    }
+
+    @Descriptor("lists the versions an endpoint served, newest first")
+    public Object history(
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
+            @Descriptor(ENDPOINT) String endpoint) {
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("history");
+            }
+            List<HistoryEntry> entries = registry.history(endpoint);
+            if (entries.isEmpty()) {
+                throw new UsageError("handler:history: endpoint '" + endpoint + "' has no history: it never served"
+                        + " here; see handler:list");
+            }
+            Screen screen = Screen.current(noFormat);
+            Table table = new Table(screen, "#", "version", "state", "source", "sha-256", "served from", "to",
+                    "replaced because", "origin");
+            for (HistoryEntry e : entries) {
+                table.row(e.number(), e.version().isEmpty() ? null : e.version(), historyState(e), e.source(),
+                        e.sha256() == null ? null : noFormat ? e.sha256() : e.sha256().substring(0, 12),
+                        Units.time(e.servedFrom()), e.until().map(Units::time).orElse(null), e.replacedBecause(),
+                        e.origin());
+            }
+            return table;
+        });
+    }
+
+    /** serving, pinned (a rollback serving), kept (a rollback can go back to it), or gone. */
+    private static String historyState(HistoryEntry e) {
+        if (e.serving()) {
+            return e.isRollback() ? "serving, pinned" : "serving";
+        }
+        return e.kept() ? "kept" : e.sha256() == null ? "not kept (Java)" : "not kept";
+    }
+
+    @Descriptor("goes back to a version the history keeps (default: the one before)")
+    public String rollback(CommandSession session,
+            @Descriptor("wait for the calls inside the replaced version, then unload it (Ctrl-C stops waiting)") @Parameter(names = {"-g", "--graceful"}, presentValue = "true", absentValue = "false") boolean graceful,
+            @Descriptor("graceful: how long to wait, in ms") @Parameter(names = {"-t", "--timeout"}, absentValue = "30000") String timeoutText,
+            @Descriptor(ENDPOINT) String endpoint,
+            @Descriptor(KEPT_VERSION) String... version) {
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("rollback");
+            }
+            long timeout = Options.wholeNumber("handler:rollback", "-t/--timeout", timeoutText, 0, Long.MAX_VALUE,
+                    "milliseconds", " (how long a graceful rollback waits for the calls inside the replaced version)");
+            if (version.length > 1) {
+                throw new UsageError("handler:rollback: give at most one version of endpoint '" + endpoint + "', not "
+                        + version.length + ": its number or its version, as handler:history " + endpoint + " shows");
+            }
+            String wanted = version.length == 0 ? null : version[0];
+            SwapResult result;
+            if (!graceful) {
+                result = registry.rollback(endpoint, wanted);
+            } else {
+                Optional<LoadedHandler> old = registry.handler(endpoint);
+                long start = System.nanoTime();
+                ShellTerminal terminal = ShellTerminal.of(session);
+                try (ShellTerminal.Restore ctrlC = terminal.interruptOnCtrlC();
+                        LiveLine line = LiveLine.start(terminal, () -> old.map(h -> "rollback: replaced version of '"
+                                + endpoint + "' drains, " + Units.calls(h.activeRequests()) + " inside, waited "
+                                + Units.seconds((System.nanoTime() - start) / 1e9) + " of "
+                                + Units.seconds(timeout / 1e3) + " (Ctrl-C stops waiting)")
+                                .orElse("rollback: loading the kept library"))) {
+                    result = registry.rollback(endpoint, wanted, Duration.ofMillis(timeout));
+                }
+            }
+            boolean interrupted = Thread.interrupted();
+            HistoryEntry now = registry.history(endpoint).get(0);
+            String old = !result.swapped() ? "it had no version before"
+                    : !result.draining() ? "the replaced version is unloaded"
+                    : (interrupted ? "stopped waiting (Ctrl-C); " : "") + "the replaced version drains on, "
+                            + Units.calls(result.oldRequestsPending()) + " still inside; it is unloaded once drained"
+                            + " (see handler:draining)";
+            return "endpoint '" + endpoint + "' rolled back to #" + now.rollbackOf() + ", serving as " + now.label()
+                    + "; " + old + ". It stays pinned to it until a new version is deployed, swapped in or loaded"
+                    + " (handler:history " + endpoint + ")";
+        });
     }
 
     @Descriptor("lists the versions that were replaced or unloaded and still have calls inside")
@@ -631,8 +716,9 @@ public final class HandlerCommands {
      * The command list, under the scope's own name: Gogo's {@code help handler} (Felix's, Equinox's)
      * looks for a command named "handler" and shows this description.
      */
-    @Descriptor("the commands of scope handler: list, info, call, load, swap, unload, draining, cleanup, stats,"
-            + " bench, top, deployments, http, health, metrics; 'handler' lists them with what they do, 'help handler:<command>' or"
+    @Descriptor("the commands of scope handler: list, info, call, load, swap, unload, history, rollback, draining,"
+            + " cleanup, stats, bench, top, deployments, http, health, metrics; 'handler' lists them with what they do,"
+            + " 'help handler:<command>' or"
             + " '<command> --help' shows the usage of one")
     public Object handler() {
         return summary();
