@@ -90,7 +90,7 @@ class WhiteboardTest {
                     + " 'nothing'");
 
             HttpResponse<String> invalid = send(HttpRequest.newBuilder(URI.create(base + "/no%20id/x")));
-            assertThat(invalid.statusCode()).as(base).isEqualTo(400);
+            assertThat(invalid.statusCode()).as(base).isEqualTo(404);
             assertThat(invalid.body()).contains("is no endpoint id");
         }
         // the servlet has its path: the rest of the application's server is the application's

@@ -42,7 +42,7 @@ final class Failures {
     }
 
     static Problem invalidEndpoint(String endpoint, String requestId) {
-        return new Problem(400, "'" + endpoint + "' in the path is no endpoint id (1 to 64 of A-Z a-z 0-9 _ -): call"
+        return new Problem(404, "'" + endpoint + "' in the path is no endpoint id (1 to 64 of A-Z a-z 0-9 _ -): call"
                 + " /{endpoint}/... with the id of a loaded endpoint", endpoint, requestId);
     }
 

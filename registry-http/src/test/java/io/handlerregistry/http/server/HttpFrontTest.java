@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -156,12 +157,70 @@ class HttpFrontTest {
         assertThat(get("/echo/after").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * A handler's call ends before its answer is written: an answer still being sent (to a client that
+     * reads slowly) when the front stops arrives whole before the connection closes.
+     */
+    @Test
+    void aStopWaitsForAnAnswerStillBeingSentBeforeItClosesTheConnection() throws Exception {
+        server.stop();
+        server = start(Map.of("max.request.body.bytes", 16 << 20));
+        byte[] body = new byte[16 << 20]; // more than the kernel's send buffer holds (4 MiB at most here)
+        new Random(3).nextBytes(body);
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4_096); // the answer cannot go out at once
+            socket.setSoTimeout(30_000);
+            socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /echo/bytes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            await().atMost(Duration.ofSeconds(30)).until(() -> server.counters().requests() == 1); // being sent
+            HttpServer stopping = server;
+            server = null;
+            int port = stopping.port();
+            Thread stopper = new Thread(stopping::stop, "stopping the front");
+            stopper.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> refused(port)); // the stop is past accepting
+
+            byte[] answer = socket.getInputStream().readAllBytes();
+            int headersEnd = indexOf(answer, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(headersEnd).as("end of the answer's headers").isPositive();
+            assertThat(new String(answer, 0, headersEnd, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200 ");
+            assertThat(java.util.Arrays.copyOfRange(answer, headersEnd + 4, answer.length)).isEqualTo(body);
+            stopper.join(30_000);
+            assertThat(stopper.isAlive()).isFalse();
+        }
+    }
+
+    private static boolean refused(int port) {
+        try (Socket probe = new Socket("127.0.0.1", port)) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static int indexOf(byte[] data, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= data.length; i++) {
+            for (int j = 0; j < part.length; j++) {
+                if (data[i + j] != part[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     @Test
     void everyErrorIsProblemJsonNamingTheEndpointAndTheRequestId() throws Exception {
         assertProblem(get("/nosuch/x"), 404, "no handler is loaded for endpoint 'nosuch'");
         assertThat(get("/nosuch/x").body()).contains("\"endpoint\":\"nosuch\"");
         assertProblem(get("/"), 404, "no route for /");
-        assertProblem(get("/bad.id/x"), 400, "'bad.id' in the path is no endpoint id");
+        assertProblem(get("/bad.id/x"), 404, "'bad.id' in the path is no endpoint id");
         assertProblem(get("/echo/fail"), 502, "endpoint 'echo' failed with code 42", "echo was asked to fail");
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/nosuch/x")).header("x-request-id", "trace-7")
                 .build(), HttpResponse.BodyHandlers.ofString());

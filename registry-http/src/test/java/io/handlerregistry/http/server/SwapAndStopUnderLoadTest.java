@@ -75,7 +75,8 @@ class SwapAndStopUnderLoadTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20); // every client tried again
         load.stop();
         // every request the front took in was answered, and its answer arrived
-        assertThat(server.counters().requests()).isEqualTo(load.ok.get());
+        assertThat(server.counters().requests()).as("requests the front answered, against 2xx the clients got;"
+                + " their failures: %s, non-2xx: %d", load.failures, load.non2xx()).isEqualTo(load.ok.get());
         assertThat(load.non2xx()).isZero();
         if (version == HttpClient.Version.HTTP_1_1) {
             assertThat(load.failures).as("requests sent and not answered").isEmpty();

@@ -19,6 +19,7 @@ import org.apache.felix.service.command.Parameter;
 
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HistoryEntry;
+import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 
 /**
@@ -29,6 +30,8 @@ import io.handlerregistry.api.LoadedHandler;
  * profile completes with Gogo's file completer.
  */
 final class Completion {
+    private static final List<String> ISOLATIONS = Arrays.stream(Isolation.values()).map(Isolation::label)
+            .toList();
     private static final List<String> METHODS = List.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD");
 
     private final HandlerRegistry registry;
@@ -73,6 +76,9 @@ final class Completion {
         List<String> names = List.of(option.names());
         if (names.contains("--file")) {
             return null;
+        }
+        if (names.contains("--isolation")) {
+            return ISOLATIONS;
         }
         return names.contains("--method") ? METHODS : List.of();
     }

@@ -60,6 +60,10 @@ class InvocationTest {
         assertThat(commands.names()).contains("list", "bench").doesNotContain("help", "_complete", "handler");
         assertThat(commands.options("call")).contains("-m", "--method", "-t", "--timeout", "-h", "--help");
         assertThat(commands.candidates(List.of("handler:call", ""), 1)).containsExactly("echo");
+        assertThat(commands.candidates(List.of("handler:call", "-m", ""), 2)).contains("GET", "POST");
+        assertThat(commands.candidates(List.of("handler:load", "--isolation", ""), 2))
+                .containsExactly("in-process", "process");
+        assertThat(commands.candidates(List.of("handler:swap", "-i", "process", ""), 3)).containsExactly("echo");
         assertThat(commands.description("list")).startsWith("lists every loaded handler version");
     }
 }
