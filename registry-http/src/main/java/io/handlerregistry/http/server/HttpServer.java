@@ -1,5 +1,6 @@
 package io.handlerregistry.http.server;
 
+import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -118,7 +119,8 @@ public final class HttpServer implements HttpFront {
         fresh.setPort(s.port());
         fresh.setIdleTimeout(s.idleTimeoutMs());
         ServerConnector old = connector;
-        if (old != null && old.getLocalPort() == s.port() && old.getHost().equals(s.host())) {
+        boolean sameAddress = old != null && old.getLocalPort() == s.port() && old.getHost().equals(s.host());
+        if (sameAddress) {
             // the same address with other protocols: the old listener stops accepting first (connections
             // are refused for that moment); its open connections are still answered, then closed
             old.close();
@@ -127,7 +129,7 @@ public final class HttpServer implements HttpFront {
             old = null;
         }
         try {
-            fresh.open();
+            open(fresh, sameAddress);
             server.addConnector(fresh);
             if (!fresh.isStarted()) {
                 fresh.start();
@@ -146,6 +148,27 @@ public final class HttpServer implements HttpFront {
                 String.join(", ", fresh.getProtocols()), listeners().get(0).url());
         if (old != null) {
             retire(old);
+        }
+    }
+
+    /**
+     * Binds the listener. On the address of a listener closed just now, binding is tried again for a
+     * moment: the closed socket can still be held while its acceptor thread leaves accept().
+     */
+    private static void open(ServerConnector fresh, boolean justReleased) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            try {
+                fresh.open();
+                return;
+            } catch (IOException e) {
+                if (!justReleased || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.log(Level.DEBUG, "HTTP front: binding " + fresh.getHost() + ":" + fresh.getPort()
+                        + " again, its listener was closed just now", e);
+                Thread.sleep(20);
+            }
         }
     }
 
