@@ -98,7 +98,7 @@ class GuardSplitTest {
             mark = terminal.type("handler:split greeting 2.1.0 20\r");
             terminal.awaitAfter(mark, "endpoint 'greeting' is split: 20 %");
             await().atMost(Duration.ofSeconds(60)).until(() -> terminal.screen().contains(
-                    "the guard aborted the canary split by itself"));
+                    "the guard aborted its canary split by itself"));
             assertThat(load.failures.size()).isGreaterThan(failedBefore);
             mark = terminal.type("handler:split greeting\r");
             terminal.awaitAfter(mark, "has no canary split");

@@ -586,8 +586,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         ensureOpen();
         HistoryEntry target = history.target(endpointId, version);
         Path kept = history.keptLibrary(endpointId, target);
-        String origin = target.origin().startsWith("rollback to #") && target.origin().contains(": ")
-                ? target.origin().substring(target.origin().indexOf(": ") + 2) : target.origin();
+        String origin = firstOrigin(target);
         Provenance provenance = new Provenance(HistoryEntry.Source.API, "rollback to #" + target.number() + ": "
                 + origin, target.version(), null, null, target.isolation(), target.number());
         HandlerVersion old = replace(endpointId, kept,
@@ -644,11 +643,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             HistoryEntry target = history.target(endpointId, keptVersion);
             library = history.keptLibrary(endpointId, target);
             isolation = target.isolation();
-            String was = target.origin().startsWith("rollback to #") && target.origin().contains(": ")
-                    ? target.origin().substring(target.origin().indexOf(": ") + 2) : target.origin();
+            String was = firstOrigin(target);
             origin = target.label() + ": " + was;
-            provenance = new Provenance(HistoryEntry.Source.API, "canary of " + origin, target.version(), null, null,
-                    isolation, target.number());
+            provenance = new Provenance(HistoryEntry.Source.API, "split to #" + target.number() + ": " + was,
+                    target.version(), null, null, isolation, target.number());
             sha = target.sha256();
             keptNumber = target.number();
         }
@@ -712,6 +710,13 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 primary.source(), replaced == null ? "" : " (the canary before, " + replaced.version().source()
                         + ", drains)");
         return splitOf(endpointId, primary, split);
+    }
+
+    /** Where an entry's library first came from: its origin without "rollback to #n: " or "split to #n: ". */
+    private static String firstOrigin(HistoryEntry entry) {
+        String o = entry.origin();
+        return (o.startsWith("rollback to #") || o.startsWith("split to #")) && o.contains(": ")
+                ? o.substring(o.indexOf(": ") + 2) : o;
     }
 
     private static String shaOrNull(Path file) {
@@ -782,7 +787,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             history.served(endpointId, canary.provenance());
         }
         retire(primary);
-        LOG.log(Level.INFO, "endpoint ''{0}'': the canary {1} is promoted, it serves every call now; {2} {3}",
+        LOG.log(Level.INFO, "endpoint ''{0}'': the canary, {1}, is promoted: it serves every call now; {2} {3}",
                 endpointId, split.version().source(), primary.source(), primary.isUnloaded() ? "is unloaded"
                         : "drains with " + CallCount.of(primary.activeRequests()) + " inside");
         return primary;
@@ -812,8 +817,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             activity.changed();
         }
         retire(split.version());
-        LOG.log(Level.INFO, "endpoint ''{0}'': the canary split is aborted, every call goes to {1} again; the canary"
-                + " {2} {3}", endpointId, primary.source(), split.version().source(), split.version().isUnloaded()
+        LOG.log(Level.INFO, "endpoint ''{0}'': the canary split is aborted, every call goes to {1} again; the canary,"
+                + " {2}, {3}", endpointId, primary.source(), split.version().source(), split.version().isUnloaded()
                         ? "is unloaded" : "drains with " + CallCount.of(split.version().activeRequests()) + " inside");
         return split.version();
     }
@@ -827,7 +832,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         primary.split = null;
         split.version().canaryOf = null;
         retire(split.version());
-        LOG.log(Level.INFO, "endpoint ''{0}'': its canary split ends ({1}); the canary {2} drains too",
+        LOG.log(Level.INFO, "endpoint ''{0}'': its canary split ends ({1}); the canary, {2}, drains too",
                 primary.endpointId(), why, split.version().source());
     }
 
@@ -862,22 +867,23 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         @Override
         public void rollBack(String endpointId, HandlerVersion failing, String why) {
             List<HistoryEntry> before = history.entries(endpointId);
-            String label = before.isEmpty() || !before.get(0).serving() ? failing.source() : before.get(0).label();
+            boolean known = !before.isEmpty() && before.get(0).serving();
+            String label = known ? before.get(0).label() : "the version serving";
+            String origin = known ? before.get(0).origin() : failing.source();
             rollback(endpointId, null, null, () -> rollbackHook.accept(endpointId), "guard", failing);
-            List<HistoryEntry> after = history.entries(endpointId);
-            HistoryEntry now = after.get(0);
+            HistoryEntry now = history.entries(endpointId).get(0);
             LOG.log(Level.WARNING, "endpoint ''{0}'': the guard rolled back {1} ({2}) by itself: {3}. It serves {4}"
                     + " now, a rollback to #{5}, and stays pinned to it until a new version is deployed, swapped in"
-                    + " or loaded: fix {2} and deploy it again (handler:history {0}, handler:info {0})", endpointId,
-                    label, failing.source(), why, now.label(), String.valueOf(now.rollbackOf()));
+                    + " or loaded: fix that version and deploy it again (handler:history {0}, handler:info {0})",
+                    endpointId, label, origin, why, now.label(), String.valueOf(now.rollbackOf()));
         }
 
         @Override
         public void abort(String endpointId, HandlerVersion failing, String why) {
             activity.count("abort", () -> aborting(endpointId, failing));
             activity.rolledBack("guard");
-            LOG.log(Level.WARNING, "endpoint ''{0}'': the guard aborted the canary split by itself: the canary {1}"
-                    + " failed, {2}. Every call goes to {3} again: fix the canary and split again (handler:split {0}"
+            LOG.log(Level.WARNING, "endpoint ''{0}'': the guard aborted its canary split by itself: the canary, {1},"
+                    + " failed: {2}. Every call goes to {3} again: fix the canary and split again (handler:split {0}"
                     + " ...)", endpointId, failing.source(), why,
                     handler(endpointId).map(LoadedHandler::source).orElse("the primary"));
         }
@@ -886,7 +892,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         public void promote(String endpointId, HandlerVersion healthy, String why) {
             HandlerVersion old = activity.count("promote", () -> promoting(endpointId, healthy));
             rollbackHook.accept(endpointId);
-            LOG.log(Level.INFO, "endpoint ''{0}'': the guard promoted the canary {1} by itself: {2}; {3} drains",
+            LOG.log(Level.INFO, "endpoint ''{0}'': the guard promoted the canary, {1}, by itself: {2}; {3} drains",
                     endpointId, healthy.source(), why, old.source());
         }
     }
