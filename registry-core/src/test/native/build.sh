@@ -44,6 +44,8 @@ build "$out/libhandler_hooks.$ext" "$here/hooks.c"
 # for process isolation only: each ends its process
 build "$out/libhandler_crashy.$ext" "$here/crashy.c" -lpthread
 build "$out/libhandler_ctor_abort.$ext" "$here/ctor_abort.c"
+# a build that fails every call (for the guard)
+build "$out/failing/libhandler_greeting.$ext" "$examples/greeting.c" -DGREETING="\"v3\"" -DGREETING_FAILS
 for v in v1 v2; do
   build "$out/$v/libhandler_greeting.$ext" "$examples/greeting.c" -DGREETING="\"$v\""
   build "$out/$v/libhandler_slow.$ext" "$here/slow.c" -DTAG="\"$v\""

@@ -1,6 +1,7 @@
 /*
  * greeting: answers "<GREETING> <body>" and shows the optional lifecycle exports. Built twice by
- * the test build (-DGREETING="\"v1\"" and "\"v2\"") to prove which version served a call.
+ * the test build (-DGREETING="\"v1\"" and "\"v2\"") to prove which version served a call; built with
+ * -DGREETING_FAILS it fails every call (code 5): a bad build, for the registry's guard to roll back.
  *
  * Build: gcc -shared -fPIC -O2 -fvisibility=hidden -I include -DGREETING='"hello"' \
  *            -o libhandler_greeting.so greeting.c
@@ -42,6 +43,12 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
         return 1;
     }
     long calls = atomic_fetch_add(&greeting_calls, 1) + 1;
+#ifdef GREETING_FAILS
+    (void)req;
+    (void)calls;
+    resp->error_message = HANDLER_STR("greeting: this build fails every call (built with GREETING_FAILS)");
+    return 5;
+#endif
     int n = snprintf((char *)resp->buffer, resp->buffer_capacity, "%s %.*s (call %ld)",
                      greeting_text(), (int)req->body.len, (const char *)req->body.data, calls);
     if (n < 0 || (uint64_t)n >= resp->buffer_capacity) {

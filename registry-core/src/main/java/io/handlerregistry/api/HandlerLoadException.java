@@ -59,6 +59,19 @@ public final class HandlerLoadException extends HandlerException {
          * library (a handler written in Java), or there is no earlier version to go back to.
          */
         NOT_IN_HISTORY,
+        /**
+         * A canary split asked for an endpoint that is not loaded: there is no version to share its calls with.
+         *
+         * @since 1.2
+         */
+        NOT_LOADED,
+        /**
+         * A promote or abort asked for an endpoint that has no canary split (any more: a swap, rollback or
+         * unload of the endpoint ends its split).
+         *
+         * @since 1.2
+         */
+        NO_SPLIT,
         /** Any other failure of the platform's loader or file system. */
         LOAD_FAILED
     }

@@ -127,7 +127,7 @@ public interface HandlerRegistry {
     /** The active version of an endpoint. */
     Optional<LoadedHandler> handler(String endpointId);
 
-    /** Every loaded version: active ones, then draining ones. */
+    /** Every loaded version: active ones (the canaries of splits after the primaries), then draining ones. */
     List<LoadedHandler> handlers();
 
     /**
@@ -262,11 +262,83 @@ public interface HandlerRegistry {
      */
     SwapResult rollback(String endpointId, String version, Duration drainTimeout);
 
+    /**
+     * Starts a canary split of a loaded endpoint, or changes it: a new version, the <em>canary</em>, is loaded
+     * from {@code library} (a private copy, as for a swap) beside the version serving (the <em>primary</em>),
+     * and gets {@code percent} of the endpoint's new calls from the moment this returns; the primary gets the
+     * others. Both are tracked like any version: a call inside either finishes there, and neither is unloaded
+     * while a call is inside. The split ends with {@link #promote(String)} (the canary becomes the only version,
+     * a graceful swap), {@link #abort(String)} (all calls go to the primary again, the canary drains), or with
+     * any swap, rollback or unload of the endpoint (both versions it held drain, the new one serves alone).
+     *
+     * <p>On an endpoint that is split already, a library with the same content (SHA-256) as its canary only
+     * changes the percent (ramping up); another library replaces the canary (the one before drains). Ordered
+     * with the endpoint's loads, swaps, unloads and rollbacks, as they are with each other.
+     *
+     * @param percent more than 0 and less than 100, to 0.01 (e.g. {@code 0.5}, {@code 20})
+     * @return the split in effect
+     * @throws HandlerLoadException with {@link HandlerLoadException.Reason#NOT_LOADED} if the endpoint has no
+     *                              version to share with, {@link HandlerLoadException.Reason#ALREADY_LOADED} if
+     *                              the library is the one the primary serves, {@link
+     *                              HandlerLoadException.Reason#SUPERSEDED} as for a swap, or why the library was
+     *                              refused; nothing changes then
+     * @throws IllegalArgumentException if the percent is out of range
+     * @since 1.2
+     */
+    CanarySplit split(String endpointId, Path library, double percent);
+
+    /**
+     * Like {@link #split(String, Path, double)}, with a version the endpoint's {@link #history(String) history}
+     * keeps as the canary: its number ({@code 2} or {@code #2}) or its version ({@code 2.0.0}), as for {@link
+     * #rollback(String, String)}. A canary from the history that is promoted pins the endpoint, as a rollback
+     * does.
+     *
+     * @throws HandlerLoadException also with {@link HandlerLoadException.Reason#NOT_IN_HISTORY}, {@link
+     *                              HandlerLoadException.Reason#FILE_NOT_FOUND} or {@link
+     *                              HandlerLoadException.Reason#FILE_CHANGED} as for a rollback
+     * @since 1.2
+     */
+    CanarySplit split(String endpointId, String keptVersion, double percent);
+
+    /**
+     * The endpoint's canary split, if it has one now.
+     *
+     * @since 1.2
+     */
+    Optional<CanarySplit> split(String endpointId);
+
+    /**
+     * Ends the endpoint's canary split by making the canary its only version: a graceful swap (the calls inside
+     * the primary finish there; it is unloaded once drained; this returns without waiting for that). The history
+     * gets an entry for the promoted version.
+     *
+     * @throws HandlerLoadException with {@link HandlerLoadException.Reason#NO_SPLIT} if the endpoint has no split
+     * @since 1.2
+     */
+    SwapResult promote(String endpointId);
+
+    /**
+     * Like {@link #promote(String)}, then waits up to {@code drainTimeout} for the primary's calls and its unload.
+     *
+     * @since 1.2
+     */
+    SwapResult promote(String endpointId, Duration drainTimeout);
+
+    /**
+     * Ends the endpoint's canary split by sending all its new calls to the primary again: the calls inside the
+     * canary finish there, and it is unloaded once drained (this returns without waiting for that).
+     *
+     * @return about the canary, as a swap's result is about the version it replaced
+     * @throws HandlerLoadException with {@link HandlerLoadException.Reason#NO_SPLIT} if the endpoint has no split
+     * @since 1.2
+     */
+    SwapResult abort(String endpointId);
+
     RegistryStats stats();
 
     /**
      * What the registry has done since it started: its generation, calls for unknown endpoints, swaps by
-     * kind and result, drain durations (see {@link RegistryActivity}).
+     * kind and result, drain durations, rollbacks by reason (see {@link RegistryActivity}).
      *
      * @since 1.2
      */

@@ -27,6 +27,27 @@ public interface LoadedHandler {
     /** The version its provider gave it (e.g. the bundle version); empty for library files. */
     Optional<String> version();
 
+    /**
+     * True for the canary of a {@link CanarySplit canary split}: a version on trial beside the one that served,
+     * getting a share of the endpoint's new calls.
+     *
+     * @since 1.2
+     */
+    default boolean isCanary() {
+        return false;
+    }
+
+    /**
+     * The percent of the endpoint's new calls this version gets now: 100 for the only active version of its
+     * endpoint, the split's shares for the primary and the canary of a {@link CanarySplit canary split}, 0 for
+     * a version that takes no new calls (draining, unloaded).
+     *
+     * @since 1.2
+     */
+    default double trafficPercent() {
+        return isDraining() ? 0 : 100;
+    }
+
     /** Where this version's native code runs. */
     default Isolation isolation() {
         return Isolation.IN_PROCESS;

@@ -11,20 +11,26 @@ import java.util.Map;
  * @param swaps          loads, swaps and unloads asked for, by {@link SwapKind kind and result}
  * @param drainDurations how long the replaced or unloaded versions took to drain, from the moment they took
  *                       no new call to the return of their last call (every drain that ended)
+ * @param rollbacks      rollbacks that took effect, by reason: {@code manual} (asked for through the API or the
+ *                       shell), {@code guard} (the registry's guard rolled back a failing version or aborted a
+ *                       failing canary by itself)
  */
-public record RegistryActivity(long generation, long notFound, Map<SwapKind, Long> swaps, Latencies drainDurations) {
+public record RegistryActivity(long generation, long notFound, Map<SwapKind, Long> swaps, Latencies drainDurations,
+        Map<String, Long> rollbacks) {
 
     public RegistryActivity {
         swaps = Map.copyOf(swaps);
+        rollbacks = Map.copyOf(rollbacks);
     }
 
     /** Nothing done. */
-    public static final RegistryActivity NONE = new RegistryActivity(0, 0, Map.of(), Latencies.none(1));
+    public static final RegistryActivity NONE = new RegistryActivity(0, 0, Map.of(), Latencies.none(1), Map.of());
 
     /**
      * A kind of change and how it ended.
      *
-     * @param kind   {@code load}, {@code swap} (immediate), {@code graceful}, {@code rollback} or {@code unload}
+     * @param kind   {@code load}, {@code swap} (immediate), {@code graceful}, {@code rollback}, {@code unload},
+     *               {@code split}, {@code promote} or {@code abort} (of a canary split)
      * @param result {@code ok}; {@code refused} (the library was refused: {@link HandlerLoadException}, or
      *               an unload of an endpoint that had no version); {@code superseded}
      *               ({@link HandlerLoadException.Reason#SUPERSEDED})

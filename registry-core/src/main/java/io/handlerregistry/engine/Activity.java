@@ -23,6 +23,7 @@ final class Activity {
     private final LongAdder notFound = new LongAdder();
     private final ConcurrentHashMap<SwapKind, LongAdder> swaps = new ConcurrentHashMap<>();
     private final AtomicLongArray drains = new AtomicLongArray(Latencies.BUCKETS);
+    private final ConcurrentHashMap<String, LongAdder> rollbacks = new ConcurrentHashMap<>();
 
     /** The active version of an endpoint changed. Called under the endpoint's order. */
     void changed() {
@@ -49,6 +50,11 @@ final class Activity {
         swaps.computeIfAbsent(new SwapKind(kind, result), k -> new LongAdder()).increment();
     }
 
+    /** A rollback took effect: {@code manual} or {@code guard}. */
+    void rolledBack(String reason) {
+        rollbacks.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
     /** A version that was retired finished draining after this long. */
     void drained(long nanos) {
         drains.incrementAndGet(Latencies.bucket(Math.max(0, nanos)));
@@ -61,6 +67,8 @@ final class Activity {
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = drains.get(i);
         }
-        return new RegistryActivity(generation.get(), notFound.sum(), counts, new Latencies(buckets, 1));
+        Map<String, Long> rolledBack = new HashMap<>();
+        rollbacks.forEach((k, v) -> rolledBack.put(k, v.sum()));
+        return new RegistryActivity(generation.get(), notFound.sum(), counts, new Latencies(buckets, 1), rolledBack);
     }
 }

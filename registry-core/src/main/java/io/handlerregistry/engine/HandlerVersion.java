@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -64,6 +65,14 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     private volatile long drainingSinceNanos;
     private volatile boolean pinned;
     private final Provenance provenance; // null: not the registry's own (a handler bundle's library)
+    /** On the primary of a canary split: the split, read once by every call (set under the endpoint's order). */
+    volatile Canary split;
+    /** On the canary of a split: its primary; null otherwise (set under the endpoint's order). */
+    volatile HandlerVersion canaryOf;
+    /** {@link System#nanoTime()} when it took effect (became the active version or a canary); 0 before. */
+    volatile long tookEffectNanos;
+    /** True for a version that replaced another and was not made by a rollback: the guard watches it. */
+    volatile boolean guarded;
 
     private HandlerVersion(String endpointId, long generation, String source, String version, Handler handler,
             AutoCloseable resources, Path loadedCopy, boolean timed, CallLimit limit, Provenance provenance) {
@@ -429,6 +438,34 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
     @Override
     public boolean isDraining() {
         return tracker.isDraining();
+    }
+
+    @Override
+    public boolean isCanary() {
+        return canaryOf != null && !tracker.isDraining();
+    }
+
+    @Override
+    public double trafficPercent() {
+        if (tracker.isDraining()) {
+            return 0;
+        }
+        Canary own = split;
+        if (own != null) {
+            return 100 - own.percent();
+        }
+        HandlerVersion primary = canaryOf;
+        if (primary != null) {
+            Canary of = primary.split;
+            return of != null && of.version() == this ? of.percent() : 0;
+        }
+        return 100;
+    }
+
+    /** The version a call that found this one in the registry's map goes to: this one, or its split's canary. */
+    HandlerVersion route() {
+        Canary c = split;
+        return c != null && ThreadLocalRandom.current().nextInt(10_000) < c.threshold() ? c.version() : this;
     }
 
     @Override

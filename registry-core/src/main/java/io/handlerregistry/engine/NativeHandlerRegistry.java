@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import io.handlerregistry.api.CanarySplit;
 import io.handlerregistry.api.EndpointNotFoundException;
 import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerLoadException;
@@ -97,6 +99,11 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final Activity activity = new Activity();
     private final VersionHistory history;
     private final boolean ownsHistory;
+    private final Guard guard = new Guard(new GuardActions());
+    private final ScheduledExecutorService guardTimer;
+    /** Run once a rollback or promotion the guard made took effect (e.g. to hold back what stands by). */
+    private volatile java.util.function.Consumer<String> rollbackHook = id -> { };
+    private volatile Runnable guardTick = () -> { };
     private volatile boolean closed;
 
     /** How many versions of each endpoint the history keeps unless configured otherwise. */
@@ -153,6 +160,31 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             this.cleanup = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("handler-registry-cleanup"));
             cleanup.scheduleWithFixedDelay(this::cleanupQuietly, period, period, TimeUnit.NANOSECONDS);
         }
+        guard.configure(settings.guard, settings.guardByEndpoint);
+        long every = settings.guardInterval.toNanos();
+        this.guardTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("handler-registry-guard"));
+        guardTimer.scheduleWithFixedDelay(this::guardQuietly, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    private void guardQuietly() {
+        try {
+            guard.check(active);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "the guard's check failed; it looks again in a moment", e);
+        }
+        try {
+            guardTick.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "a task on the guard's timer failed; it runs again in a moment", e);
+        }
+    }
+
+    /**
+     * Runs {@code task} on the guard's timer, after each of its looks (about once a second): e.g. to make a
+     * configured split once its endpoint is loaded. It must be short; it replaces the one before.
+     */
+    public void onGuardTick(Runnable task) {
+        this.guardTick = Objects.requireNonNull(task, "task");
     }
 
     @Override
@@ -196,6 +228,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 checkNotLoaded(endpointId, library);
             }
             order.applied(ticket, "a load of " + library);
+            loaded.tookEffectNanos = System.nanoTime();
             active.put(endpointId, loaded);
             activity.changed();
             history.served(endpointId, loaded.provenance());
@@ -259,6 +292,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         if (removed == null) {
             return false;
         }
+        retireCanaryOf(removed, "the endpoint was unloaded");
         retire(removed);
         long inside = removed.activeRequests();
         LOG.log(Level.INFO, "endpoint ''{0}'' unloaded ({1})", endpointId, removed.isDrained() ? "it was idle"
@@ -284,7 +318,14 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     @Override
     public List<LoadedHandler> handlers() {
-        List<LoadedHandler> all = new ArrayList<>(active.values());
+        List<LoadedHandler> all = new ArrayList<>();
+        for (HandlerVersion primary : active.values()) {
+            all.add(primary);
+            Canary split = primary.split;
+            if (split != null) {
+                all.add(split.version()); // after its primary: the sort below is stable
+            }
+        }
         all.sort(Comparator.comparing(LoadedHandler::endpointId));
         List<LoadedHandler> old = new ArrayList<>(draining);
         old.sort(Comparator.comparingLong(LoadedHandler::generation));
@@ -299,16 +340,31 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     public HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request) {
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(request, "request");
+        return execute(endpointId, context, request, (AtomicReference<HandlerVersion>) null);
+    }
+
+    /**
+     * A call: to the endpoint's active version, or to its canary for the canary's share of the calls.
+     *
+     * @param chosen where to note the version the call went to (for a caller that may stop waiting); may be null
+     */
+    private HandlerResponse execute(String endpointId, RequestContext context, HandlerRequest request,
+            AtomicReference<HandlerVersion> chosen) {
         for (;;) {
-            HandlerVersion handler = endpointId == null ? null : active.get(endpointId);
-            if (handler == null) {
+            HandlerVersion primary = endpointId == null ? null : active.get(endpointId);
+            if (primary == null) {
                 throw notFound(endpointId);
+            }
+            HandlerVersion handler = primary.route();
+            if (chosen != null) {
+                chosen.set(handler);
             }
             HandlerResponse response = handler.callIfActive(context, request);
             if (response != null) {
                 return response;
             }
-            // That version started draining after we read it: the map already holds its successor.
+            // That version started draining after we read it: the map (or the primary's split) already holds
+            // its successor.
         }
     }
 
@@ -320,11 +376,11 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(reader, "reader");
         for (;;) {
-            HandlerVersion handler = endpointId == null ? null : active.get(endpointId);
-            if (handler == null) {
+            HandlerVersion primary = endpointId == null ? null : active.get(endpointId);
+            if (primary == null) {
                 throw notFound(endpointId);
             }
-            Object result = handler.readIfActive(context, request, reader);
+            Object result = primary.route().readIfActive(context, request, reader);
             if (result != HandlerVersion.NOT_ACTIVE) {
                 return (T) result;
             }
@@ -345,17 +401,20 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         // the call's thread and its caller race for this flag: a call that has not started when its
         // caller stops waiting never runs, and the exception says which of the two it was
         AtomicBoolean claimed = new AtomicBoolean();
-        HandlerVersion target = endpointId == null ? null : active.get(endpointId);
+        HandlerVersion primary = endpointId == null ? null : active.get(endpointId);
+        // the version the call went to (a split's canary, or the primary), for the count of timeouts
+        AtomicReference<HandlerVersion> chosen = new AtomicReference<>();
         CompletableFuture<HandlerResponse> call = submit(endpointId, () -> {
             if (!claimed.compareAndSet(false, true)) {
                 throw new CancellationException("withdrawn: its caller stopped waiting before it started");
             }
-            return execute(endpointId, bounded, request);
+            return execute(endpointId, bounded, request, chosen);
         });
         try {
             return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             boolean started = !claimed.compareAndSet(false, true);
+            HandlerVersion target = chosen.get() != null ? chosen.get() : primary;
             if (target != null) {
                 target.countTimeout();
             }
@@ -498,7 +557,19 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * @param inEffect     what to do once it took effect (e.g. hold back what stands by); may be null
      */
     public SwapResult rollback(String endpointId, String version, Duration drainTimeout, Runnable inEffect) {
-        HandlerVersion old = activity.count("rollback", () -> rollingBack(endpointId, version));
+        return rollback(endpointId, version, drainTimeout, inEffect, "manual");
+    }
+
+    /** A rollback, counted by its reason ({@code manual} or {@code guard}) once it took effect. */
+    private SwapResult rollback(String endpointId, String version, Duration drainTimeout, Runnable inEffect,
+            String reason) {
+        return rollback(endpointId, version, drainTimeout, inEffect, reason, null);
+    }
+
+    private SwapResult rollback(String endpointId, String version, Duration drainTimeout, Runnable inEffect,
+            String reason, HandlerVersion expected) {
+        HandlerVersion old = activity.count("rollback", () -> rollingBack(endpointId, version, expected));
+        activity.rolledBack(reason);
         if (inEffect != null) {
             inEffect.run();
         }
@@ -507,19 +578,323 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     /** A swap to a new private copy of a kept library; returns the version it replaced. */
     private HandlerVersion rollingBack(String endpointId, String version) {
+        return rollingBack(endpointId, version, null);
+    }
+
+    private HandlerVersion rollingBack(String endpointId, String version, HandlerVersion expected) {
         HandlerRegistry.checkEndpointId(endpointId);
         ensureOpen();
         HistoryEntry target = history.target(endpointId, version);
         Path kept = history.keptLibrary(endpointId, target);
-        String origin = target.origin().startsWith("rollback to #") && target.origin().contains(": ")
-                ? target.origin().substring(target.origin().indexOf(": ") + 2) : target.origin();
+        String origin = firstOrigin(target);
         Provenance provenance = new Provenance(HistoryEntry.Source.API, "rollback to #" + target.number() + ": "
                 + origin, target.version(), null, null, target.isolation(), target.number());
         HandlerVersion old = replace(endpointId, kept,
-                () -> open(endpointId, kept, target.isolation(), provenance, target.sha256()));
+                () -> open(endpointId, kept, target.isolation(), provenance, target.sha256()), expected);
         LOG.log(Level.INFO, "endpoint ''{0}'' rolled back to {1} ({2}); it is pinned to it until a new version is"
                 + " deployed, swapped in or loaded", endpointId, target.label(), origin);
         return old;
+    }
+
+
+    @Override
+    public CanarySplit split(String endpointId, Path library, double percent) {
+        Objects.requireNonNull(library, "library");
+        int threshold = Canary.threshold(percent);
+        return activity.count("split", () -> splitting(endpointId, threshold, library, null));
+    }
+
+    @Override
+    public CanarySplit split(String endpointId, String keptVersion, double percent) {
+        Objects.requireNonNull(keptVersion, "keptVersion");
+        int threshold = Canary.threshold(percent);
+        return activity.count("split", () -> splitting(endpointId, threshold, null, keptVersion));
+    }
+
+    @Override
+    public Optional<CanarySplit> split(String endpointId) {
+        HandlerVersion primary = endpointId == null ? null : active.get(endpointId);
+        Canary split = primary == null ? null : primary.split;
+        return split == null ? Optional.empty() : Optional.of(splitOf(endpointId, primary, split));
+    }
+
+    private static CanarySplit splitOf(String endpointId, HandlerVersion primary, Canary split) {
+        return new CanarySplit(endpointId, primary, split.version(), split.percent(), split.since(), split.origin());
+    }
+
+    /** Starts or changes a split: a new canary from a file or a kept version, or a new percent for the same one. */
+    private CanarySplit splitting(String endpointId, int threshold, Path file, String keptVersion) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        ensureOpen();
+        Path library;
+        String sha;
+        Provenance provenance;
+        Isolation isolation;
+        String origin;
+        int keptNumber;
+        if (file != null) {
+            library = file.toAbsolutePath();
+            isolation = isolationOf(endpointId);
+            provenance = apiProvenance(library, isolation);
+            sha = Files.isRegularFile(library) ? shaOrNull(library) : null; // else the load says what is wrong
+            origin = library.toString();
+            keptNumber = 0;
+        } else {
+            HistoryEntry target = history.target(endpointId, keptVersion);
+            library = history.keptLibrary(endpointId, target);
+            isolation = target.isolation();
+            String was = firstOrigin(target);
+            origin = target.label() + ": " + was;
+            provenance = new Provenance(HistoryEntry.Source.API, "split to #" + target.number() + ": " + was,
+                    target.version(), null, null, isolation, target.number());
+            sha = target.sha256();
+            keptNumber = target.number();
+        }
+        EndpointOrder order = lockFor(endpointId);
+        long ticket;
+        synchronized (order) {
+            ensureOpen();
+            HandlerVersion primary = active.get(endpointId);
+            if (primary == null) {
+                throw notLoaded(endpointId, library);
+            }
+            String primarySha = primary.provenance() == null ? null : primary.provenance().sha256();
+            if (sha != null && sha.equals(primarySha)) {
+                throw new HandlerLoadException(endpointId, library, HandlerLoadException.Reason.ALREADY_LOADED,
+                        "endpoint '" + endpointId + "' is served by " + primary.source() + ", which has the same"
+                                + " library as " + origin + " (SHA-256 " + sha.substring(0, 12) + "...): a canary"
+                                + " must differ from the version it is tried against");
+            }
+            Canary current = primary.split;
+            if (current != null && sha != null && sha.equals(current.sha256())) {
+                // the same canary: only its share changes (no load, nothing drains)
+                Canary changed = current.withThreshold(threshold);
+                primary.split = changed;
+                LOG.log(Level.INFO, "endpoint ''{0}'': the canary {1} gets {2} % of the new calls now (was {3} %)",
+                        endpointId, current.version().source(), CanarySplit.format(changed.percent()),
+                        CanarySplit.format(current.percent()));
+                return splitOf(endpointId, primary, changed);
+            }
+            ticket = order.ask();
+        }
+        // loaded without the endpoint's lock, as for a swap
+        HandlerVersion next = open(endpointId, library, isolation, provenance, keptNumber == 0 ? null : sha);
+        HandlerVersion primary;
+        Canary replaced;
+        Canary split;
+        synchronized (order) {
+            primary = active.get(endpointId);
+            if (closed || order.isSuperseded(ticket) || primary == null) {
+                discard(next);
+                ensureOpen();
+                checkNotSuperseded(order, ticket, endpointId, library, "canary split to");
+                throw notLoaded(endpointId, library);
+            }
+            order.applied(ticket, "a canary split to " + next.source());
+            replaced = primary.split;
+            split = new Canary(next, threshold, Instant.now(), System.nanoTime(), origin,
+                    next.provenance().sha256(), keptNumber);
+            next.canaryOf = primary;
+            next.tookEffectNanos = split.sinceNanos();
+            next.guarded = true;
+            primary.split = split;
+            activity.changed();
+        }
+        if (replaced != null) {
+            replaced.version().canaryOf = null;
+            retire(replaced.version());
+        }
+        LOG.log(Level.INFO, "endpoint ''{0}'' is split: {1} % of its new calls go to the canary {2}, the others to"
+                + " {3}{4}; handler:split --promote {0} makes the canary its only version, handler:split --abort {0}"
+                + " sends every call back", endpointId, CanarySplit.format(split.percent()), next.source(),
+                primary.source(), replaced == null ? "" : " (the canary before, " + replaced.version().source()
+                        + ", drains)");
+        return splitOf(endpointId, primary, split);
+    }
+
+    /** Where an entry's library first came from: its origin without "rollback to #n: " or "split to #n: ". */
+    private static String firstOrigin(HistoryEntry entry) {
+        String o = entry.origin();
+        return (o.startsWith("rollback to #") || o.startsWith("split to #")) && o.contains(": ")
+                ? o.substring(o.indexOf(": ") + 2) : o;
+    }
+
+    private static String shaOrNull(Path file) {
+        try {
+            return Provenance.sha256(file);
+        } catch (UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    private static HandlerLoadException notLoaded(String endpointId, Path library) {
+        return new HandlerLoadException(endpointId, library, HandlerLoadException.Reason.NOT_LOADED, "endpoint '"
+                + endpointId + "' is not loaded: a canary split needs a version serving it to share its calls with;"
+                + " load or deploy it first (or load the canary itself)");
+    }
+
+    private HandlerLoadException noSplit(String endpointId, String what) {
+        return new HandlerLoadException(endpointId, null, HandlerLoadException.Reason.NO_SPLIT, "endpoint '"
+                + endpointId + "' has no canary split to " + what + (active.containsKey(endpointId)
+                        ? " (a swap, rollback or unload ends a split): start one with handler:split " + endpointId
+                                + " <library-or-kept-version> <percent>"
+                        : ": it is not loaded"));
+    }
+
+    @Override
+    public SwapResult promote(String endpointId) {
+        return promote(endpointId, null, null);
+    }
+
+    @Override
+    public SwapResult promote(String endpointId, Duration drainTimeout) {
+        return promote(endpointId, Objects.requireNonNull(drainTimeout, "drainTimeout"), null);
+    }
+
+    /**
+     * Like {@link #promote(String, Duration)}, running {@code inEffect} once the promotion took effect.
+     *
+     * @param drainTimeout how long to wait for the primary; null: not at all
+     */
+    public SwapResult promote(String endpointId, Duration drainTimeout, Runnable inEffect) {
+        HandlerVersion old = activity.count("promote", () -> promoting(endpointId, null));
+        if (inEffect != null) {
+            inEffect.run();
+        }
+        return drainTimeout == null ? swapped(old) : drain(endpointId, old, drainTimeout);
+    }
+
+    /** Makes the canary the endpoint's only version; returns the primary, which drains. */
+    private HandlerVersion promoting(String endpointId, HandlerVersion expected) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        EndpointOrder order = lockFor(endpointId);
+        HandlerVersion primary;
+        Canary split;
+        synchronized (order) {
+            ensureOpen();
+            primary = active.get(endpointId);
+            split = primary == null ? null : primary.split;
+            if (split == null || (expected != null && split.version() != expected)) {
+                throw noSplit(endpointId, "promote");
+            }
+            HandlerVersion canary = split.version();
+            order.applied(order.ask(), "the promotion of the canary " + canary.source());
+            primary.split = null;
+            canary.canaryOf = null;
+            canary.guarded = split.keptNumber() == 0;
+            active.put(endpointId, canary);
+            activity.changed();
+            history.served(endpointId, canary.provenance());
+        }
+        retire(primary);
+        LOG.log(Level.INFO, "endpoint ''{0}'': the canary, {1}, is promoted: it serves every call now; {2} {3}",
+                endpointId, split.version().source(), primary.source(), primary.isUnloaded() ? "is unloaded"
+                        : "drains with " + CallCount.of(primary.activeRequests()) + " inside");
+        return primary;
+    }
+
+    @Override
+    public SwapResult abort(String endpointId) {
+        return swapped(activity.count("abort", () -> aborting(endpointId, null)));
+    }
+
+    /** Sends every call to the primary again; returns the canary, which drains. */
+    private HandlerVersion aborting(String endpointId, HandlerVersion expected) {
+        HandlerRegistry.checkEndpointId(endpointId);
+        EndpointOrder order = lockFor(endpointId);
+        HandlerVersion primary;
+        Canary split;
+        synchronized (order) {
+            ensureOpen();
+            primary = active.get(endpointId);
+            split = primary == null ? null : primary.split;
+            if (split == null || (expected != null && split.version() != expected)) {
+                throw noSplit(endpointId, "abort");
+            }
+            order.applied(order.ask(), "the abort of the canary " + split.version().source());
+            primary.split = null;
+            split.version().canaryOf = null;
+            activity.changed();
+        }
+        retire(split.version());
+        LOG.log(Level.INFO, "endpoint ''{0}'': the canary split is aborted, every call goes to {1} again; the canary,"
+                + " {2}, {3}", endpointId, primary.source(), split.version().source(), split.version().isUnloaded()
+                        ? "is unloaded" : "drains with " + CallCount.of(split.version().activeRequests()) + " inside");
+        return split.version();
+    }
+
+    /** Ends the split of a primary that left the map: its canary drains with it. */
+    private void retireCanaryOf(HandlerVersion primary, String why) {
+        Canary split = primary.split;
+        if (split == null) {
+            return;
+        }
+        primary.split = null;
+        split.version().canaryOf = null;
+        retire(split.version());
+        LOG.log(Level.INFO, "endpoint ''{0}'': its canary split ends ({1}); the canary, {2}, drains too",
+                primary.endpointId(), why, split.version().source());
+    }
+
+    /**
+     * The guard's settings: {@code defaults} for every endpoint, {@code perEndpoint} for those named (see
+     * {@link GuardSettings}). Applies at the guard's next look.
+     */
+    public void configureGuard(GuardSettings defaults, Map<String, GuardSettings> perEndpoint) {
+        guard.configure(Objects.requireNonNull(defaults, "defaults"), perEndpoint);
+    }
+
+    /** How many looks the guard has taken so far. */
+    long guardChecks() {
+        return guard.checks();
+    }
+
+    /** The guard's settings for an endpoint. */
+    public GuardSettings guardSettings(String endpointId) {
+        return guard.settingsOf(endpointId);
+    }
+
+    /**
+     * What to run once a rollback or a promotion of a kept canary that the guard made took effect, with the
+     * endpoint's id (the OSGi wiring holds back the handler bundles standing by, as for a rollback asked for).
+     */
+    public void configureRollbackHook(java.util.function.Consumer<String> hook) {
+        this.rollbackHook = Objects.requireNonNull(hook, "hook");
+    }
+
+    /** The guard's actions on this registry. */
+    private final class GuardActions implements Guard.Actions {
+        @Override
+        public void rollBack(String endpointId, HandlerVersion failing, String why) {
+            List<HistoryEntry> before = history.entries(endpointId);
+            boolean known = !before.isEmpty() && before.get(0).serving();
+            String label = known ? before.get(0).label() : "the version serving";
+            String origin = known ? before.get(0).origin() : failing.source();
+            rollback(endpointId, null, null, () -> rollbackHook.accept(endpointId), "guard", failing);
+            HistoryEntry now = history.entries(endpointId).get(0);
+            LOG.log(Level.WARNING, "endpoint ''{0}'': the guard rolled back {1} ({2}) by itself: {3}. It serves {4}"
+                    + " now, a rollback to #{5}, and stays pinned to it until a new version is deployed, swapped in"
+                    + " or loaded: fix that version and deploy it again (handler:history {0}, handler:info {0})",
+                    endpointId, label, origin, why, now.label(), String.valueOf(now.rollbackOf()));
+        }
+
+        @Override
+        public void abort(String endpointId, HandlerVersion failing, String why) {
+            activity.count("abort", () -> aborting(endpointId, failing));
+            activity.rolledBack("guard");
+            LOG.log(Level.WARNING, "endpoint ''{0}'': the guard aborted its canary split by itself: the canary, {1},"
+                    + " failed: {2}. Every call goes to {3} again: fix the canary and split again (handler:split {0}"
+                    + " ...)", endpointId, failing.source(), why,
+                    handler(endpointId).map(LoadedHandler::source).orElse("the primary"));
+        }
+
+        @Override
+        public void promote(String endpointId, HandlerVersion healthy, String why) {
+            HandlerVersion old = activity.count("promote", () -> promoting(endpointId, healthy));
+            rollbackHook.accept(endpointId);
+            LOG.log(Level.INFO, "endpoint ''{0}'': the guard promoted the canary, {1}, by itself: {2}; {3} drains",
+                    endpointId, healthy.source(), why, old.source());
+        }
     }
 
     /**
@@ -706,6 +1081,10 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         long activeRequests = 0;
         for (HandlerVersion h : active.values()) {
             activeRequests += h.activeRequests();
+            Canary split = h.split;
+            if (split != null) {
+                activeRequests += split.version().activeRequests();
+            }
         }
         long drainingRequests = 0;
         int drainingCount = 0;
@@ -771,6 +1150,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         if (cleanup != null) {
             cleanup.shutdownNow();
         }
+        guardTimer.shutdownNow();
         // every endpoint ever locked, not just the loaded ones: a load that was under way when
         // `closed` was set finishes under its lock first, and is then taken out here
         for (String endpointId : List.copyOf(endpointLocks.keySet())) {
@@ -779,6 +1159,11 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 if (removed != null) {
                     activity.changed();
                     closing.add(removed);
+                    Canary split = removed.split;
+                    if (split != null) {
+                        removed.split = null;
+                        closing.add(split.version());
+                    }
                 }
             }
         }
@@ -845,6 +1230,15 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * @param library the library file of the new version, null for a handler object (for messages)
      */
     private HandlerVersion replace(String endpointId, Path library, Supplier<HandlerVersion> newVersion) {
+        return replace(endpointId, library, newVersion, null);
+    }
+
+    /**
+     * Like {@link #replace(String, Path, Supplier)}; with {@code expected}, only if that version still serves
+     * the endpoint when the new one is ready (else SUPERSEDED: something else replaced it meanwhile).
+     */
+    private HandlerVersion replace(String endpointId, Path library, Supplier<HandlerVersion> newVersion,
+            HandlerVersion expected) {
         HandlerRegistry.checkEndpointId(endpointId);
         EndpointOrder order = lockFor(endpointId);
         long ticket;
@@ -856,17 +1250,24 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         HandlerVersion next = newVersion.get();
         HandlerVersion old;
         synchronized (order) {
-            if (closed || order.isSuperseded(ticket)) {
+            if (closed || order.isSuperseded(ticket) || (expected != null && active.get(endpointId) != expected)) {
                 discard(next);
                 ensureOpen();
                 checkNotSuperseded(order, ticket, endpointId, library, "swap to");
+                throw new HandlerLoadException(endpointId, library, HandlerLoadException.Reason.SUPERSEDED, "endpoint '"
+                        + endpointId + "': " + expected.source() + " no longer serves it (" + order.appliedWhat()
+                        + " took effect meanwhile): nothing is rolled back");
             }
             order.applied(ticket, "a swap to " + next.source());
+            next.tookEffectNanos = System.nanoTime();
+            next.guarded = active.get(endpointId) != null
+                    && (next.provenance() == null || next.provenance().rollbackOf() == 0);
             old = active.put(endpointId, next);
             activity.changed();
             history.served(endpointId, next.provenance());
         }
         if (old != null) {
+            retireCanaryOf(old, "the endpoint was swapped to " + next.source());
             retire(old);
             LOG.log(Level.INFO, "endpoint ''{0}'' swapped to {1}; old version {2}", endpointId, next.source(),
                     old.isUnloaded() ? "unloaded" : "draining with " + CallCount.of(old.activeRequests()) + " inside");
@@ -1053,6 +1454,9 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         private ProcessIsolation processIsolation = ProcessIsolation.DEFAULTS;
         private Path historyDirectory;
         private int historySize = DEFAULT_HISTORY_SIZE;
+        private GuardSettings guard = GuardSettings.DEFAULTS;
+        private final Map<String, GuardSettings> guardByEndpoint = new java.util.HashMap<>();
+        private Duration guardInterval = Guard.DEFAULT_INTERVAL;
 
         private Builder(Path handlersDirectory) {
             this.handlersDirectory = Objects.requireNonNull(handlersDirectory, "handlersDirectory");
@@ -1164,6 +1568,31 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
          */
         public Builder historySize(int size) {
             this.historySize = VersionHistory.checkSize(size);
+            return this;
+        }
+
+        /**
+         * The guard's settings for every endpoint (default {@link GuardSettings#DEFAULTS}: off); see
+         * {@link NativeHandlerRegistry#configureGuard}.
+         */
+        public Builder guard(GuardSettings settings) {
+            this.guard = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** The guard's settings for one endpoint. */
+        public Builder guard(String endpointId, GuardSettings settings) {
+            HandlerRegistry.checkEndpointId(endpointId);
+            guardByEndpoint.put(endpointId, Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
+        /** How often the guard looks at the versions it watches. Default 1 s. */
+        public Builder guardInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("guard interval must be positive: " + interval);
+            }
+            this.guardInterval = interval;
             return this;
         }
 

@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
+import io.handlerregistry.api.CanarySplit;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
@@ -36,6 +37,7 @@ import io.handlerregistry.api.RegistryStats;
 import io.handlerregistry.api.RequestContext;
 import io.handlerregistry.api.ResponseReader;
 import io.handlerregistry.api.SwapResult;
+import io.handlerregistry.engine.GuardSettings;
 import io.handlerregistry.engine.NativeHandlerRegistry;
 import io.handlerregistry.engine.ProcessIsolation;
 import io.handlerregistry.spi.Handler;
@@ -58,6 +60,7 @@ public final class RegistryComponent implements HandlerRegistry {
     private final String historyDirectory;
     private volatile Path handlersDirectory;
     private volatile ProcessIsolation processIsolation;
+    private final ConfiguredSplits splits;
 
     /**
      * The configuration comes as a map, not as a {@link RegistryConfiguration} (which describes it in
@@ -93,6 +96,11 @@ public final class RegistryComponent implements HandlerRegistry {
         Bundle framework = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         this.services = new HandlerServices(registry, bundles, settings.drainTimeout, settings.uninstallReplaced,
                 () -> framework.getState() == Bundle.STOPPING);
+        registry.configureRollbackHook(this::holdBackIfPinned);
+        registry.configureGuard(settings.guard, settings.guardByEndpoint);
+        this.splits = new ConfiguredSplits(registry, PID);
+        splits.configure(settings.splits);
+        registry.onGuardTick(splits::applyPending);
     }
 
     /**
@@ -110,6 +118,8 @@ public final class RegistryComponent implements HandlerRegistry {
         processIsolation = settings.processIsolation;
         BundleHandler.configure(settings.stopTimeout, registry, Duration.ofMillis(settings.initTimeoutMs));
         registry.configureHistory(settings.historySize);
+        registry.configureGuard(settings.guard, settings.guardByEndpoint);
+        splits.configure(settings.splits);
         if (!settings.historyDirectory.equals(historyDirectory)) {
             LOG.log(Level.INFO, "history.directory={0} of {1} applies from the next start (now {2})",
                     settings.historyDirectory, PID, registry.historyDirectory());
@@ -137,6 +147,9 @@ public final class RegistryComponent implements HandlerRegistry {
                 "copy.directory", Settings.directory(false),
                 "history.directory", Settings.directory(false),
                 "isolation.endpoints", value -> isolationByEndpointProblem((String) value),
+                "splits", value -> SplitSettings.problem((String) value),
+                "guard.max.failure.ratio", value -> GuardConfig.ratioProblem((String) value),
+                "guard.endpoints", value -> GuardConfig.perEndpointProblem((String) value),
                 "process.memory.limit.mb", value -> (Long) value > Long.MAX_VALUE >> 20
                         ? "it needs a whole number of at most " + (Long.MAX_VALUE >> 20) : null);
 
@@ -154,6 +167,9 @@ public final class RegistryComponent implements HandlerRegistry {
         final Isolation isolation;
         final Map<String, Isolation> isolationByEndpoint;
         final ProcessIsolation processIsolation;
+        final Map<String, SplitSettings.Split> splits;
+        final GuardSettings guard;
+        final Map<String, GuardSettings> guardByEndpoint;
 
         private Resolved(Settings.Values values, ProcessIsolation processIsolationBefore) {
             handlersDirectory = Path.of(values.string("handlers.directory")).toAbsolutePath();
@@ -170,6 +186,12 @@ public final class RegistryComponent implements HandlerRegistry {
             isolation = Isolation.parse(values.string("isolation"));
             isolationByEndpoint = isolationByEndpoint(values.string("isolation.endpoints"));
             processIsolation = processIsolation(values, processIsolationBefore);
+            splits = SplitSettings.parse(values.string("splits"));
+            guard = new GuardSettings(values.flag("guard.enabled"), Duration.ofSeconds(values.number("guard.window.s")),
+                    GuardConfig.ratio(values.string("guard.max.failure.ratio")), values.number("guard.min.requests"),
+                    Duration.ofSeconds(values.number("guard.promote.after.s")),
+                    Duration.ofSeconds(values.number("guard.watch.s")));
+            guardByEndpoint = GuardConfig.perEndpoint(values.string("guard.endpoints"), guard);
         }
 
         static Resolved of(Settings settings, Map<String, Object> properties, ProcessIsolation processIsolationBefore) {
@@ -352,6 +374,47 @@ public final class RegistryComponent implements HandlerRegistry {
     public SwapResult rollback(String endpointId, String version, Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         return registry.rollback(endpointId, version, drainTimeout, () -> services.rolledBack(endpointId));
+    }
+
+    @Override
+    public CanarySplit split(String endpointId, Path library, double percent) {
+        return registry.split(endpointId, library, percent);
+    }
+
+    @Override
+    public CanarySplit split(String endpointId, String keptVersion, double percent) {
+        return registry.split(endpointId, keptVersion, percent);
+    }
+
+    @Override
+    public Optional<CanarySplit> split(String endpointId) {
+        return registry.split(endpointId);
+    }
+
+    /**
+     * A promotion; a canary from the history, once promoted, pins the endpoint as a rollback does: the handler
+     * bundles standing by for it are held back then.
+     */
+    @Override
+    public SwapResult promote(String endpointId) {
+        return registry.promote(endpointId, null, () -> holdBackIfPinned(endpointId));
+    }
+
+    @Override
+    public SwapResult promote(String endpointId, Duration drainTimeout) {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        return registry.promote(endpointId, drainTimeout, () -> holdBackIfPinned(endpointId));
+    }
+
+    private void holdBackIfPinned(String endpointId) {
+        if (registry.isPinned(endpointId)) {
+            services.rolledBack(endpointId);
+        }
+    }
+
+    @Override
+    public SwapResult abort(String endpointId) {
+        return registry.abort(endpointId);
     }
 
     @Override

@@ -111,6 +111,49 @@ public @interface RegistryConfiguration {
             + " data area (which a framework that cleans its cache at start forgets). Applies from the next start.")
     String history_directory() default "";
 
+    @AttributeDefinition(name = "Canary splits", description = "Canary splits to make, as endpoint=canary:percent"
+            + " separated by commas: the canary is a version the endpoint's history keeps (its number or version, see"
+            + " handler:history) or a library file; it gets that percent (more than 0, less than 100) of the"
+            + " endpoint's new calls, e.g. 'greeting=2.0.0:20'. An entry applies when it is new or changed (an"
+            + " endpoint not loaded yet: once it is); an entry removed aborts the split it made. A split that cannot"
+            + " be made is one log line, and the endpoint stays as it was.")
+    String splits() default "";
+
+    @AttributeDefinition(name = "Guard", description = "Whether the guard watches every endpoint: it rolls a new"
+            + " version back by itself (aborts a canary) when too many of its calls fail (see the guard's other"
+            + " settings); guard.endpoints turns it on or off per endpoint.")
+    boolean guard_enabled() default false;
+
+    @AttributeDefinition(name = "Guard: window (s)", description = "How far back the guard counts calls and failures.",
+            min = "1")
+    long guard_window_s() default 60;
+
+    @AttributeDefinition(name = "Guard: max failure ratio", description = "Failures per call (handler errors,"
+            + " crashes, callers that timed out) above which the guard rolls back: more than 0, at most 1 (0.1:"
+            + " more than 10 % failed).")
+    String guard_max_failure_ratio() default "0.1";
+
+    @AttributeDefinition(name = "Guard: min requests", description = "Calls that must have ended within the window"
+            + " before the guard acts.", min = "1")
+    long guard_min_requests() default 20;
+
+    @AttributeDefinition(name = "Guard: promote after (s)", description = "How long a canary that does not fail"
+            + " too often runs before the guard promotes it (with at least min requests calls); 0: never.",
+            min = "0")
+    long guard_promote_after_s() default 0;
+
+    @AttributeDefinition(name = "Guard: watch (s)", description = "How long after a swap the guard watches the new"
+            + " version; 0: for as long as it serves. A canary is watched for as long as its split lasts.",
+            min = "0")
+    long guard_watch_s() default 600;
+
+    @AttributeDefinition(name = "Guard per endpoint", description = "Endpoints the guard watches with settings of"
+            + " their own: entries separated by commas, each an endpoint id and then, separated by spaces, its own"
+            + " settings as key=value (enabled, window.s, max.failure.ratio, min.requests, promote.after.s,"
+            + " watch.s), e.g. 'greeting, checkout window.s=30 max.failure.ratio=0.05, echo enabled=false'. An"
+            + " endpoint named is watched unless it says enabled=false.")
+    String guard_endpoints() default "";
+
     @AttributeDefinition(name = "Uninstall replaced bundles", description = "Whether a handler bundle replaced by a"
             + " better one for its endpoint is uninstalled once its calls drained.")
     boolean uninstall_replaced() default true;

@@ -135,6 +135,49 @@ class SwapOrderTest {
                 .cleanupInterval(Duration.ofMillis(50)).build();
     }
 
+    @ParameterizedTest
+    @EnumSource(Isolation.class)
+    void aSlowSplitOvertakenByALaterSwapIsSupersededAndTheSwapStays(Isolation isolation) throws Exception {
+        registry = registry();
+        registry.loadFrom("svc", TestLibraries.version("v1", "greeting"), isolation);
+        Path slow = slowInit();
+
+        CompletableFuture<?> split = CompletableFuture.supplyAsync(() -> registry.split("svc", slow, 50), callers);
+        awaitInitStarted();
+        registry.swap("svc", TestLibraries.version("v2", "greeting"), isolation);
+        letInitReturn();
+        assertThat(split).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
+                .isInstanceOfSatisfying(HandlerLoadException.class,
+                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+                .withMessageContaining("the canary split to " + slow + " did not take effect");
+        assertThat(registry.split("svc")).isEmpty();
+        for (int i = 0; i < 50; i++) {
+            assertThat(call("svc")).startsWith("v2");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> events().endsWith("shutdown returned\n"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Isolation.class)
+    void aPromoteAskedAfterASlowSwapTakesEffectAndTheSwapIsSuperseded(Isolation isolation) throws Exception {
+        registry = registry();
+        registry.loadFrom("svc", TestLibraries.version("v1", "greeting"), isolation);
+        registry.split("svc", TestLibraries.version("v2", "greeting"), 50);
+        Path slow = slowInit();
+
+        CompletableFuture<?> swap = CompletableFuture.supplyAsync(() -> registry.swap("svc", slow, isolation), callers);
+        awaitInitStarted();
+        registry.promote("svc");
+        letInitReturn();
+        assertThat(swap).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
+                .isInstanceOfSatisfying(HandlerLoadException.class,
+                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+                .withMessageContaining("the promotion of the canary");
+        for (int i = 0; i < 50; i++) {
+            assertThat(call("svc")).startsWith("v2");
+        }
+    }
+
     /** The hooks library, whose handler_init waits until {@link #letInitReturn()}. */
     private Path slowInit() throws IOException {
         Path library = TestLibraries.install(TestLibraries.library("hooks"), work.resolve("libhandler_hooks.so"));

@@ -154,6 +154,15 @@ class ConfigurationTest {
                 "process.cpu.limit.s", "lots"));
         registryValues.put("history.size", 0);
         registryValues.put("history.directory", file.toString());
+        registryValues.putAll(Map.of(
+                "splits", "greeting=2.0.0",
+                "guard.enabled", "sometimes",
+                "guard.window.s", 0,
+                "guard.max.failure.ratio", "2",
+                "guard.min.requests", "0",
+                "guard.promote.after.s", "-1",
+                "guard.watch.s", "soon",
+                "guard.endpoints", "greeting windw.s=3"));
         registryValues.put("max.concurent.calls", "1"); // a misspelled key
         Map<String, Object> deployValues = Map.of("directory", file.toString(), "poll.ms", "10",
                 "allow.other.bundles", "sometimes");
@@ -354,6 +363,15 @@ class ConfigurationTest {
         registryAttributes.put("process.cpu.limit.s", "Long = 0");
         registryAttributes.put("history.size", "Integer = 5");
         registryAttributes.put("history.directory", "String = ");
+        registryAttributes.putAll(Map.of(
+                "splits", "String = ",
+                "guard.enabled", "Boolean = false",
+                "guard.window.s", "Long = 60",
+                "guard.max.failure.ratio", "String = 0.1",
+                "guard.min.requests", "Long = 20",
+                "guard.promote.after.s", "Long = 0",
+                "guard.watch.s", "Long = 600",
+                "guard.endpoints", "String = "));
         registryAttributes.putAll(Map.of(
                 "handlers.directory", "String = handlers",
                 "copy.directory", "String = ",

@@ -92,6 +92,9 @@ public final class RegistryMetrics implements MultiCollector {
                         + " FAILED)");
         CounterSnapshot.Builder hangKills = CounterSnapshot.builder().name("handler_worker_hang_kills")
                 .help("Worker processes the registry killed because a call hung past its deadline");
+        GaugeSnapshot.Builder share = GaugeSnapshot.builder().name("handler_traffic_share")
+                .help("The share of its endpoint's new calls each version gets (0 to 1): 1 for the only active version,"
+                        + " the split's for the primary and the canary of a canary split, 0 for a draining one");
         GaugeSnapshot.Builder workers = GaugeSnapshot.builder().name("handler_workers")
                 .help("Worker processes running for each version in process isolation");
         Map<HandlerState, Integer> byState = new EnumMap<>(HandlerState.class);
@@ -119,6 +122,8 @@ public final class RegistryMetrics implements MultiCollector {
                 drainingCalls += inside;
             }
             inFlight.dataPoint(gaugePoint(labels, inside));
+            share.dataPoint(gaugePoint(labels.add("role", h.isCanary() ? "canary" : h.isDraining() ? "draining"
+                    : h.trafficPercent() < 100 ? "primary" : "only"), h.trafficPercent() / 100));
             overdue.dataPoint(gaugePoint(labels, inside == 0 ? 0 : h.overdueCalls()));
             Latencies l = h.latencies();
             if (l.sampling() > 0) {
@@ -136,6 +141,7 @@ public final class RegistryMetrics implements MultiCollector {
         }
         all.add(requests.build());
         all.add(inFlight.build());
+        all.add(share.build());
         all.add(overdue.build());
         all.add(latency.build());
         all.add(info.build());
@@ -174,6 +180,13 @@ public final class RegistryMetrics implements MultiCollector {
         new TreeMap<>(toStrings(activity.swaps())).forEach((k, n) -> swaps.dataPoint(counter(
                 Labels.of("kind", k.substring(0, k.indexOf(' ')), "result", k.substring(k.indexOf(' ') + 1)), n)));
         all.add(swaps.build());
+        CounterSnapshot.Builder rollbacks = CounterSnapshot.builder().name("handler_rollbacks")
+                .help("Rollbacks that took effect by reason: manual (asked for through the API or the shell), guard"
+                        + " (the registry's guard rolled back a failing version, or aborted a failing canary, by itself)");
+        Map<String, Long> byReason = new TreeMap<>(Map.of("manual", 0L, "guard", 0L));
+        byReason.putAll(activity.rollbacks());
+        byReason.forEach((reason, n) -> rollbacks.dataPoint(counter(Labels.of("reason", reason), n)));
+        all.add(rollbacks.build());
         all.add(HistogramSnapshot.builder().name("handler_drain_duration_seconds").unit(Unit.SECONDS)
                 .help("How long replaced or unloaded versions took to drain: from taking no new call to the return of"
                         + " their last call")

@@ -1,11 +1,13 @@
 package io.handlerregistry.admin.server;
 
 import java.util.List;
+import java.util.Optional;
 
 import io.handlerregistry.admin.api.AdminFront.Check;
 import io.handlerregistry.admin.api.AdminFront.Health;
 import io.handlerregistry.api.DeployFolder;
 import io.handlerregistry.api.HandlerRegistry;
+import io.handlerregistry.api.CanarySplit;
 import io.handlerregistry.api.LoadedHandler;
 
 /**
@@ -57,13 +59,36 @@ final class StatusJson {
                 string(h.loadedAt().toString()).append(',');
                 field("inFlight").append(h.activeRequests()).append(',');
                 field("calls").append(h.totalCalls()).append(',');
-                field("failedCalls").append(h.failedCalls());
+                field("failedCalls").append(h.failedCalls()).append(',');
+                field("canary").append(h.isCanary()).append(',');
+                field("trafficPercent").append(h.trafficPercent());
                 if (h.workers().isPresent()) {
                     out.append(',');
                     field("workerPids").append(h.workers().get().pids()).append(',');
                     field("workerRestarts").append(h.workers().get().restarts());
                 }
                 out.append('}');
+                sep = ",";
+            }
+            out.append("],");
+            field("splits").append('[');
+            sep = "";
+            for (String endpoint : registry.endpoints()) {
+                Optional<CanarySplit> split = registry.split(endpoint);
+                if (split.isEmpty()) {
+                    continue;
+                }
+                CanarySplit c = split.get();
+                out.append(sep).append('{');
+                field("endpoint");
+                string(endpoint).append(',');
+                field("primaryGeneration").append(c.primary().generation()).append(',');
+                field("canaryGeneration").append(c.canary().generation()).append(',');
+                field("canaryPercent").append(c.percent()).append(',');
+                field("since");
+                string(c.since().toString()).append(',');
+                field("canaryOrigin");
+                string(c.origin()).append('}');
                 sep = ",";
             }
             out.append("],");

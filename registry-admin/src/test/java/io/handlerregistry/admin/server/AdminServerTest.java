@@ -27,6 +27,7 @@ import io.handlerregistry.admin.api.AdminFront;
 import io.handlerregistry.api.DeployFolder;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.Isolation;
+import io.handlerregistry.engine.GuardSettings;
 import io.handlerregistry.engine.NativeHandlerRegistry;
 import io.handlerregistry.http.server.HttpServer;
 import io.handlerregistry.http.server.HttpSettings;
@@ -95,7 +96,10 @@ class AdminServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        registry = NativeHandlerRegistry.builder(NATIVE).copyDirectory(copies).build();
+        // the guard watches greeting only, and looks often (the thresholds are not what these tests are about)
+        registry = NativeHandlerRegistry.builder(NATIVE).copyDirectory(copies).guard("greeting", new GuardSettings(
+                true, Duration.ofSeconds(600), 0.5, 20, Duration.ZERO, Duration.ZERO))
+                .guardInterval(Duration.ofMillis(20)).build();
         registry.loadFrom("echo", NATIVE.resolve("libhandler_echo.so"));
         registry.loadFrom("crashy", NATIVE.resolve("libhandler_crashy.so"), Isolation.PROCESS);
         front = new HttpServer(registry, HttpSettings.DEFAULTS.with(Map.of("port", 0), HttpSettings.DEFAULTS,
@@ -117,6 +121,62 @@ class AdminServerTest {
             front.stop();
         }
         registry.close();
+    }
+
+    @Test
+    void metricsShowBothVersionsOfASplitAndCountAGuardRollback() throws Exception {
+        registry.loadFrom("greeting", NATIVE.resolve("v1").resolve("libhandler_greeting.so"));
+        String v1 = "gen" + registry.handler("greeting").orElseThrow().generation();
+        MetricsParser.Scrape before = scrape();
+        assertThat(before.value("handler_traffic_share", "endpoint", "greeting", "version", v1, "role", "only"))
+                .isEqualTo(1);
+        assertThat(before.value("handler_rollbacks_total", "reason", "guard")).isEqualTo(0);
+        assertThat(before.value("handler_rollbacks_total", "reason", "manual")).isEqualTo(0);
+
+        registry.split("greeting", NATIVE.resolve("v2").resolve("libhandler_greeting.so"), 20);
+        String v2 = "gen" + registry.split("greeting").orElseThrow().canary().generation();
+        int ok = 0;
+        for (int i = 0; i < 200; i++) {
+            ok += post("/greeting/x", "hi").statusCode() == 200 ? 1 : 0;
+        }
+        assertThat(ok).isEqualTo(200);
+        MetricsParser.Scrape split = scrape();
+        assertThat(split.value("handler_traffic_share", "endpoint", "greeting", "version", v1, "role", "primary"))
+                .isEqualTo(0.8);
+        assertThat(split.value("handler_traffic_share", "endpoint", "greeting", "version", v2, "role", "canary"))
+                .isEqualTo(0.2);
+        double primaryCalls = split.value("handler_requests_total", "endpoint", "greeting", "version", v1, "outcome", "ok");
+        double canaryCalls = split.value("handler_requests_total", "endpoint", "greeting", "version", v2, "outcome", "ok");
+        assertThat(primaryCalls + canaryCalls).isEqualTo(200);
+        assertThat(canaryCalls).isBetween(10.0, 90.0); // 20 % of 200, wide bounds: the split is random per call
+        assertThat(split.value("handler_version_info", "endpoint", "greeting", "version", v2, "state", "active",
+                "isolation", "in-process", "source", NATIVE.resolve("v2").resolve("libhandler_greeting.so")
+                        .toAbsolutePath().toString())).isEqualTo(1);
+        assertThat(split.value("handler_swaps_total", "kind", "split", "result", "ok")).isEqualTo(1);
+        String status = get("/status").body();
+        assertThat(status).contains("\"splits\":[{\"endpoint\":\"greeting\"", "\"canaryPercent\":20.0",
+                "\"canary\":true,\"trafficPercent\":20.0", "\"canary\":false,\"trafficPercent\":80.0");
+
+        // a swap to a build that fails every call: the guard rolls it back by itself
+        registry.abort("greeting");
+        registry.swap("greeting", NATIVE.resolve("failing").resolve("libhandler_greeting.so"));
+        String failing = "gen" + registry.handler("greeting").orElseThrow().generation();
+        for (int i = 0; i < 30; i++) {
+            post("/greeting/x", "hi");
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> registry.activity().rollbacks().getOrDefault("guard", 0L) == 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> registry.handlers().size() == 3); // echo, crashy, greeting
+        MetricsParser.Scrape rolledBack = scrape();
+        assertThat(rolledBack.value("handler_rollbacks_total", "reason", "guard")).isEqualTo(1);
+        assertThat(rolledBack.value("handler_rollbacks_total", "reason", "manual")).isEqualTo(0);
+        assertThat(rolledBack.value("handler_swaps_total", "kind", "rollback", "result", "ok")).isEqualTo(1);
+        assertThat(rolledBack.value("handler_requests_total", "endpoint", "greeting", "version", failing, "outcome",
+                "handler_error")).as("the failing version is gone").isNaN();
+        String serving = "gen" + registry.handler("greeting").orElseThrow().generation();
+        assertThat(rolledBack.value("handler_traffic_share", "endpoint", "greeting", "version", serving, "role", "only"))
+                .isEqualTo(1);
+        assertThat(post("/greeting/x", "hi").body()).startsWith("v1 hi");
+        assertThat(rolledBack.all("handler_traffic_share")).noneMatch(s -> s.labels().get("role").equals("canary"));
     }
 
     @Test

@@ -69,7 +69,8 @@ final class Completion {
                 positionals.add(word);
             }
         }
-        return argumentValues(wanted(methods, positionals.size()), positionals);
+        String typed = index < words.size() ? words.get(index) : "";
+        return argumentValues(wanted(methods, positionals.size()), positionals, typed);
     }
 
     private List<String> optionValues(Parameter option) {
@@ -83,7 +84,7 @@ final class Completion {
         return names.contains("--method") ? METHODS : List.of();
     }
 
-    private List<String> argumentValues(String wanted, List<String> before) {
+    private List<String> argumentValues(String wanted, List<String> before, String typed) {
         switch (wanted) {
         case HandlerCommands.ENDPOINT:
             Set<String> endpoints = new TreeSet<>(registry.endpoints());
@@ -101,30 +102,44 @@ final class Completion {
                 }
             }
             return versions;
-        case HandlerCommands.KEPT_VERSION:
-            List<String> kept = new ArrayList<>();
-            if (!before.isEmpty()) {
-                try {
-                    List<HistoryEntry> history = registry.history(before.get(0));
-                    String serving = history.isEmpty() || !history.get(0).serving() ? null : history.get(0).sha256();
-                    for (HistoryEntry e : history) { // those a rollback can go to: kept, another library
-                        if (e.kept() && !e.serving() && !e.sha256().equals(serving)) {
-                            kept.add(String.valueOf(e.number()));
-                            if (!e.version().isEmpty() && !kept.contains(e.version())) {
-                                kept.add(e.version());
-                            }
-                        }
-                    }
-                } catch (RuntimeException invalidId) {
-                    return List.of();
-                }
+        case HandlerCommands.CANARY:
+            // a kept version, or a file: files once the word looks like a path, or when nothing is kept
+            if (typed.startsWith("/") || typed.startsWith(".") || typed.startsWith("~") || typed.contains("/")) {
+                return null;
             }
-            return kept;
+            List<String> keptOnes = keptVersions(before);
+            return keptOnes.isEmpty() ? null : keptOnes;
+        case HandlerCommands.PERCENT:
+            return List.of("1", "5", "10", "20", "50");
+        case HandlerCommands.KEPT_VERSION:
+            return keptVersions(before);
         case HandlerCommands.COMMAND:
             return HandlerCommands.COMMANDS;
         default:
             return List.of();
         }
+    }
+
+    /** The versions of the endpoint named first that a rollback (or a split) can go to: kept, another library. */
+    private List<String> keptVersions(List<String> before) {
+        List<String> kept = new ArrayList<>();
+        if (!before.isEmpty()) {
+            try {
+                List<HistoryEntry> history = registry.history(before.get(0));
+                String serving = history.isEmpty() || !history.get(0).serving() ? null : history.get(0).sha256();
+                for (HistoryEntry e : history) { // those a rollback can go to: kept, another library
+                    if (e.kept() && !e.serving() && !e.sha256().equals(serving)) {
+                        kept.add(String.valueOf(e.number()));
+                        if (!e.version().isEmpty() && !kept.contains(e.version())) {
+                            kept.add(e.version());
+                        }
+                    }
+                }
+            } catch (RuntimeException invalidId) {
+                return List.of();
+            }
+        }
+        return kept;
     }
 
     /** The endpoint ids of the libraries in the handlers directory that are not loaded. */

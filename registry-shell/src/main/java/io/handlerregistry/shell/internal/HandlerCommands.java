@@ -1,6 +1,7 @@
 package io.handlerregistry.shell.internal;
 
 import java.lang.reflect.Method;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import io.handlerregistry.api.CanarySplit;
 import io.handlerregistry.api.DeployFolder;
 import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.api.HandlerRegistry;
@@ -47,14 +49,14 @@ public final class HandlerCommands {
     static final String SCOPE = "handler";
     /** The commands, in the order help lists them. */
     static final List<String> COMMANDS = List.of("list", "info", "call", "load", "swap", "unload", "history",
-            "rollback", "draining", "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics",
+            "rollback", "split", "draining", "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics",
             "help");
     /**
      * What the Gogo command service offers (see {@link ShellRegistration}): the commands, "handler"
      * (which Gogo's "help handler" finds) and the completion function of the shell profile.
      */
     static final List<String> FUNCTIONS = List.of("list", "info", "call", "load", "swap", "unload", "history",
-            "rollback", "draining", "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics",
+            "rollback", "split", "draining", "cleanup", "stats", "bench", "top", "deployments", "http", "health", "metrics",
             "help", "handler",
             "_complete");
     // what a positional parameter is: its descriptor, which completion reads
@@ -64,6 +66,8 @@ public final class HandlerCommands {
     static final String VERSION = "version, as handler:list shows it";
     static final String KEPT_VERSION = "version to go back to: its number or its version, as handler:history shows"
             + " it (default: the one before)";
+    static final String CANARY = "canary: a library file, or a version the history keeps (its number or version)";
+    static final String PERCENT = "percent of the new calls that go to the canary: more than 0, less than 100";
     static final String COMMAND = "command";
     static final String METRIC = "part of the name of a metric, e.g. requests, http, drain";
     private static final String ISOLATION = "where the library runs: in-process, or process (a worker process of"
@@ -102,7 +106,7 @@ public final class HandlerCommands {
             Table table = new Table(Screen.current(noFormat), "endpoint", "version", "state", "isolation",
                     "in-flight", "overdue", "calls", "errors", "source");
             for (LoadedHandler h : registry.handlers()) {
-                table.row(h.endpointId(), versionOf(h), h.state(), isolation(h), h.activeRequests(), h.overdueCalls(),
+                table.row(h.endpointId(), versionOf(h), state(h), isolation(h), h.activeRequests(), h.overdueCalls(),
                         h.totalCalls(), h.failedCalls(), h.source());
             }
             return table;
@@ -136,6 +140,7 @@ public final class HandlerCommands {
                         .row("generation", h.generation())
                         .row("version", h.version().orElse(null))
                         .row("state", h.state())
+                        .row("split", split(h))
                         .row("in-flight", h.activeRequests())
                         .row("overdue", overdue(h))
                         .row("isolation", h.isolation().label())
@@ -422,6 +427,105 @@ public final class HandlerCommands {
                     + "; " + old + ". It stays pinned to it until a new version is deployed, swapped in or loaded"
                     + " (handler:history " + endpoint + ")";
         });
+    }
+
+    /** The state, and for the versions of a canary split which one it is and its share: "ACTIVE, canary 20 %". */
+    private static String state(LoadedHandler h) {
+        String split = split(h);
+        return split == null ? h.state().toString() : h.state() + ", " + split;
+    }
+
+    /** "canary 20 %", "primary 80 %", or null for a version that is not part of a split. */
+    private static String split(LoadedHandler h) {
+        double percent = h.trafficPercent();
+        if (h.isCanary()) {
+            return "canary " + CanarySplit.format(percent) + " %";
+        }
+        return h.isDraining() || percent >= 100 ? null : "primary " + CanarySplit.format(percent) + " %";
+    }
+
+    @Descriptor("tries a new version on a share of the calls of an endpoint (a canary split), or ends the split")
+    public Object split(
+            @Descriptor("make the canary the only version (a graceful swap: the other version drains)") @Parameter(names = {"-p", "--promote"}, presentValue = "true", absentValue = "false") boolean promote,
+            @Descriptor("send every call back to the version that served before; the canary drains") @Parameter(names = {"-a", "--abort"}, presentValue = "true", absentValue = "false") boolean abort,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
+            @Descriptor(ENDPOINT) String endpoint) {
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("split");
+            }
+            HandlerRegistry.checkEndpointId(endpoint);
+            if (promote && abort) {
+                throw new UsageError("handler:split: --promote or --abort, not both: promote makes the canary of '"
+                        + endpoint + "' its only version, abort sends every call back to the version before");
+            }
+            if (promote) {
+                CanarySplit split = registry.split(endpoint).orElse(null);
+                SwapResult result = registry.promote(endpoint);
+                return "endpoint '" + endpoint + "': the canary " + (split == null ? "" : split.canary().source() + " ")
+                        + "is promoted and serves every call; the version before " + (!result.draining()
+                                ? "is unloaded" : "drains, " + Units.calls(result.oldRequestsPending())
+                                        + " still inside; it is unloaded once drained (see handler:draining)");
+            }
+            if (abort) {
+                CanarySplit split = registry.split(endpoint).orElse(null);
+                SwapResult result = registry.abort(endpoint);
+                return "endpoint '" + endpoint + "': the canary split is aborted, every call goes to "
+                        + (split == null ? "the version before" : split.primary().source()) + " again; the canary "
+                        + (!result.draining() ? "is unloaded" : "drains, " + Units.calls(result.oldRequestsPending())
+                                + " still inside; it is unloaded once drained (see handler:draining)");
+            }
+            CanarySplit split = registry.split(endpoint).orElseThrow(() -> new UsageError("handler:split: endpoint '"
+                    + endpoint + "' has no canary split" + (registry.isLoaded(endpoint) ? "" : " (it is not loaded)")
+                    + "; start one with handler:split " + endpoint + " <library-or-kept-version> <percent>"));
+            Table table = new Table(Screen.current(noFormat), "role", "version", "share", "in-flight", "calls",
+                    "errors", "since", "source");
+            table.row("primary", versionOf(split.primary()), CanarySplit.format(100 - split.percent()) + " %",
+                    split.primary().activeRequests(), split.primary().totalCalls(), split.primary().failedCalls(),
+                    Units.time(split.primary().loadedAt()), split.primary().source());
+            table.row("canary", versionOf(split.canary()), CanarySplit.format(split.percent()) + " %",
+                    split.canary().activeRequests(), split.canary().totalCalls(), split.canary().failedCalls(),
+                    Units.time(split.since()), split.origin());
+            return table;
+        });
+    }
+
+    @Descriptor("starts a canary split of an endpoint, or changes its percent (the same canary again)")
+    public Object split(
+            @Descriptor("make the canary the only version (a graceful swap: the other version drains)") @Parameter(names = {"-p", "--promote"}, presentValue = "true", absentValue = "false") boolean promote,
+            @Descriptor("send every call back to the version that served before; the canary drains") @Parameter(names = {"-a", "--abort"}, presentValue = "true", absentValue = "false") boolean abort,
+            @Descriptor(NO_FORMAT) @Parameter(names = {"--no-format"}, presentValue = "true", absentValue = "false") boolean noFormat,
+            @Descriptor(ENDPOINT) String endpoint,
+            @Descriptor(CANARY) String canary,
+            @Descriptor(PERCENT) String percentText) {
+        return Background.shown(() -> {
+            if (Usage.asked(endpoint)) {
+                return usage("split");
+            }
+            HandlerRegistry.checkEndpointId(endpoint);
+            if (promote || abort) {
+                throw new UsageError("handler:split: " + (promote ? "--promote" : "--abort") + " takes the endpoint"
+                        + " only: handler:split " + (promote ? "--promote " : "--abort ") + endpoint + " (a new canary"
+                        + " and its percent start or change a split: handler:split " + endpoint + " " + canary + " "
+                        + percentText + ")");
+            }
+            double percent = Options.percent("handler:split", percentText);
+            boolean before = registry.split(endpoint).isPresent();
+            CanarySplit split = isLibraryFile(canary) ? registry.split(endpoint, Path.of(canary), percent)
+                    : registry.split(endpoint, canary, percent);
+            return "endpoint '" + endpoint + "' is split: " + CanarySplit.format(split.percent()) + " % of its new"
+                    + " calls go to the canary " + split.canary().source() + " (" + versionOf(split.canary()) + "), "
+                    + CanarySplit.format(100 - split.percent()) + " % to " + split.primary().source() + " ("
+                    + versionOf(split.primary()) + ")" + (before ? " (the split before is replaced)" : "") + ". Compare them with handler:split "
+                    + endpoint + ", handler:top " + endpoint + " or the metrics; handler:split --promote " + endpoint
+                    + " makes the canary the only version, handler:split --abort " + endpoint + " sends every call back";
+        });
+    }
+
+    /** A canary named by a library file rather than by a kept version: an existing file, or a path. */
+    static boolean isLibraryFile(String canary) {
+        return Files.exists(Path.of(canary)) || canary.contains("/") || canary.contains("\\")
+                || canary.endsWith(".so") || canary.endsWith(".dll") || canary.endsWith(".dylib");
     }
 
     @Descriptor("lists the versions that were replaced or unloaded and still have calls inside")
@@ -716,7 +820,7 @@ public final class HandlerCommands {
      * The command list, under the scope's own name: Gogo's {@code help handler} (Felix's, Equinox's)
      * looks for a command named "handler" and shows this description.
      */
-    @Descriptor("the commands of scope handler: list, info, call, load, swap, unload, history, rollback, draining,"
+    @Descriptor("the commands of scope handler: list, info, call, load, swap, unload, history, rollback, split, draining,"
             + " cleanup, stats, bench, top, deployments, http, health, metrics; 'handler' lists them with what they do,"
             + " 'help handler:<command>' or"
             + " '<command> --help' shows the usage of one")

@@ -51,6 +51,23 @@ final class Options {
         throw wrong(command, option, text, allowed);
     }
 
+    /** A canary's percent: more than 0 and less than 100, to 0.01 (the argument {@code percent}). */
+    static double percent(String command, String text) {
+        String allowed = "a percent more than 0 and less than 100, to 0.01 at most (e.g. 20 or 0.5)";
+        BigDecimal value;
+        try {
+            value = new BigDecimal(text.strip().endsWith("%") ? text.strip().substring(0, text.strip().length() - 1)
+                    : text.strip());
+        } catch (NumberFormatException e) {
+            throw new UsageError(command + ": the percent '" + text + "' is wrong: it needs " + allowed);
+        }
+        if (value.signum() <= 0 || value.compareTo(BigDecimal.valueOf(100)) >= 0
+                || value.stripTrailingZeros().scale() > 2) {
+            throw new UsageError(command + ": the percent '" + text + "' is wrong: it needs " + allowed);
+        }
+        return value.doubleValue();
+    }
+
     /** Where a library runs: in-process or process; empty: the registry's setting. */
     static Isolation isolation(String command, String text) {
         try {
