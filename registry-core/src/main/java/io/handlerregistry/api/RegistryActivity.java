@@ -24,7 +24,8 @@ public record RegistryActivity(long generation, long notFound, Map<SwapKind, Lon
     /**
      * A kind of change and how it ended.
      *
-     * @param kind   {@code load}, {@code swap} (immediate), {@code graceful}, {@code rollback} or {@code unload}
+     * @param kind   {@code load} (also a swap that found no version), {@code swap} (immediate), {@code graceful},
+     *               {@code rollback} or {@code unload}
      * @param result {@code ok}; {@code refused} (the library was refused: {@link HandlerLoadException}, or
      *               an unload of an endpoint that had no version); {@code superseded}
      *               ({@link HandlerLoadException.Reason#SUPERSEDED})
