@@ -34,6 +34,18 @@ class EmbeddingReadmeTest {
         assertThat(list(section, "http")).containsExactlyInAnyOrderElementsOf(bundles("handler-registry-http"));
     }
 
+    /**
+     * The admin front's list is its feature's bundles beyond those of the HTTP front (Jetty, SLF4J, SPI Fly), which
+     * it runs on. The README had none: the admin front could not be embedded by following it.
+     */
+    @Test
+    void theAdminListIsTheAdminFeatureBeyondTheHttpFront() throws Exception {
+        String section = embeddingSection();
+        List<String> admin = new ArrayList<>(bundles("handler-registry-admin"));
+        admin.removeAll(list(section, "http"));
+        assertThat(list(section, "admin")).containsExactlyInAnyOrderElementsOf(admin);
+    }
+
     /** The application's HTTP Whiteboard that WhiteboardTest runs: Felix HTTP light on this build's Jetty. */
     @Test
     void theWhiteboardListIsWhatTheTestsRun() throws Exception {

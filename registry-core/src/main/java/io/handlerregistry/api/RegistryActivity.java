@@ -29,8 +29,9 @@ public record RegistryActivity(long generation, long notFound, Map<SwapKind, Lon
     /**
      * A kind of change and how it ended.
      *
-     * @param kind   {@code load}, {@code swap} (immediate), {@code graceful}, {@code rollback}, {@code unload},
-     *               {@code split}, {@code promote} or {@code abort} (of a canary split)
+     * @param kind   {@code load} (also a swap that found no version), {@code swap} (immediate), {@code graceful},
+     *               {@code rollback}, {@code unload}, {@code split}, {@code promote} or {@code abort} (of a canary
+     *               split)
      * @param result {@code ok}; {@code refused} (the library was refused: {@link HandlerLoadException}, or
      *               an unload of an endpoint that had no version); {@code superseded}
      *               ({@link HandlerLoadException.Reason#SUPERSEDED})

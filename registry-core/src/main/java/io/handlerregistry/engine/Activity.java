@@ -46,6 +46,21 @@ final class Activity {
         }
     }
 
+    /**
+     * Counts a swap of this kind that returns the version it replaced: one that replaced nothing (the endpoint
+     * had no version, e.g. a handler bundle's first) is counted as a {@code load}, as the registry logs it.
+     */
+    HandlerVersion countReplace(String kind, Supplier<HandlerVersion> change) {
+        try {
+            HandlerVersion old = change.get();
+            swap(old == null ? "load" : kind, "ok");
+            return old;
+        } catch (HandlerLoadException e) {
+            swap(kind, e.reason() == HandlerLoadException.Reason.SUPERSEDED ? "superseded" : "refused");
+            throw e;
+        }
+    }
+
     void swap(String kind, String result) {
         swaps.computeIfAbsent(new SwapKind(kind, result), k -> new LongAdder()).increment();
     }

@@ -510,7 +510,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     @Override
     public SwapResult swap(String endpointId, Path library, Isolation isolation) {
         Objects.requireNonNull(isolation, "isolation");
-        return activity.count("swap", () -> swapped(replace(endpointId, library,
+        return swapped(activity.countReplace("swap", () -> replace(endpointId, library,
                 () -> open(endpointId, library, isolation, apiProvenance(library, isolation), null))));
     }
 
@@ -518,7 +518,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     public SwapResult swapGraceful(String endpointId, Path library, Duration drainTimeout, Isolation isolation) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(isolation, "isolation");
-        HandlerVersion old = activity.count("graceful", () -> replace(endpointId, library,
+        HandlerVersion old = activity.countReplace("graceful", () -> replace(endpointId, library,
                 () -> open(endpointId, library, isolation, apiProvenance(library, isolation), null)));
         return drain(endpointId, old, drainTimeout);
     }
@@ -1026,7 +1026,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
      * rollback can go back to it); null: an {@link HistoryEntry.Source#API API} handler without a library.
      */
     public SwapResult swap(String endpointId, Handler handler, String source, String version, Provenance provenance) {
-        return activity.count("swap", () -> swapped(replace(endpointId, null,
+        return swapped(activity.countReplace("swap", () -> replace(endpointId, null,
                 () -> wrap(endpointId, handler, source, version, provenance))));
     }
 
@@ -1034,7 +1034,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     public SwapResult swapGraceful(String endpointId, Handler handler, String source, String version,
             Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
-        HandlerVersion old = activity.count("graceful", () -> replace(endpointId, null,
+        HandlerVersion old = activity.countReplace("graceful", () -> replace(endpointId, null,
                 () -> wrap(endpointId, handler, source, version, null)));
         return drain(endpointId, old, drainTimeout);
     }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +25,7 @@ import io.handlerregistry.api.HandlerFailedException;
 import io.handlerregistry.api.HandlerLoadException;
 import io.handlerregistry.api.HandlerOverloadedException;
 import io.handlerregistry.api.HandlerRequest;
+import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.HandlerTimeoutException;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
@@ -140,5 +142,24 @@ class ActivityTest {
                 new SwapKind("unload", "refused"), 1L));
         assertThat(activity.generation() - start).as("load, swap, load, graceful swap, unload").isEqualTo(5);
         assertThat(activity.drainDurations().count()).isEqualTo(3);
+    }
+
+    /**
+     * A swap that finds the endpoint without a version replaces nothing: it is a load (as the registry logs it),
+     * so that a container's start, where every handler bundle's first version comes in through a swap to a
+     * handler object, shows loads on /metrics, not swaps. Seen by hand: handler_swaps_total{kind="swap"} 2 at
+     * the start of the container, before anything had been swapped.
+     */
+    @Test
+    void aSwapThatFindsNoVersionIsCountedAsALoad() {
+        registry = NativeHandlerRegistry.builder(TestLibraries.dir()).copyDirectory(copies).build();
+        registry.swap("greeting", TestLibraries.version("v1", "greeting"));
+        registry.swapGraceful("echo", TestLibraries.library("echo"), Duration.ofSeconds(5));
+        registry.swap("object", (context, request) -> new HandlerResponse(200, List.of(), new byte[0]), "a Java handler", "1.0.0");
+        registry.swap("greeting", TestLibraries.version("v2", "greeting"));
+
+        assertThat(registry.activity().swaps()).isEqualTo(Map.of(
+                new SwapKind("load", "ok"), 3L,
+                new SwapKind("swap", "ok"), 1L));
     }
 }

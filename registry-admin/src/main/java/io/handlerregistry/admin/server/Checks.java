@@ -78,8 +78,8 @@ public final class Checks {
                 if (d.state() == DeployFolder.State.PENDING) {
                     problems.add(name + " is pending (changing; deployed once it is stable)");
                 } else if (d.state() == DeployFolder.State.FAILED) {
-                    // the version that served before serves on: a broken file does not take every instance out
-                    notes.add(name + " failed (" + d.detail() + "); what served before serves on");
+                    // a broken file does not take every instance out; its detail says what serves the endpoint
+                    notes.add(name + " failed (" + d.detail() + ")");
                 }
             }
         }

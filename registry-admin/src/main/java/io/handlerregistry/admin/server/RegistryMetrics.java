@@ -170,13 +170,15 @@ public final class RegistryMetrics implements MultiCollector {
 
         RegistryActivity activity = registry.activity();
         all.add(gauge("handler_generation", "Changes with every change of an endpoint's active version (load, swap,"
-                + " unload): equal on two instances that saw the same changes", Labels.EMPTY, activity.generation()));
+                + " rollback, unload): equal on two instances that saw the same changes", Labels.EMPTY,
+                activity.generation()));
         all.add(CounterSnapshot.builder().name("handler_requests_not_found")
                 .help("Calls for an endpoint that had no version").dataPoint(counter(Labels.EMPTY, activity.notFound()))
                 .build());
         CounterSnapshot.Builder swaps = CounterSnapshot.builder().name("handler_swaps")
-                .help("Loads, swaps (immediate, graceful) and unloads by result: ok, refused (the library was"
-                        + " refused, or nothing to unload), superseded (a later one took effect first)");
+                .help("Loads, swaps (immediate, graceful), rollbacks and unloads by result: ok, refused (the library"
+                        + " was refused, nothing to roll back to, or nothing to unload), superseded (a later one took"
+                        + " effect first); a swap that found no version is a load");
         new TreeMap<>(toStrings(activity.swaps())).forEach((k, n) -> swaps.dataPoint(counter(
                 Labels.of("kind", k.substring(0, k.indexOf(' ')), "result", k.substring(k.indexOf(' ') + 1)), n)));
         all.add(swaps.build());

@@ -364,6 +364,24 @@ class AdminServerTest {
         });
     }
 
+    /**
+     * A failed file does not make the container unready, and the check says what the deploy folder says of it,
+     * nothing more: seen by hand, an unresolvable bundle for a new endpoint read "endpoint 'unres' is not served);
+     * what served before serves on", though nothing had served it.
+     */
+    @Test
+    void aFailedFileIsReportedAsTheDeployFolderDescribesIt() throws Exception {
+        sources.folders = List.of(folder(
+                new DeployFolder.Deployment("unres.jar", DeployFolder.State.FAILED, -1,
+                        "Unable to resolve unres [44]; endpoint 'unres' is not served"),
+                new DeployFolder.Deployment("greeting.jar", DeployFolder.State.SERVING, 7, "greeting 1.0.0")));
+        HttpResponse<String> ready = get("/readyz?verbose");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("[+] deploy: 2 files settled; " + work.resolve("unres.jar")
+                + " failed (Unable to resolve unres [44]; endpoint 'unres' is not served)\n")
+                .doesNotContain("what served before serves on");
+    }
+
     @Test
     void aWrongSettingIsOneLineAndThePreviousValueStays() {
         AdminSettings s = AdminSettings.DEFAULTS.with(Map.of("port", "70000", "host", " ", "jvm.metrics", "yes",
