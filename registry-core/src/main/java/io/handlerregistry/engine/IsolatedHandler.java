@@ -231,7 +231,7 @@ final class IsolatedHandler implements Handler, IsolationInfo, AutoCloseable {
                     + " s: it is no longer restarted and calls to this version fail. Swap in a fixed version"
                     + " (handler:info {0} shows the last crash)", endpointId, Long.toString(worker.pid()), source, worker.ending(),
                     recent, settings.crashWindow().toSeconds());
-            next.completeExceptionally(worker.crashed(true));
+            next.completeExceptionally(worker.failedVersion(recent, settings.crashWindow()));
             return;
         }
         long delay = recent <= 1 ? 0 : Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(10, recent - 2));

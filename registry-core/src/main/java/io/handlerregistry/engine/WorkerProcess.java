@@ -366,6 +366,18 @@ final class WorkerProcess {
                 + lastOutputText(), exitStatus, lastOutput(), failed);
     }
 
+    /**
+     * What calls get once this worker's crash failed its version: they never reached a worker (it is
+     * not restarted), so they are told that, with the crash that failed it.
+     */
+    HandlerCrashedException failedVersion(int crashes, Duration window) {
+        return new HandlerCrashedException(endpointId, "endpoint '" + endpointId + "' (" + source + "): this version"
+                + " FAILED after " + crashes + " crashes within " + window.toSeconds() + " s and is no longer restarted"
+                + " (the last: worker process " + pid() + " " + ending() + "); the call was not started: swap in a"
+                + " fixed version (handler:info " + endpointId + " shows the last crash)", exitStatus, lastOutput(),
+                true);
+    }
+
     /** How it ended: "was killed by signal 11 (SIGSEGV)", "exited with code 3", with the registry's reason. */
     String ending() {
         String text = ending;

@@ -340,8 +340,13 @@ class ProcessIsolationTest {
 
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> registry.handler("crashy").orElseThrow().state() == HandlerState.FAILED);
+        // a call after that never reached a worker: it is told so, with the crash that failed the version
         assertThatThrownBy(() -> call(registry, "crashy", "hi")).isInstanceOf(HandlerCrashedException.class)
                 .hasMessageContaining("no longer restarted")
+                .hasMessageContaining("3 crashes within 60 s")
+                .hasMessageContaining("the call was not started")
+                .hasMessageContaining("the last: worker process")
+                .hasMessageNotContaining("while the call was inside it")
                 .satisfies(e -> assertThat(((HandlerCrashedException) e).failed()).isTrue());
         assertThat(registry.stats().failedCount()).isEqualTo(1);
         assertThat(registry.handler("crashy").orElseThrow().workers().orElseThrow().failed()).isTrue();
