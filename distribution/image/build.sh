@@ -4,7 +4,7 @@
 #
 #   distribution/image/build.sh [--tag NAME] [--base IMAGE] [--debian-base] [--no-build]
 #
-#   --tag NAME       the image to make (default localhost/handler-registry:<project version>, also :latest)
+#   --tag NAME       the image to make (default localhost/handler-registry:<project version> and :latest)
 #   --base IMAGE     the base to build on (default: the Containerfile's, a Temurin 17 JRE image)
 #   --debian-base    do not try to pull the default base: use (or make) the Debian one straight away
 #   --no-build       never run Maven: the distribution must be built already
@@ -100,6 +100,8 @@ if [ ! -x "$dist/bin/handler-registry" ]; then
 fi
 version=$(sed -n 's/^version=//p' "$distribution/target/maven-archiver/pom.properties" 2>/dev/null || true)
 [ -n "$version" ] || version=$(cd "$dist/lib" && ls handler-registry-*-launcher.jar | sed 's/^handler-registry-\(.*\)-launcher.jar$/\1/')
+tags=(-t "$tag")
+[ -n "$tag" ] || tags=(-t "localhost/handler-registry:$version" -t localhost/handler-registry:latest)
 [ -n "$tag" ] || tag="localhost/handler-registry:$version"
 
 if [ -z "$base" ]; then
@@ -118,6 +120,5 @@ cp -a "$dist" "$context/handler-registry"
 rm -rf "$context/handler-registry/var" "$context/handler-registry/felix-cache"
 cp -a "$here/conf" "$context/image-conf"
 say "building $tag on $base ..."
-podman build -q --build-arg BASE="$base" -f "$distribution/Containerfile" -t "$tag" \
-  -t "${tag%:*}:latest" "$context" >/dev/null
+podman build -q --build-arg BASE="$base" -f "$distribution/Containerfile" "${tags[@]}" "$context" >/dev/null
 echo "built $tag (base: $base)"
