@@ -152,8 +152,9 @@ final class Fleet {
                         timeout connect 2s
                         timeout client 30s
                         timeout server 30s
-                        retries 3
-                        option redispatch
+                        # no retry on another server (as a Kubernetes Service's proxy): a stopping
+                        # container that refuses or drops a request shows as a failed one
+                        retries 0
                     frontend fleet
                         bind 127.0.0.1:%d
                         default_backend fleet
