@@ -52,6 +52,18 @@ debian_source() {
   echo "${DEBIAN_SUITE:-${suite:-bookworm}} ${DEBIAN_MIRROR:-$uri}"
 }
 
+# The security archive this machine uses, if any (the JRE's security updates come from there)
+debian_security() {
+  local uri=""
+  if [ -r /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/ && /security/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$uri" ] && [ -r /etc/apt/sources.list ]; then
+    uri=$(awk '$1 == "deb" && /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' /etc/apt/sources.list)
+  fi
+  echo "${DEBIAN_SECURITY_MIRROR:-$uri}"
+}
+
 # Makes (once) a base image from Debian's packages: minbase + a Java 17 JRE + tini
 debian_base() {
   local suite mirror name dir
@@ -70,6 +82,11 @@ debian_base() {
   debootstrap --variant=minbase "$suite" "$dir" ${mirror:+"$mirror"} >&2
   mount -t proc proc "$dir/proc"
   cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+  # the suite's updates and security archive too: the JRE with its latest fixes
+  local security
+  security=$(debian_security)
+  if [ -n "$mirror" ]; then echo "deb $mirror $suite-updates main" >>"$dir/etc/apt/sources.list"; fi
+  if [ -n "$security" ]; then echo "deb $security $suite-security main" >>"$dir/etc/apt/sources.list"; fi
   # the JRE (its postinst runs java: /proc mounted) and tini, the container's init; then no apt lists, caches, docs
   chroot "$dir" /bin/sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless tini \
@@ -83,7 +100,7 @@ debian_base() {
     --change 'CMD=["/bin/bash"]' - "$name" >/dev/null
   rm -rf "$dir"
   trap - EXIT
-  say "made the Debian base $name ($(podman image inspect --format '{{.Size}}' "$name" | awk '{ printf "%.0f MB", $1 / 1e6 }'))"
+  say "made the Debian base $name ($(podman image inspect --format '{{.Size}}' "$name" | awk '{ printf "%.0f MB", $1 / 1e6 }'), $(podman run --rm "$name" java -version 2>&1 | head -1))"
   echo "$name"
 }
 

@@ -81,6 +81,7 @@ class FleetRolloutTest {
         podman = Fleet.which("podman");
         Fleet.Result info = Fleet.run(60, podman, "info");
         Assumptions.assumeTrue(info.status() == 0, "podman does not work here: " + info.output().strip());
+        removeLeftOvers();
 
         // the image, once per run, on the cached base (build.sh says which)
         Path build = DIST.getParent().getParent().resolve("image/build.sh");
@@ -253,6 +254,19 @@ class FleetRolloutTest {
         } finally {
             Fleet.run(300, podman, "kube", "down", manifests.toString());
             Fleet.run(60, podman, "volume", "rm", "-f", RUN + "-handler-registry-handlers");
+        }
+    }
+
+    /** Containers and images of runs that were stopped before they cleaned up (their JVM is gone). */
+    private static void removeLeftOvers() throws Exception {
+        java.util.regex.Pattern ours = java.util.regex.Pattern.compile("hrfleet-(\\d+)");
+        String containers = Fleet.run(60, podman, "ps", "-a", "--format", "{{.Names}}").output();
+        String images = Fleet.run(60, podman, "images", "--format", "{{.Repository}}:{{.Tag}}").output();
+        for (String line : (containers + "\n" + images).split("\n")) {
+            java.util.regex.Matcher m = ours.matcher(line);
+            if (m.find() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                Fleet.run(120, podman, line.contains(":") ? "rmi" : "rm", "-f", line.strip());
+            }
         }
     }
 
