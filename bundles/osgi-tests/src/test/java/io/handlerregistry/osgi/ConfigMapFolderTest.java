@@ -101,6 +101,23 @@ class ConfigMapFolderTest {
         assertThat(folder.deployments()).extracting(Deployment::state).containsOnly(State.SERVING);
         assertThat(volume.snapshot().keySet()).allSatisfy(name -> assertThat(name).matches(
                 "\\.\\.data|greeting\\.jar|\\.\\.\\d{4}(_\\d\\d){5}\\.\\d+(/greeting\\.jar)?"));
+
+        // a key added again: served
+        volume.write(Map.of("greeting.jar", jar("handler-greeting-v2"), "echo.jar", jar("handler-echo")));
+        await().until(() -> registry.isLoaded("echo") && stateOf("echo.jar") == State.SERVING);
+
+        // a broken version in the ConfigMap (its handler_init fails): that file fails, the version
+        // before serves on without a failed call
+        ContinuousCalls calls = new ContinuousCalls(2, () -> call("greeting"));
+        await().until(() -> calls.answers("v2") > 1_000);
+        volume.write(Map.of("greeting.jar", jar("handler-greeting-broken"), "echo.jar", jar("handler-echo")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> stateOf("greeting.jar") == State.FAILED);
+        long before = calls.calls();
+        await().until(() -> calls.calls() > before + 1_000);
+        assertThat(calls.stop().failures()).isEmpty();
+        assertThat(calls.answers("v2")).isEqualTo(calls.calls());
+        assertThat(folder.deployments().stream().filter(d -> d.file().equals("greeting.jar")).findFirst()
+                .orElseThrow().detail()).contains("handler_init").contains("endpoint 'greeting' is still served by");
     }
 
     private static byte[] jar(String bundle) throws Exception {
