@@ -94,7 +94,7 @@ debian_base() {
   umount "$dir/proc"
   : >"$dir/etc/resolv.conf"
   local java_home
-  java_home=$(dirname "$(dirname "$(readlink -f "$dir/usr/bin/java" | sed "s|^$dir||")")")
+  java_home=$(dirname "$(dirname "$(chroot "$dir" readlink -f /usr/bin/java)")") # its alternatives, not ours
   tar -C "$dir" -c . | podman import \
     --change "ENV=PATH=/usr/sbin:/usr/bin:/sbin:/bin" --change "ENV=JAVA_HOME=$java_home" \
     --change 'CMD=["/bin/bash"]' - "$name" >/dev/null
