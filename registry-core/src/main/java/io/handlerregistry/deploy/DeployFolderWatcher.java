@@ -187,6 +187,7 @@ public final class DeployFolderWatcher {
             LOG.log(Level.INFO, "deploy folder {0} is back: deploying what it holds now", directory);
         }
         Set<Path> present = new TreeSet<>();
+        Set<Path> ignored = new TreeSet<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
@@ -195,9 +196,11 @@ public final class DeployFolderWatcher {
                 }
                 if (Files.isDirectory(file)) {
                     deployments.ignore(file, "it is a directory, not a jar");
+                    ignored.add(file);
                 } else if (!Files.exists(file)) {
                     deployments.ignore(file, "it is a symbolic link to nothing ("
                             + readLink(file) + ")");
+                    ignored.add(file);
                 } else {
                     present.add(file);
                 }
@@ -207,6 +210,7 @@ public final class DeployFolderWatcher {
                     directory, e.toString());
             return null;
         }
+        deployments.ignoredOnly(ignored); // an ignored entry that went is forgotten
         return present;
     }
 

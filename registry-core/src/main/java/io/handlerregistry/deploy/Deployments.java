@@ -106,6 +106,16 @@ final class Deployments implements DeployFolder {
         entry.set(State.IGNORED, why);
     }
 
+    /**
+     * Forgets the ignored entries that are no longer there to ignore (a link to nothing or a directory
+     * that was removed, or a link whose target came: then it is a candidate); {@code ignored}: those
+     * ignored in this scan.
+     */
+    synchronized void ignoredOnly(Set<Path> ignored) {
+        entries.entrySet().removeIf(e -> e.getValue().state == State.IGNORED && e.getValue().bundle == null
+                && !ignored.contains(e.getKey()));
+    }
+
     /** A file that is gone: its bundles drain and go; the entry stays in view while they drain. */
     synchronized void undeploy(Path file) {
         Entry entry = entries.get(file);

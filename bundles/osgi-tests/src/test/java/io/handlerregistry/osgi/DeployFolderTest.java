@@ -258,6 +258,30 @@ class DeployFolderTest {
         assertThat(stateOf("greeting.jar")).isEqualTo(State.STANDBY); // v1's file is still there
     }
 
+    /**
+     * What the folder ignores is shown while it is there, and forgotten once it went (it stayed as
+     * IGNORED for good: handler:deployments and handler_deploy_files{state="ignored"} kept it). A link
+     * whose target comes is a candidate, as the kubelet's links through ..data are when an older kubelet
+     * makes them before the ..data they point into.
+     */
+    @Test
+    void anIgnoredEntryThatWentIsForgottenAndALinkWhoseTargetCameIsDeployed() throws Exception {
+        Files.createDirectories(deploy.resolve("folder.jar"));
+        Files.createSymbolicLink(deploy.resolve("dangling.jar"), work.resolve("nothing-here"));
+        Files.createSymbolicLink(deploy.resolve("greeting.jar"), Path.of("..later", "greeting.jar"));
+        await().until(() -> stateOf("folder.jar") == State.IGNORED && stateOf("dangling.jar") == State.IGNORED
+                && stateOf("greeting.jar") == State.IGNORED);
+
+        Files.delete(deploy.resolve("folder.jar"));
+        Files.delete(deploy.resolve("dangling.jar"));
+        Files.createDirectories(deploy.resolve("..later"));
+        drop("handler-greeting-v1", deploy.resolve("..later/greeting.jar"));
+        await().until(() -> stateOf("folder.jar") == null && stateOf("dangling.jar") == null
+                && stateOf("greeting.jar") == State.SERVING);
+        assertThat(call("greeting")).startsWith("v1 hi");
+        assertThat(folder.deployments()).extracting(Deployment::file).containsExactly("greeting.jar");
+    }
+
     @Test
     void deletingTheFileRemovesTheEndpoint() throws Exception {
         Path file = deploy.resolve("echo.jar");
