@@ -33,6 +33,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -84,6 +86,14 @@ class KarafTest {
                 "rmiServerPort = " + freePort());
     }
 
+    /** When a test fails, what Karaf saw (its log goes with the temporary folder): printed before Karaf stops. */
+    @RegisterExtension
+    final AfterTestExecutionCallback diagnostics = context -> {
+        if (context.getExecutionException().isPresent() && karaf != null) {
+            printDiagnostics();
+        }
+    };
+
     @AfterEach
     void stop() throws Exception {
         if (server == null) {
@@ -113,6 +123,11 @@ class KarafTest {
         assertThat(client("log:display")).doesNotContain("ComponentException", "NumberFormatException");
         // the registry's log is Karaf's
         assertThat(client("echo (handler:log)")).contains("In Karaf, the registry logs to Karaf's log: log:display");
+        // a refusal or a command without its arguments: one red line, and no ERROR with a stack in Karaf's log
+        assertThat(client("handler:info nosuch")).contains("Error executing command: ")
+                .contains("no version of endpoint 'nosuch' is loaded");
+        assertThat(client("handler:info")).contains("handler:info: arguments are missing: handler:info [--no-format]");
+        assertThat(read(karaf.resolve("data/log/karaf.log"))).doesNotContain("Exception caught while executing command");
 
         drop("handler-greeting-v1", "greeting.jar");
         await("greeting v1 from deploy/").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -513,6 +528,26 @@ class KarafTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    private void printDiagnostics() {
+        StringBuilder report = new StringBuilder("=== KarafTest failed: what Karaf saw\n");
+        try {
+            List<String> lines = read(karaf.resolve("data/log/karaf.log")).lines()
+                    .filter(line -> line.contains("| WARN") || line.contains("| ERROR") || line.contains("handlerregistry")
+                            || line.startsWith("\t") || line.contains("Exception"))
+                    .map(line -> line.length() > 400 ? line.substring(0, 400) + "..." : line).toList();
+            report.append("--- karaf.log (warnings, errors, the registry's lines; the last 150)\n");
+            lines.subList(Math.max(0, lines.size() - 150), lines.size()).forEach(l -> report.append(l).append('\n'));
+            report.append("--- karaf.out\n").append(read(work.resolve("karaf.out")));
+            if (server != null && server.isAlive()) {
+                report.append("--- bundles, components, handlers\n").append(client("bundle:list -t 0", "scr:list",
+                        "echo (handler:list)", "echo (handler:deployments)"));
+            }
+        } catch (Exception e) {
+            report.append("(could not read everything: ").append(e).append(")\n");
+        }
+        System.out.println(report);
     }
 
     private static String read(Path file) throws IOException {

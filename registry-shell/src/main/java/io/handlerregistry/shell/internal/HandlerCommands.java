@@ -828,6 +828,23 @@ public final class HandlerCommands {
         return summary();
     }
 
+    /**
+     * Gogo calls this when no method of a command takes the words typed (its "Cannot coerce ..." otherwise):
+     * they are bound as Karaf's shell binds them, so that a command without its arguments gets its usage.
+     * Gogo weighs it after every method that fits (its cost grows with each word, the name included).
+     */
+    public Object _main(CommandSession session, Object... argv) throws Exception {
+        if (argv.length == 0 || !COMMANDS.contains(String.valueOf(argv[0]))) {
+            throw new UsageError("no such handler command" + (argv.length == 0 ? "" : " '" + argv[0] + "'")
+                    + ": see handler:help");
+        }
+        List<String> words = new ArrayList<>();
+        for (int i = 1; i < argv.length; i++) {
+            words.add(String.valueOf(argv[i]));
+        }
+        return Invocation.invoke(this, SCOPE, String.valueOf(argv[0]), session, words);
+    }
+
     /** For the shell profile's completion: the candidates for the word at {@code index} (null: a file). */
     public List<String> _complete(List<String> words, int index) {
         return completion.candidates(words, index);

@@ -41,8 +41,11 @@ final class Invocation {
                 }
             }
         }
-        throw new UsageError(scope + ":" + name + ": these arguments do not fit (" + String.join(" ", words)
-                + "): see " + scope + ":" + name + " --help");
+        String command = scope + ":" + name;
+        String usage = Usage.methods(commands.getClass(), name).isEmpty() ? ""
+                : ": " + Usage.synopses(commands.getClass(), scope, name);
+        throw new UsageError(command + (words.isEmpty() ? ": arguments are missing" : ": these arguments do not fit ("
+                + String.join(" ", words) + ")") + usage + "; see " + command + " --help");
     }
 
     /** The values of the method's parameters from the words, or null if they do not fit it. */

@@ -130,6 +130,13 @@ final class Usage {
         return "'" + text + "'";
     }
 
+    /** Every way to call the command, on one line: its synopses joined by " or ". */
+    static String synopses(Class<?> commands, String scope, String name) {
+        List<String> all = new ArrayList<>();
+        methods(commands, name).forEach(m -> all.add(synopsis(scope, m, Integer.MAX_VALUE)));
+        return String.join(" or ", all);
+    }
+
     private static String synopsis(String scope, Method m, int width) {
         List<String> words = new ArrayList<>();
         Class<?>[] types = m.getParameterTypes();

@@ -50,7 +50,7 @@ class InvocationTest {
                 .hasMessageContaining("which library should endpoint 'echo' serve?");
         assertThatThrownBy(() -> commands.invoke("unload", shell.session, List.of("a", "b")))
                 .isInstanceOf(UsageError.class).hasMessage("handler:unload: these arguments do not fit (a b):"
-                        + " see handler:unload --help");
+                        + " handler:unload <endpoint id>; see handler:unload --help");
         assertThatThrownBy(() -> commands.invoke("call", shell.session, List.of("echo", "-t")))
                 .isInstanceOf(UsageError.class);
     }

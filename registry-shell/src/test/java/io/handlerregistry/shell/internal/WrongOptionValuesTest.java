@@ -83,6 +83,39 @@ class WrongOptionValuesTest {
         assertThat(state()).as("what is loaded, after " + typed).isEqualTo(before);
     }
 
+    /**
+     * A command without its arguments, or with too many: one line with the ways to call it (Gogo alone says
+     * "Cannot coerce info() to any of [(boolean, String, String[])]"), and nothing changes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "handler:info                  | arguments are missing                      | handler:info [--no-format] <endpoint id> [version...]",
+        "handler:history               | arguments are missing                      | handler:history [--no-format] <endpoint id>",
+        "handler:rollback              | arguments are missing                      | <endpoint id> [version to go back to...]",
+        "handler:unload                | arguments are missing                      | handler:unload",
+        "handler:call                  | arguments are missing                      | handler:call",
+        "handler:load                  | arguments are missing                      | <endpoint id> <library file>",
+        "handler:unload echo echo      | these arguments do not fit (echo echo)     | handler:unload <endpoint id>",
+        "handler:split echo LIBRARY    | these arguments do not fit (echo LIBRARY)  | <endpoint id> <canary> <percent of",
+        "handler:history echo echo     | these arguments do not fit (echo echo)     | handler:history [--no-format] <endpoint id>",
+    })
+    void aCommandWithoutItsArgumentsGetsItsUsageInOneLine(String line, String what, String usage) throws Exception {
+        String library = GogoShell.NATIVE.resolve(libraryName("echo")).toString();
+        String typed = line.replace("LIBRARY", library);
+        List<String> before = state();
+
+        Throwable error = catchThrowable(() -> shell.execute(typed));
+
+        assertThat(error).as(typed).isInstanceOf(UsageError.class);
+        String command = typed.split(" ")[0];
+        assertThat(error.toString()).as(typed).doesNotContain("\n").doesNotContain("coerce")
+                .startsWith(command + ": " + what.replace("LIBRARY", library)).contains(usage)
+                .endsWith("see " + command + " --help");
+        assertThat(state()).as("what is loaded, after " + typed).isEqualTo(before);
+        // the commands that fit still run as Gogo binds them
+        assertThat(shell.execute("handler:info --no-format echo").toString()).contains("echo");
+    }
+
     /** Every loaded version of every endpoint, with its library: what a wrong command must not change. */
     private List<String> state() {
         return shell.registry.handlers().stream()

@@ -15,6 +15,7 @@ import org.apache.karaf.shell.support.completers.ArgumentCommandLine;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
 
+import io.handlerregistry.api.HandlerException;
 import io.handlerregistry.shell.internal.CommandSet;
 
 /** One handler command in Karaf's shell. */
@@ -57,7 +58,12 @@ final class KarafCommand implements Command {
             System.out.println(commands.usage(name));
             return null;
         }
-        return commands.invoke(name, (CommandSession) session.get(COMMAND_SESSION), words);
+        try {
+            return commands.invoke(name, (CommandSession) session.get(COMMAND_SESSION), words);
+        } catch (IllegalArgumentException | IllegalStateException | HandlerException refusal) {
+            // a usage error, a refused library, an unknown endpoint: what to do is in the message, no stack needed
+            throw new CommandException(refusal);
+        }
     }
 
     @Override
