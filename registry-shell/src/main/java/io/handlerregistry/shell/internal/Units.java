@@ -17,10 +17,10 @@ final class Units {
         if (nanos < 10_000) {
             return Math.round(nanos / 100.0) / 10.0 + " µs";
         }
-        if (nanos < 10_000_000) {
+        if (Math.round(nanos / 1_000.0) < 1_000) { // 1 ms is "1.0 ms", not "1000 µs"
             return Math.round(nanos / 1_000.0) + " µs";
         }
-        if (nanos < 10_000_000_000L) {
+        if (Math.round(nanos / 100_000.0) < 10_000) {
             return Math.round(nanos / 100_000.0) / 10.0 + " ms";
         }
         return Math.round(nanos / 100_000_000.0) / 10.0 + " s";
