@@ -4,14 +4,21 @@ import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 import org.apache.felix.fileinstall.ArtifactInstaller;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -33,9 +40,16 @@ import io.handlerregistry.osgi.HandlerBundles;
  *
  * <p>FileInstall forgets an installer's files when it restarts and asks again for those it finds (the
  * same content is the same bundle); the bundles of files deleted meanwhile go when the registry
- * starts (see {@link HandlerBundles}). Each folder is a {@link DeployFolder} service (for
- * {@code handler:deployments}). Used only where FileInstall is installed: the registry bundle imports
- * its package optionally, and only FileInstall gets this service.
+ * starts (see {@link HandlerBundles}). When the registry alone restarts (a refresh, e.g. by a Karaf
+ * feature install), FileInstall asks the new deployer only for files that change: so the deployer
+ * keeps the folders it served in its bundle's data area and takes them up again as it starts. Each
+ * folder is a {@link DeployFolder} service (for {@code handler:deployments}). Used only where
+ * FileInstall is installed: the registry bundle imports its package optionally, and only FileInstall
+ * gets this service.
+ *
+ * <p>A handler bundle that FileInstall installed itself (its file was there before the registry ran)
+ * stays FileInstall's until the file changes after a restart of the framework, or leaves the folder
+ * and comes back: this is logged, with what to do.
  */
 @Component(service = org.apache.felix.fileinstall.ArtifactInstaller.class)
 public final class FileInstallDeployer implements ArtifactInstaller {
@@ -45,6 +59,7 @@ public final class FileInstallDeployer implements ArtifactInstaller {
     private final HandlerBundles bundles;
     private final HandlerRegistry registry;
     private final Map<Path, Folder> folders = new ConcurrentHashMap<>();
+    private final Path remembered; // the folders served, one per line; null where the framework has no storage
 
     @Activate
     public FileInstallDeployer(BundleContext context, @Reference HandlerBundles bundles,
@@ -52,6 +67,10 @@ public final class FileInstallDeployer implements ArtifactInstaller {
         this.context = context;
         this.bundles = bundles;
         this.registry = registry;
+        File data = context.getDataFile("fileinstall-folders.txt");
+        this.remembered = data == null ? null : data.toPath();
+        takeUpRememberedFolders();
+        warnOfFileInstallsOwnHandlerBundles();
     }
 
     @Deactivate
@@ -106,12 +125,100 @@ public final class FileInstallDeployer implements ArtifactInstaller {
         deployments.deploy(file, content, deployments.check(content));
     }
 
-    /** The deployments of a folder, made on first use. */
+    /** The deployments of a folder, made on first use (and remembered for the next start). */
     private Folder folder(Path directory) {
-        return folders.computeIfAbsent(directory, dir -> {
+        Folder[] made = new Folder[1];
+        Folder folder = folders.computeIfAbsent(directory, dir -> {
             Deployments deployments = new Deployments(dir, bundles, registry, false);
-            return new Folder(deployments, context.registerService(DeployFolder.class, deployments, null));
+            return made[0] = new Folder(deployments, context.registerService(DeployFolder.class, deployments, null));
         });
+        if (made[0] != null) {
+            remember();
+        }
+        return folder;
+    }
+
+    /** The folders served before this deployer started: their handler bundle files are deployed again now. */
+    private void takeUpRememberedFolders() {
+        for (Path directory : rememberedFolders()) {
+            if (!Files.isDirectory(directory)) {
+                continue; // gone, or not mounted: FileInstall tells when it is back
+            }
+            List<Path> files = new ArrayList<>();
+            try (Stream<Path> listed = Files.list(directory)) {
+                listed.filter(f -> canHandle(f.toFile())).sorted().forEach(files::add);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "deploy folder {0} could not be read ({1}): its handler bundles are deployed"
+                        + " when FileInstall reports them", directory, e.toString());
+                continue;
+            }
+            folder(directory);
+            for (Path file : files) {
+                if (fileInstallsOwn(file).isEmpty()) {
+                    try {
+                        deploy(file);
+                    } catch (IOException e) {
+                        LOG.log(Level.WARNING, "{0} could not be read ({1}): it is deployed when FileInstall reports"
+                                + " it again", file, e.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    private List<Path> rememberedFolders() {
+        if (remembered == null || !Files.isRegularFile(remembered)) {
+            return List.of();
+        }
+        try {
+            return Files.readAllLines(remembered, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank())
+                    .map(Path::of).toList();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "the deploy folders served before could not be read from {0} ({1}): each is"
+                    + " taken up again when one of its files changes", remembered, e.toString());
+            return List.of();
+        }
+    }
+
+    private synchronized void remember() {
+        if (remembered == null) {
+            return;
+        }
+        TreeSet<String> lines = new TreeSet<>();
+        folders.keySet().forEach(d -> lines.add(d.toString()));
+        rememberedFolders().forEach(d -> lines.add(d.toString()));
+        try {
+            Path next = remembered.resolveSibling(remembered.getFileName() + ".next");
+            Files.write(next, lines, StandardCharsets.UTF_8);
+            Files.move(next, remembered, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "the deploy folders served could not be kept in {0} ({1}): after a refresh of the"
+                    + " registry, a folder shows again when one of its files changes", remembered, e.toString());
+        }
+    }
+
+    /**
+     * Handler bundles FileInstall installed itself, its file there before the registry ran (Karaf: files
+     * in deploy/ before the feature was installed): FileInstall replaces them, stopping the old bundle
+     * first, until the registry is asked for the file.
+     */
+    private void warnOfFileInstallsOwnHandlerBundles() {
+        for (Bundle bundle : context.getBundles()) {
+            HandlerBundles.fileInstalled(bundle).ifPresent(file -> LOG.log(Level.WARNING, "{0}: {1} was installed by"
+                    + " FileInstall itself (the file was there before the registry ran), so FileInstall, not the"
+                    + " registry, replaces it: it stops the old version before the new one runs, and calls fail"
+                    + " meanwhile. To hand the file to the registry, move it out of {2} and back in (the endpoint is"
+                    + " down in between), or restart the framework: the file''s next change is then deployed by the"
+                    + " folder''s rules", file.getFileName(), HandlerBundles.describe(bundle), file.getParent()));
+        }
+    }
+
+    private List<Bundle> fileInstallsOwn(Path file) {
+        List<Bundle> own = new ArrayList<>();
+        for (Bundle bundle : context.getBundles()) {
+            HandlerBundles.fileInstalled(bundle).filter(file.toAbsolutePath()::equals).ifPresent(f -> own.add(bundle));
+        }
+        return own;
     }
 
     /** One folder's deployments and its service. */

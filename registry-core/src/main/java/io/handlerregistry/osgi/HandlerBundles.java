@@ -147,16 +147,38 @@ public final class HandlerBundles {
         }
     }
 
-    /** The bundles installed from a deployed file (one, or more while an older content drains). */
+    /**
+     * The bundles installed from a deployed file (one, or more while an older content drains), and the
+     * handler bundle FileInstall installed itself from it, if any: a folder's rules replace that one too.
+     */
     public List<Bundle> deployedFrom(Path file) {
         Path absolute = file.toAbsolutePath();
         List<Bundle> result = new ArrayList<>();
         for (Bundle bundle : context.getBundles()) {
-            if (deployedFile(bundle).filter(absolute::equals).isPresent()) {
+            if (fileInstalled(bundle).filter(absolute::equals).isPresent()) {
+                result.add(0, bundle); // the oldest: installed before the registry deployed the file
+            } else if (deployedFile(bundle).filter(absolute::equals).isPresent()) {
                 result.add(bundle);
             }
         }
         return result;
+    }
+
+    /**
+     * The file of a handler bundle that FileInstall installed itself (location {@code file:...}, its file
+     * there before the registry ran), if the bundle is one.
+     */
+    public static Optional<Path> fileInstalled(Bundle bundle) {
+        String location = bundle.getLocation();
+        if (!location.startsWith("file:") || !location.endsWith(".jar") || bundle.getState() == Bundle.UNINSTALLED
+                || bundle.getHeaders("").get(BundleHandler.ENDPOINT_HEADER) == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Path.of(java.net.URI.create(location)).toAbsolutePath());
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException notAFilePath) {
+            return Optional.empty();
+        }
     }
 
     /** The files under {@code directory} that bundles were deployed from. */

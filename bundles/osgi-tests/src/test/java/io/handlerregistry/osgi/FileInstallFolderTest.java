@@ -10,12 +10,15 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 import io.handlerregistry.api.DeployFolder;
@@ -72,6 +75,83 @@ class FileInstallFolderTest {
 
         Files.delete(deploy.resolve("greeting.jar"));
         await().until(() -> !registry.isLoaded("greeting"));
+    }
+
+    /**
+     * A refresh of the registry (a Karaf feature install without --no-auto-refresh may do one) makes a new
+     * deployer, which FileInstall asks only about files that change: the folder is in view again at once,
+     * its file serving, and the next replace goes by its rules.
+     */
+    @Test
+    void afterARefreshOfTheRegistryTheFolderIsInViewAndItsRulesHold() throws Exception {
+        drop("handler-greeting-v1", deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> state(deployFolder(), "greeting.jar") == State.SERVING);
+
+        Bundle core = bundle("io.handlerregistry.core");
+        CountDownLatch refreshed = new CountDownLatch(1);
+        osgi.context().getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(core), e -> refreshed.countDown());
+        assertThat(refreshed.await(60, TimeUnit.SECONDS)).as("the refresh of the registry done").isTrue();
+
+        registry = osgi.registry();
+        await("greeting.jar serving, in the new deployer's view").atMost(Duration.ofSeconds(30))
+                .until(() -> registry.isLoaded("greeting") && state(deployFolder(), "greeting.jar") == State.SERVING);
+        assertThat(call()).startsWith("v1 hi");
+
+        ContinuousCalls load = new ContinuousCalls(3, this::call);
+        await().until(() -> load.calls() > 1_000);
+        drop("handler-greeting-v2", deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.answers("v2") > 1_000);
+        assertThat(load.stop().failures()).as("failed calls during the replace after the refresh").isEmpty();
+        await().until(() -> Arrays.stream(osgi.context().getBundles())
+                .filter(b -> "io.handlerregistry.handler.greeting".equals(b.getSymbolicName())).count() == 1);
+    }
+
+    /**
+     * A handler file in the folder before the registry ran is installed by FileInstall itself: that is
+     * logged with what to do, and once FileInstall hands the file to the registry (after it restarted, as
+     * with the framework), the next version goes by the folder's rules, FileInstall's bundle draining.
+     */
+    @Test
+    void aHandlerBundleFileInstallInstalledItselfIsReplacedByTheFolderRulesOnceTheRegistryHasTheFile()
+            throws Exception {
+        Bundle core = bundle("io.handlerregistry.core");
+        core.stop();
+        drop("handler-greeting-v1", deploy.resolve("greeting.jar"));
+        await("FileInstall's own bundle of greeting.jar").atMost(Duration.ofSeconds(30)).until(() -> Arrays.stream(
+                osgi.context().getBundles()).anyMatch(b -> b.getLocation().startsWith("file:")
+                        && b.getLocation().endsWith("greeting.jar") && b.getState() == Bundle.ACTIVE));
+        try (LogLines log = LogLines.capture()) {
+            core.start();
+            registry = osgi.registry();
+            await().atMost(Duration.ofSeconds(30)).until(() -> registry.isLoaded("greeting"));
+            assertThat(log.containing("greeting.jar: io.handlerregistry.handler.greeting 1.0.0")).singleElement()
+                    .asString().contains("was installed by FileInstall itself", "move it out of " + deploy,
+                            "restart the framework");
+        }
+
+        Bundle fileInstall = bundle("org.apache.felix.fileinstall");
+        fileInstall.stop();
+        fileInstall.start(); // as a restart of the framework does: FileInstall asks its installers again
+        ContinuousCalls load = new ContinuousCalls(3, this::call);
+        await().until(() -> load.calls() > 1_000);
+        drop("handler-greeting-v2", deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.answers("v2") > 1_000);
+        assertThat(load.stop().failures()).as("failed calls while FileInstall's bundle was replaced").isEmpty();
+        await("FileInstall's bundle drained and uninstalled").atMost(Duration.ofSeconds(30)).until(() -> Arrays
+                .stream(osgi.context().getBundles())
+                .filter(b -> "io.handlerregistry.handler.greeting".equals(b.getSymbolicName()))
+                .map(Bundle::getLocation).toList().equals(List.of(deployedLocation(deploy.resolve("greeting.jar")))));
+        assertThat(state(deployFolder(), "greeting.jar")).isEqualTo(State.SERVING);
+    }
+
+    private Bundle bundle(String symbolicName) {
+        return Arrays.stream(osgi.context().getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName()))
+                .findFirst().orElseThrow();
+    }
+
+    private String deployedLocation(Path file) {
+        return Arrays.stream(osgi.context().getBundles()).map(Bundle::getLocation)
+                .filter(l -> l.startsWith("handler-deploy:" + file.toAbsolutePath() + "#")).findFirst().orElse("none");
     }
 
     @Test
