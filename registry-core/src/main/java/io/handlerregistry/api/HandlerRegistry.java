@@ -328,7 +328,9 @@ public interface HandlerRegistry {
      * Ends the endpoint's canary split by sending all its new calls to the primary again: the calls inside the
      * canary finish there, and it is unloaded once drained (this returns without waiting for that).
      *
-     * @return about the canary, as a swap's result is about the version it replaced
+     * @return about the canary, as a swap's result is about the version it replaced; not {@code swapped} when
+     *         the split asked for before still loaded its canary: that split then never takes effect (its caller
+     *         gets {@link HandlerLoadException.Reason#SUPERSEDED})
      * @throws HandlerLoadException with {@link HandlerLoadException.Reason#NO_SPLIT} if the endpoint has no split
      * @since 1.2
      */

@@ -13,6 +13,7 @@ final class EndpointOrder {
     private long asked;
     private long applied;
     private String appliedWhat = "";
+    private long splitLoading; // the ticket of a canary split whose canary still loads, else 0
 
     /** Numbers a load, swap or unload asked for now. Call while holding this monitor. */
     long ask() {
@@ -28,6 +29,23 @@ final class EndpointOrder {
     void applied(long ticket, String what) {
         applied = ticket;
         appliedWhat = what;
+    }
+
+    /** A canary split numbered {@code ticket} loads its canary now. Call while holding this monitor. */
+    void splitLoading(long ticket) {
+        splitLoading = ticket;
+    }
+
+    /** The split numbered {@code ticket} took effect, failed or was discarded. Call while holding this monitor. */
+    void splitDone(long ticket) {
+        if (splitLoading == ticket) {
+            splitLoading = 0;
+        }
+    }
+
+    /** True if a canary split still loads its canary and nothing asked for later took effect yet. */
+    boolean isSplitLoading() {
+        return splitLoading != 0 && applied < splitLoading;
     }
 
     /** What took effect last, for messages: "a swap to /path/lib.so", "an unload". */

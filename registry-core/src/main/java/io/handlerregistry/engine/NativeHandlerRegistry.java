@@ -99,6 +99,8 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     private final Activity activity = new Activity();
     private final VersionHistory history;
     private final boolean ownsHistory;
+    /** Before "rollback to #n: ..." in the history's origin of a rollback the guard made. */
+    static final String GUARD_ROLLBACK = "guard ";
     private final Guard guard = new Guard(new GuardActions());
     private final ScheduledExecutorService guardTimer;
     /** Run once a rollback or promotion the guard made took effect (e.g. to hold back what stands by). */
@@ -568,7 +570,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     private SwapResult rollback(String endpointId, String version, Duration drainTimeout, Runnable inEffect,
             String reason, HandlerVersion expected) {
-        HandlerVersion old = activity.count("rollback", () -> rollingBack(endpointId, version, expected));
+        HandlerVersion old = activity.count("rollback", () -> rollingBack(endpointId, version, expected, reason));
         activity.rolledBack(reason);
         if (inEffect != null) {
             inEffect.run();
@@ -578,17 +580,19 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
 
     /** A swap to a new private copy of a kept library; returns the version it replaced. */
     private HandlerVersion rollingBack(String endpointId, String version) {
-        return rollingBack(endpointId, version, null);
+        return rollingBack(endpointId, version, null, "manual");
     }
 
-    private HandlerVersion rollingBack(String endpointId, String version, HandlerVersion expected) {
+    /** {@code reason}: {@code guard} marks the history entry ("guard rollback to #n: ..."). */
+    private HandlerVersion rollingBack(String endpointId, String version, HandlerVersion expected, String reason) {
         HandlerRegistry.checkEndpointId(endpointId);
         ensureOpen();
         HistoryEntry target = history.target(endpointId, version);
         Path kept = history.keptLibrary(endpointId, target);
         String origin = firstOrigin(target);
-        Provenance provenance = new Provenance(HistoryEntry.Source.API, "rollback to #" + target.number() + ": "
-                + origin, target.version(), null, null, target.isolation(), target.number());
+        Provenance provenance = new Provenance(HistoryEntry.Source.API, (reason.equals("guard") ? GUARD_ROLLBACK
+                : "") + "rollback to #" + target.number() + ": " + origin, target.version(), null, null,
+                target.isolation(), target.number());
         HandlerVersion old = replace(endpointId, kept,
                 () -> open(endpointId, kept, target.isolation(), provenance, target.sha256()), expected);
         LOG.log(Level.INFO, "endpoint ''{0}'' rolled back to {1} ({2}); it is pinned to it until a new version is"
@@ -676,13 +680,23 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
                 return splitOf(endpointId, primary, changed);
             }
             ticket = order.ask();
+            order.splitLoading(ticket);
         }
         // loaded without the endpoint's lock, as for a swap
-        HandlerVersion next = open(endpointId, library, isolation, provenance, keptNumber == 0 ? null : sha);
+        HandlerVersion next;
+        try {
+            next = open(endpointId, library, isolation, provenance, keptNumber == 0 ? null : sha);
+        } catch (RuntimeException e) {
+            synchronized (order) {
+                order.splitDone(ticket);
+            }
+            throw e;
+        }
         HandlerVersion primary;
         Canary replaced;
         Canary split;
         synchronized (order) {
+            order.splitDone(ticket);
             primary = active.get(endpointId);
             if (closed || order.isSuperseded(ticket) || primary == null) {
                 discard(next);
@@ -715,6 +729,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     /** Where an entry's library first came from: its origin without "rollback to #n: " or "split to #n: ". */
     private static String firstOrigin(HistoryEntry entry) {
         String o = entry.origin();
+        o = o.startsWith(GUARD_ROLLBACK) ? o.substring(GUARD_ROLLBACK.length()) : o;
         return (o.startsWith("rollback to #") || o.startsWith("split to #")) && o.contains(": ")
                 ? o.substring(o.indexOf(": ") + 2) : o;
     }
@@ -808,6 +823,13 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             ensureOpen();
             primary = active.get(endpointId);
             split = primary == null ? null : primary.split;
+            if (split == null && expected == null && primary != null && order.isSplitLoading()) {
+                // asked for after the split, so it goes after it: the split, still loading, never takes effect
+                order.applied(order.ask(), "the abort of a canary split whose canary was still loading");
+                LOG.log(Level.INFO, "endpoint ''{0}'': the canary split asked for before is aborted while its canary"
+                        + " still loads: it will not take effect, every call goes to {1}", endpointId, primary.source());
+                return null;
+            }
             if (split == null || (expected != null && split.version() != expected)) {
                 throw noSplit(endpointId, "abort");
             }

@@ -235,7 +235,9 @@ final class VersionHistory {
             resumable = 0;
             int number = next++;
             if (top != null && top.serving()) {
-                entries.set(0, with(top, now, p.rollbackOf() > 0 ? "rolled back to #" + p.rollbackOf()
+                entries.set(0, with(top, now, p.rollbackOf() > 0 ? (p.origin().startsWith(
+                        NativeHandlerRegistry.GUARD_ROLLBACK) ? "rolled back by the guard to #" : "rolled back to #")
+                        + p.rollbackOf()
                         + " (as #" + number + ")" : "replaced by #" + number + ": " + p.origin(), false));
             }
             heldBack = Set.of();

@@ -93,7 +93,8 @@ class GuardTest {
                 .startsWith("v1 hi");
         List<HistoryEntry> history = registry.history("greeting");
         assertThat(history.get(0).rollbackOf()).isEqualTo(1);
-        assertThat(history.get(1).replacedBecause()).isEqualTo("rolled back to #1 (as #3)");
+        assertThat(history.get(1).replacedBecause()).isEqualTo("rolled back by the guard to #1 (as #3)");
+        assertThat(history.get(0).origin()).startsWith("guard rollback to #1: ");
         assertThat(registry.isPinned("greeting")).isTrue();
         assertThat(registry.activity().rollbacks()).isEqualTo(Map.of("guard", 1L));
 

@@ -1,6 +1,7 @@
 package io.handlerregistry.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.api.RequestContext;
+import io.handlerregistry.api.SwapResult;
 
 /**
  * Loads, swaps and unloads of one endpoint take effect in the order they were asked for: one whose
@@ -155,6 +157,33 @@ class SwapOrderTest {
             assertThat(call("svc")).startsWith("v2");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> events().endsWith("shutdown returned\n"));
+    }
+
+    /** An abort asked for while the split's canary still loads goes after the split: the split never takes effect. */
+    @ParameterizedTest
+    @EnumSource(Isolation.class)
+    void anAbortAskedWhileTheSplitsCanaryLoadsSupersedesTheSplit(Isolation isolation) throws Exception {
+        registry = registry();
+        registry.loadFrom("svc", TestLibraries.version("v1", "greeting"), isolation);
+        Path slow = slowInit();
+
+        CompletableFuture<?> split = CompletableFuture.supplyAsync(() -> registry.split("svc", slow, 50), callers);
+        awaitInitStarted();
+        SwapResult aborted = registry.abort("svc");
+        assertThat(aborted.swapped()).as("nothing was split yet: nothing drains").isFalse();
+        letInitReturn();
+        assertThat(split).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
+                .isInstanceOfSatisfying(HandlerLoadException.class,
+                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+                .withMessageContaining("the abort of a canary split whose canary was still loading");
+        assertThat(registry.split("svc")).isEmpty();
+        for (int i = 0; i < 50; i++) {
+            assertThat(call("svc")).startsWith("v1");
+        }
+        await("the discarded canary gone").atMost(Duration.ofSeconds(30)).until(() -> registry.handlers().size() == 1);
+        // with nothing loading, an abort without a split is refused as before
+        assertThatThrownBy(() -> registry.abort("svc")).isInstanceOfSatisfying(HandlerLoadException.class,
+                e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.NO_SPLIT));
     }
 
     @ParameterizedTest

@@ -470,6 +470,10 @@ public final class HandlerCommands {
             if (abort) {
                 CanarySplit split = registry.split(endpoint).orElse(null);
                 SwapResult result = registry.abort(endpoint);
+                if (!result.swapped()) {
+                    return "endpoint '" + endpoint + "': the canary split asked for before, whose canary was still"
+                            + " loading, is aborted: it will not take effect, every call goes to the version serving";
+                }
                 return "endpoint '" + endpoint + "': the canary split is aborted, every call goes to "
                         + (split == null ? "the version before" : split.primary().source()) + " again; the canary "
                         + (!result.draining() ? "is unloaded" : "drains, " + Units.calls(result.oldRequestsPending())
