@@ -130,7 +130,7 @@ public final class RegistryMetrics implements MultiCollector {
                 latency.dataPoint(histogram(labels, l, LATENCY_BOUNDS));
             }
             info.dataPoint(InfoDataPointSnapshot.builder().labels(labels.add("state", state.name().toLowerCase(
-                    java.util.Locale.ROOT)).add("isolation", h.isolation().label()).add("source", h.source())).build());
+                    java.util.Locale.ROOT)).add("isolation", h.isolation().label()).add("source", stableSource(h.source()))).build());
             if (h.workers().isPresent()) {
                 WorkerStatus w = h.workers().get();
                 restarts.dataPoint(counter(labels, w.restarts()));
@@ -296,5 +296,14 @@ public final class RegistryMetrics implements MultiCollector {
 
     private static GaugeSnapshot gauge(String name, String help, Labels labels, double value) {
         return GaugeSnapshot.builder().name(name).help(help).dataPoint(gaugePoint(labels, value)).build();
+    }
+
+    /**
+     * A version's source without the bundle and service ids in it ("bundle io.example.greeting 1.0.0 [53]
+     * (service 148)"): they change with every restart of the framework, and a label that changes makes a new
+     * series each time.
+     */
+    static String stableSource(String source) {
+        return source.replaceAll(" \\[\\d+\\]", "").replaceAll(" \\(service \\d+\\)", "");
     }
 }
