@@ -204,6 +204,10 @@ public final class FileInstallDeployer implements ArtifactInstaller {
      */
     private void warnOfFileInstallsOwnHandlerBundles() {
         for (Bundle bundle : context.getBundles()) {
+            HandlerBundles.fileInstalled(bundle).filter(file -> Files.isDirectory(file.getParent())).ifPresent(file ->
+                    folder(file.getParent()).deployments.ignore(file, HandlerBundles.describe(bundle) + " serves it,"
+                            + " installed by FileInstall itself: the folder's rules apply once the registry has the"
+                            + " file (move it out and back in, or restart the framework and change it)"));
             HandlerBundles.fileInstalled(bundle).ifPresent(file -> LOG.log(Level.WARNING, "{0}: {1} was installed by"
                     + " FileInstall itself (the file was there before the registry ran), so FileInstall, not the"
                     + " registry, replaces it: it stops the old version before the new one runs, and calls fail"

@@ -128,6 +128,8 @@ class FileInstallFolderTest {
                     .asString().contains("was installed by FileInstall itself", "move it out of " + deploy,
                             "restart the framework");
         }
+        assertThat(state(deployFolder(), "greeting.jar")).as("in view, not by the folder's rules yet")
+                .isEqualTo(State.IGNORED);
 
         Bundle fileInstall = bundle("org.apache.felix.fileinstall");
         fileInstall.stop();
