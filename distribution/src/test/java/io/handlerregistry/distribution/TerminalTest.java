@@ -133,8 +133,8 @@ class TerminalTest {
                 .containsPattern("calls +\\d+ ").containsPattern("answers +v1 \\d+"));
         await().atMost(STEP).untilAsserted(() -> assertThat(after(call)).containsPattern("\\[1\\] +done"));
 
-        type("\u0004");
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after Ctrl-D").isTrue();
+        type("exit\r"); // as Ctrl-D
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after 'exit'").isTrue();
     }
 
     @Test
