@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarFile;
@@ -60,6 +62,7 @@ public final class FileInstallDeployer implements ArtifactInstaller {
     private final HandlerRegistry registry;
     private final Map<Path, Folder> folders = new ConcurrentHashMap<>();
     private final Path remembered; // the folders served, one per line; null where the framework has no storage
+    private final Set<Path> served = ConcurrentHashMap.newKeySet(); // what `remembered` holds
 
     @Activate
     public FileInstallDeployer(BundleContext context, @Reference HandlerBundles bundles,
@@ -69,8 +72,10 @@ public final class FileInstallDeployer implements ArtifactInstaller {
         this.registry = registry;
         File data = context.getDataFile("fileinstall-folders.txt");
         this.remembered = data == null ? null : data.toPath();
-        takeUpRememberedFolders();
-        warnOfFileInstallsOwnHandlerBundles();
+        served.addAll(rememberedFolders());
+        Map<Path, Bundle> fileInstalls = fileInstallsOwnHandlerBundles();
+        takeUpServedFolders(fileInstalls.keySet());
+        warnOf(fileInstalls);
     }
 
     @Deactivate
@@ -138,9 +143,12 @@ public final class FileInstallDeployer implements ArtifactInstaller {
         return folder;
     }
 
-    /** The folders served before this deployer started: their handler bundle files are deployed again now. */
-    private void takeUpRememberedFolders() {
-        for (Path directory : rememberedFolders()) {
+    /**
+     * The folders served before this deployer started: their handler bundle files are deployed again now,
+     * but those FileInstall installed itself ({@code fileInstalls}).
+     */
+    private void takeUpServedFolders(Set<Path> fileInstalls) {
+        for (Path directory : List.copyOf(served)) {
             if (!Files.isDirectory(directory)) {
                 continue; // gone, or not mounted: FileInstall tells when it is back
             }
@@ -154,7 +162,7 @@ public final class FileInstallDeployer implements ArtifactInstaller {
             }
             folder(directory);
             for (Path file : files) {
-                if (fileInstallsOwn(file).isEmpty()) {
+                if (!fileInstalls.contains(file.toAbsolutePath())) {
                     try {
                         deploy(file);
                     } catch (IOException e) {
@@ -181,12 +189,11 @@ public final class FileInstallDeployer implements ArtifactInstaller {
     }
 
     private synchronized void remember() {
-        if (remembered == null) {
+        if (remembered == null || !served.addAll(folders.keySet())) {
             return;
         }
         TreeSet<String> lines = new TreeSet<>();
-        folders.keySet().forEach(d -> lines.add(d.toString()));
-        rememberedFolders().forEach(d -> lines.add(d.toString()));
+        served.forEach(d -> lines.add(d.toString()));
         try {
             Path next = remembered.resolveSibling(remembered.getFileName() + ".next");
             Files.write(next, lines, StandardCharsets.UTF_8);
@@ -202,25 +209,27 @@ public final class FileInstallDeployer implements ArtifactInstaller {
      * in deploy/ before the feature was installed): FileInstall replaces them, stopping the old bundle
      * first, until the registry is asked for the file.
      */
-    private void warnOfFileInstallsOwnHandlerBundles() {
-        for (Bundle bundle : context.getBundles()) {
-            HandlerBundles.fileInstalled(bundle).filter(file -> Files.isDirectory(file.getParent())).ifPresent(file ->
-                    folder(file.getParent()).deployments.ignore(file, HandlerBundles.describe(bundle) + " serves it,"
-                            + " installed by FileInstall itself: the folder's rules apply once the registry has the"
-                            + " file (move it out and back in, or restart the framework and change it)"));
-            HandlerBundles.fileInstalled(bundle).ifPresent(file -> LOG.log(Level.WARNING, "{0}: {1} was installed by"
+    private void warnOf(Map<Path, Bundle> fileInstalls) {
+        fileInstalls.forEach((file, bundle) -> {
+            if (Files.isDirectory(file.getParent())) {
+                folder(file.getParent()).deployments.ignore(file, HandlerBundles.describe(bundle) + " serves it,"
+                        + " installed by FileInstall itself: the folder's rules apply once the registry has the"
+                        + " file (move it out and back in, or restart the framework and change it)");
+            }
+            LOG.log(Level.WARNING, "{0}: {1} was installed by"
                     + " FileInstall itself (the file was there before the registry ran), so FileInstall, not the"
                     + " registry, replaces it: it stops the old version before the new one runs, and calls fail"
                     + " meanwhile. To hand the file to the registry, move it out of {2} and back in (the endpoint is"
                     + " down in between), or restart the framework: the file''s next change is then deployed by the"
-                    + " folder''s rules", file.getFileName(), HandlerBundles.describe(bundle), file.getParent()));
-        }
+                    + " folder''s rules", file.getFileName(), HandlerBundles.describe(bundle), file.getParent());
+        });
     }
 
-    private List<Bundle> fileInstallsOwn(Path file) {
-        List<Bundle> own = new ArrayList<>();
+    /** The handler bundles FileInstall installed itself, by their file. */
+    private Map<Path, Bundle> fileInstallsOwnHandlerBundles() {
+        Map<Path, Bundle> own = new TreeMap<>();
         for (Bundle bundle : context.getBundles()) {
-            HandlerBundles.fileInstalled(bundle).filter(file.toAbsolutePath()::equals).ifPresent(f -> own.add(bundle));
+            HandlerBundles.fileInstalled(bundle).ifPresent(file -> own.put(file, bundle));
         }
         return own;
     }
