@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.assertj.core.api.ThrowableAssertAlternative;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,9 +62,7 @@ class SwapOrderTest {
         assertThat(call("svc")).startsWith("v2");
 
         letInitReturn();
-        assertThat(first).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
-                .isInstanceOfSatisfying(HandlerLoadException.class,
-                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+        assertSuperseded(first)
                 .withMessageContaining("endpoint 'svc': the swap to " + slow + " did not take effect")
                 .withMessageContaining("a swap to " + TestLibraries.version("v2", "greeting"))
                 .withMessageContaining("is served by " + TestLibraries.version("v2", "greeting"));
@@ -87,9 +86,7 @@ class SwapOrderTest {
         assertThat(registry.unload("svc")).isTrue();
 
         letInitReturn();
-        assertThat(first).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
-                .isInstanceOfSatisfying(HandlerLoadException.class,
-                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+        assertSuperseded(first)
                 .withMessageContaining("an unload, asked for after it, took effect first")
                 .withMessageContaining("the endpoint is not loaded");
         assertThat(registry.isLoaded("svc")).isFalse();
@@ -107,9 +104,7 @@ class SwapOrderTest {
         registry.swap("svc", TestLibraries.version("v2", "greeting"), isolation);
 
         letInitReturn();
-        assertThat(first).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
-                .isInstanceOfSatisfying(HandlerLoadException.class,
-                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+        assertSuperseded(first)
                 .withMessageContaining("the load of " + slow + " did not take effect");
         assertThat(call("svc")).startsWith("v2");
     }
@@ -148,9 +143,7 @@ class SwapOrderTest {
         awaitInitStarted();
         registry.swap("svc", TestLibraries.version("v2", "greeting"), isolation);
         letInitReturn();
-        assertThat(split).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
-                .isInstanceOfSatisfying(HandlerLoadException.class,
-                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+        assertSuperseded(split)
                 .withMessageContaining("the canary split to " + slow + " did not take effect");
         assertThat(registry.split("svc")).isEmpty();
         for (int i = 0; i < 50; i++) {
@@ -172,9 +165,7 @@ class SwapOrderTest {
         SwapResult aborted = registry.abort("svc");
         assertThat(aborted.swapped()).as("nothing was split yet: nothing drains").isFalse();
         letInitReturn();
-        assertThat(split).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
-                .isInstanceOfSatisfying(HandlerLoadException.class,
-                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+        assertSuperseded(split)
                 .withMessageContaining("the abort of a canary split whose canary was still loading");
         assertThat(registry.split("svc")).isEmpty();
         for (int i = 0; i < 50; i++) {
@@ -198,13 +189,18 @@ class SwapOrderTest {
         awaitInitStarted();
         registry.promote("svc");
         letInitReturn();
-        assertThat(swap).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
-                .isInstanceOfSatisfying(HandlerLoadException.class,
-                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED))
+        assertSuperseded(swap)
                 .withMessageContaining("the promotion of the canary");
         for (int i = 0; i < 50; i++) {
             assertThat(call("svc")).startsWith("v2");
         }
+    }
+
+    /** A change that ended {@link HandlerLoadException.Reason#SUPERSEDED}: its exception, for its message. */
+    private static ThrowableAssertAlternative<?> assertSuperseded(CompletableFuture<?> change) {
+        return assertThat(change).failsWithin(Duration.ofSeconds(30)).withThrowableThat().havingCause()
+                .isInstanceOfSatisfying(HandlerLoadException.class,
+                        e -> assertThat(e.reason()).isEqualTo(HandlerLoadException.Reason.SUPERSEDED));
     }
 
     /** The hooks library, whose handler_init waits until {@link #letInitReturn()}. */
