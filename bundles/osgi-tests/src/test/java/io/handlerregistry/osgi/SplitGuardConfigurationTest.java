@@ -123,6 +123,8 @@ class SplitGuardConfigurationTest {
                     return false;
                 }
             });
+            // v1 answers as soon as the rollback took effect; the guard counts it and logs why right after
+            await().atMost(Duration.ofSeconds(30)).until(() -> !log.containing("the guard rolled back").isEmpty());
             assertThat(registry.activity().rollbacks()).isEqualTo(Map.of("guard", 1L));
             HistoryEntry serving = registry.history("greeting").get(0);
             assertThat(serving.rollbackOf()).isEqualTo(1);
