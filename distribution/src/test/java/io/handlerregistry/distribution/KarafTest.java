@@ -335,7 +335,8 @@ class KarafTest {
                 .ignoreExceptions().until(() -> get(http1, admin + "/readyz", null).statusCode() == 200);
         String metrics = get(http1, admin + "/metrics", null).body();
         assertThat(metrics).containsPattern("handler_requests_total\\{endpoint=\"greeting\",outcome=\"ok\","
-                + "version=\"2\\.0\\.0\"\\} [1-9]").contains("handler_http_requests_total{code=\"200\",endpoint=\"greeting\"}")
+                + "version=\"2\\.0\\.0\"\\} [1-9]")
+                .contains("handler_http_requests_total{code=\"200\",endpoint=\"greeting\",version=\"2.0.0\"}")
                 .contains("handler_swaps_total{kind=\"swap\",result=\"ok\"}").contains("jvm_memory_used_bytes");
         assertThat(get(http1, admin + "/readyz?verbose", null).body()).contains("[+] http: listening on " + front)
                 .contains("[+] deploy: ");

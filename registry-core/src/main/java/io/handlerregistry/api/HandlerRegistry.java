@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -158,6 +159,22 @@ public interface HandlerRegistry {
             ResponseReader<T> reader) {
         HandlerResponse response = execute(endpointId, context, request);
         return reader.read(response, ByteBuffer.wrap(response.body()).asReadOnlyBuffer());
+    }
+
+    /**
+     * Like {@link #execute(String, RequestContext, HandlerRequest, ResponseReader)}, and tells
+     * {@code taken} which version took the call: on the calling thread, once the call has its place
+     * in that version and before the handler runs (the canary or the primary of a
+     * {@link CanarySplit split}, the new version of a swap). A call no version took (the endpoint
+     * not found, every place taken) tells nothing. For fronts that count their answers per version;
+     * an exception {@code taken} throws reaches the caller as it is, and the handler is not called.
+     *
+     * @return what the reader returned
+     * @since 1.3
+     */
+    default <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
+            Consumer<? super LoadedHandler> taken, ResponseReader<T> reader) {
+        return execute(endpointId, context, request, reader);
     }
 
     /**

@@ -7,7 +7,7 @@
  * the registry only ({@code @ProviderType}): code that calls them imports this package with a
  * consumer range, the registry bundle with a provider range.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package io.handlerregistry.api;
 

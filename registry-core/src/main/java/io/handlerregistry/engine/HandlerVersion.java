@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 import io.handlerregistry.api.CallOutcomes;
 import io.handlerregistry.api.HandlerCrashedException;
@@ -157,7 +158,7 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
      * @return the response, or null when this version takes no new requests
      */
     public HandlerResponse callIfActive(RequestContext context, HandlerRequest request) {
-        Object response = enter(context, request, null);
+        Object response = enter(context, request, null, null);
         return response == NOT_ACTIVE ? null : (HandlerResponse) response;
     }
 
@@ -169,11 +170,21 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
      * @return what the reader returned, or {@link #NOT_ACTIVE} when this version takes no new requests
      */
     public Object readIfActive(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
-        return enter(context, request, reader);
+        return enter(context, request, null, reader);
+    }
+
+    /**
+     * Like {@link #readIfActive(RequestContext, HandlerRequest, ResponseReader)}, handing this version to
+     * {@code taken} once the call has its place here, before the handler runs.
+     */
+    public Object readIfActive(RequestContext context, HandlerRequest request, Consumer<? super LoadedHandler> taken,
+            ResponseReader<?> reader) {
+        return enter(context, request, taken, reader);
     }
 
     /** One tracked call: {@code handle}, or with a reader {@code read}. */
-    private Object enter(RequestContext context, HandlerRequest request, ResponseReader<?> reader) {
+    private Object enter(RequestContext context, HandlerRequest request, Consumer<? super LoadedHandler> taken,
+            ResponseReader<?> reader) {
         int slot = tracker.tryAcquire(true);
         if (slot < 0) {
             slot = slot == RequestTracker.FULL ? waitForPlace(context) : slot;
@@ -196,6 +207,9 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
             overdue.set(id, deadline);
         }
         try {
+            if (taken != null) {
+                tell(taken);
+            }
             if (reader != null) {
                 return read(context, request, reader);
             }
@@ -242,7 +256,15 @@ public final class HandlerVersion implements LoadedHandler, IsolationInfo {
         return guarded.read(response, ByteBuffer.wrap(response.body()).asReadOnlyBuffer());
     }
 
-    /** Carries a reader's exception through the handler's failure count. */
+    private void tell(Consumer<? super LoadedHandler> taken) {
+        try {
+            taken.accept(this);
+        } catch (RuntimeException e) {
+            throw new ReaderFailure(e);
+        }
+    }
+
+    /** Carries a reader's (or a {@code taken}'s) exception through the handler's failure count. */
     private static final class ReaderFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

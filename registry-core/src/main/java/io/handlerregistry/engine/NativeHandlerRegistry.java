@@ -30,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.handlerregistry.api.CanarySplit;
@@ -371,9 +372,15 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
     }
 
     @Override
-    @SuppressWarnings("unchecked") // readIfActive returns what the reader returned
     public <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
             ResponseReader<T> reader) {
+        return execute(endpointId, context, request, null, reader);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // readIfActive returns what the reader returned
+    public <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
+            Consumer<? super LoadedHandler> taken, ResponseReader<T> reader) {
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(reader, "reader");
@@ -382,7 +389,7 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
             if (primary == null) {
                 throw notFound(endpointId);
             }
-            Object result = primary.route().readIfActive(context, request, reader);
+            Object result = primary.route().readIfActive(context, request, taken, reader);
             if (result != HandlerVersion.NOT_ACTIVE) {
                 return (T) result;
             }

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -327,6 +328,12 @@ public final class RegistryComponent implements HandlerRegistry {
     public <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
             ResponseReader<T> reader) {
         return registry.execute(endpointId, context, request, reader);
+    }
+
+    @Override
+    public <T> T execute(String endpointId, RequestContext context, HandlerRequest request,
+            Consumer<? super LoadedHandler> taken, ResponseReader<T> reader) {
+        return registry.execute(endpointId, context, request, taken, reader);
     }
 
     @Override

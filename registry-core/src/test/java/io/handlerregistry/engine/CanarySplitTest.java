@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.handlerregistry.api.CanarySplit;
+import io.handlerregistry.api.EndpointNotFoundException;
 import io.handlerregistry.api.HandlerLoadException;
 import io.handlerregistry.api.HandlerLoadException.Reason;
 import io.handlerregistry.api.HandlerRequest;
@@ -277,5 +280,40 @@ class CanarySplitTest {
         assertThat(split.primary().totalCalls()).isEqualTo(400 - v2);
         LoadedHandler canary = split.canary();
         assertThat(canary.outcomes().ok()).isEqualTo(v2);
+    }
+    @Test
+    void aCallTellsWhichVersionOfTheSplitTookIt() {
+        registry = registry();
+        registry.loadFrom("greeting", version("v1", "greeting"));
+        CanarySplit split = registry.split("greeting", version("v2", "greeting"), 50);
+        Map<Long, Integer> told = new java.util.HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            AtomicReference<LoadedHandler> taken = new AtomicReference<>();
+            String body = registry.execute("greeting", RequestContext.create(), HandlerRequest.of("hi"), taken::set,
+                    (response, bytes) -> {
+                        assertThat(taken.get()).as("told before the reader runs").isNotNull();
+                        return StandardCharsets.UTF_8.decode(bytes).toString();
+                    });
+            LoadedHandler version = taken.get();
+            assertThat(version).isSameAs(body.startsWith("v2") ? split.canary() : split.primary());
+            told.merge(version.generation(), 1, Integer::sum);
+        }
+        assertThat(told).containsOnlyKeys(split.primary().generation(), split.canary().generation());
+        assertThat(split.canary().totalCalls()).isEqualTo((long) told.get(split.canary().generation()));
+
+        // a 'taken' that throws: the caller gets its exception, the handler no failure, the version its place back
+        IllegalStateException refused = new IllegalStateException("front closed");
+        assertThatThrownBy(() -> registry.execute("greeting", RequestContext.create(), HandlerRequest.of("hi"),
+                v -> {
+                    throw refused;
+                }, (response, bytes) -> "read")).isSameAs(refused);
+        assertThat(split.primary().failedCalls() + split.canary().failedCalls()).isZero();
+        assertThat(split.primary().activeRequests() + split.canary().activeRequests()).isZero();
+
+        // no version took it: nothing told
+        AtomicReference<LoadedHandler> none = new AtomicReference<>();
+        assertThatThrownBy(() -> registry.execute("nobody", RequestContext.create(), HandlerRequest.of("hi"),
+                none::set, (response, bytes) -> "read")).isInstanceOf(EndpointNotFoundException.class);
+        assertThat(none.get()).isNull();
     }
 }

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-import io.handlerregistry.api.Latencies;
 import io.handlerregistry.http.api.HttpFront;
 
 /** {@link HttpNumbers} of an {@link HttpFront}. Loaded only where the HTTP front's API is wired. */
@@ -38,16 +37,13 @@ public final class HttpFrontNumbers implements HttpNumbers {
     }
 
     @Override
-    public Map<String, Map<Integer, Long>> endpointStatuses() {
-        Map<String, Map<Integer, Long>> all = new TreeMap<>();
-        front.endpointCounters().forEach((endpoint, c) -> all.put(endpoint, c.statuses()));
-        return all;
-    }
-
-    @Override
-    public Map<String, Latencies> endpointLatencies() {
-        Map<String, Latencies> all = new TreeMap<>();
-        front.endpointCounters().forEach((endpoint, c) -> all.put(endpoint, c.latencies()));
+    public Map<String, Map<Long, Answers>> versionAnswers() {
+        Map<String, Map<Long, Answers>> all = new TreeMap<>();
+        front.versionCounters().forEach((endpoint, versions) -> {
+            Map<Long, Answers> answers = new TreeMap<>();
+            versions.forEach((generation, c) -> answers.put(generation, new Answers(c.statuses(), c.latencies())));
+            all.put(endpoint, answers);
+        });
         return all;
     }
 }

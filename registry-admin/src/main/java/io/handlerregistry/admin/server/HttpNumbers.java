@@ -20,8 +20,13 @@ public interface HttpNumbers {
     /** Answers by status code on its port (and through the whiteboard servlet). */
     Map<Integer, Long> statuses();
 
-    /** Per endpoint: answers by status code, and their latencies. */
-    Map<String, Map<Integer, Long>> endpointStatuses();
+    /**
+     * Per endpoint and per version that took the request (its generation; 0: none took it), of the
+     * versions the registry holds: answers by status code, and their latencies.
+     */
+    Map<String, Map<Long, Answers>> versionAnswers();
 
-    Map<String, Latencies> endpointLatencies();
+    /** Answers by status code, and the latencies of all of them. */
+    record Answers(Map<Integer, Long> statuses, Latencies latencies) {
+    }
 }

@@ -2,6 +2,7 @@ package io.handlerregistry.admin.server;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -57,19 +58,19 @@ public final class RegistryMetrics implements MultiCollector {
         HandlerRegistry registry = sources.registry();
         all.add(gauge("handler_registry_up", "1 while the handler registry is active", Labels.EMPTY,
                 registry == null ? 0 : 1));
+        List<LoadedHandler> versions = registry == null ? List.of() : registry.handlers();
         if (registry != null) {
-            registryMetrics(registry, all);
+            registryMetrics(registry, versions, all);
         }
         deployFolderMetrics(all);
         HttpNumbers http = sources.http();
         if (http != null) {
-            httpMetrics(http, registry, all);
+            httpMetrics(http, versions, all);
         }
         return new MetricSnapshots(all);
     }
 
-    private static void registryMetrics(HandlerRegistry registry, List<MetricSnapshot> all) {
-        List<LoadedHandler> versions = registry.handlers();
+    private static void registryMetrics(HandlerRegistry registry, List<LoadedHandler> versions, List<MetricSnapshot> all) {
         CounterSnapshot.Builder requests = CounterSnapshot.builder().name("handler_requests")
                 .help("Calls of each loaded version by how they ended: ok, handler_error, crashed (its worker"
                         + " process ended), overloaded (refused without starting); timeout counts callers that"
@@ -102,14 +103,11 @@ public final class RegistryMetrics implements MultiCollector {
             byState.put(s, 0);
         }
         long drainingCalls = 0;
-        Set<String> seen = new HashSet<>();
+        Map<Long, String> versionLabels = versionLabels(versions);
         for (LoadedHandler h : versions) {
             HandlerState state = h.state();
             byState.merge(state, 1, Integer::sum);
-            String version = h.version().orElse("gen" + h.generation());
-            if (!seen.add(h.endpointId() + "\u0000" + version)) {
-                version = version + "-gen" + h.generation(); // the same version loaded twice: told apart
-            }
+            String version = versionLabels.get(h.generation());
             Labels labels = Labels.of("endpoint", h.endpointId(), "version", version);
             CallOutcomes o = h.outcomes();
             requests.dataPoint(counter(labels.add("outcome", "ok"), o.ok()))
@@ -230,7 +228,7 @@ public final class RegistryMetrics implements MultiCollector {
         return s == DeployFolder.State.REPLACED;
     }
 
-    private static void httpMetrics(HttpNumbers http, HandlerRegistry registry, List<MetricSnapshot> all) {
+    private static void httpMetrics(HttpNumbers http, List<LoadedHandler> versions, List<MetricSnapshot> all) {
         all.add(gauge("handler_http_connections", "Connections open at the HTTP front", Labels.EMPTY,
                 http.connections()));
         all.add(gauge("handler_http_in_flight", "Requests being answered by the HTTP front", Labels.EMPTY,
@@ -239,29 +237,51 @@ public final class RegistryMetrics implements MultiCollector {
                 .help("Answers of the HTTP front by status code, routed or not");
         http.statuses().forEach((code, n) -> responses.dataPoint(counter(Labels.of("code", String.valueOf(code)), n)));
         all.add(responses.build());
-        // per endpoint: only those the registry holds a version of, so that label sets stay bounded
+        // per endpoint and version: only the versions the registry holds (and, as version "", the answers
+        // of an endpoint it holds that no version took), so that label sets stay bounded
+        Map<Long, String> versionLabels = versionLabels(versions);
         Set<String> live = new HashSet<>();
-        if (registry != null) {
-            registry.handlers().forEach(h -> live.add(h.endpointId()));
-        }
+        versions.forEach(h -> live.add(h.endpointId()));
         CounterSnapshot.Builder requests = CounterSnapshot.builder().name("handler_http_requests")
-                .help("Answers of the HTTP front per endpoint and status code (its own port)");
-        http.endpointStatuses().forEach((endpoint, codes) -> {
-            if (live.contains(endpoint)) {
-                codes.forEach((code, n) -> requests.dataPoint(counter(
-                        Labels.of("endpoint", endpoint, "code", String.valueOf(code)), n)));
-            }
-        });
-        all.add(requests.build());
+                .help("Answers of the HTTP front (its own port) per endpoint, version that took the request"
+                        + " (\"\": none did) and status code");
         HistogramSnapshot.Builder latency = HistogramSnapshot.builder().name("handler_http_request_duration_seconds")
                 .unit(Unit.SECONDS).help("Time from the arrival of each request at the HTTP front to its answer, per"
-                        + " endpoint (every request)");
-        http.endpointLatencies().forEach((endpoint, l) -> {
-            if (live.contains(endpoint)) {
-                latency.dataPoint(histogram(Labels.of("endpoint", endpoint), l, LATENCY_BOUNDS));
+                        + " endpoint and version that took the request (\"\": none did), every request");
+        http.versionAnswers().forEach((endpoint, byVersion) -> {
+            if (!live.contains(endpoint)) {
+                return;
             }
+            byVersion.forEach((generation, answers) -> {
+                String version = generation == 0 ? "" : versionLabels.get(generation);
+                if (version == null) {
+                    return; // unloaded since
+                }
+                Labels labels = Labels.of("endpoint", endpoint, "version", version);
+                answers.statuses().forEach((code, n) -> requests.dataPoint(
+                        counter(labels.add("code", String.valueOf(code)), n)));
+                latency.dataPoint(histogram(labels, answers.latencies(), LATENCY_BOUNDS));
+            });
         });
+        all.add(requests.build());
         all.add(latency.build());
+    }
+
+    /**
+     * The {@code version} label of each version (by generation): the version its provider gave it, else
+     * "gen" and its generation; the same version loaded twice is told apart by its generation.
+     */
+    static Map<Long, String> versionLabels(List<LoadedHandler> versions) {
+        Map<Long, String> labels = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        for (LoadedHandler h : versions) {
+            String version = h.version().orElse("gen" + h.generation());
+            if (!seen.add(h.endpointId() + "\u0000" + version)) {
+                version = version + "-gen" + h.generation();
+            }
+            labels.put(h.generation(), version);
+        }
+        return labels;
     }
 
     /**

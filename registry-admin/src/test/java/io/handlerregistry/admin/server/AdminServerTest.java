@@ -102,7 +102,8 @@ class AdminServerTest {
                 .guardInterval(Duration.ofMillis(20)).build();
         registry.loadFrom("echo", NATIVE.resolve("libhandler_echo.so"));
         registry.loadFrom("crashy", NATIVE.resolve("libhandler_crashy.so"), Isolation.PROCESS);
-        front = new HttpServer(registry, HttpSettings.DEFAULTS.with(Map.of("port", 0), HttpSettings.DEFAULTS,
+        front = new HttpServer(registry, HttpSettings.DEFAULTS.with(Map.of("port", 0, "max.request.body.bytes", 1024),
+                HttpSettings.DEFAULTS,
                 complaints::add), complaints::add);
         front.start();
         sources.registry = registry;
@@ -196,6 +197,7 @@ class AdminServerTest {
         assertThat(post("/echo/fail", "").statusCode()).isEqualTo(502);
         assertThat(post("/crashy/x", "segv").statusCode()).isEqualTo(502);
         assertThat(post("/nobody/x", "").statusCode()).isEqualTo(404);
+        assertThat(post("/echo/x", "x".repeat(2048)).statusCode()).as("no version takes it").isEqualTo(413);
         await().atMost(Duration.ofSeconds(30)).until(() -> registry.handler("crashy").orElseThrow().workers()
                 .orElseThrow().pids().size() == 1);
         assertThat(post("/crashy/x", "hello").statusCode()).isEqualTo(200);
@@ -214,13 +216,23 @@ class AdminServerTest {
         assertThat(after.value("handler_worker_crashes_total", "endpoint", "crashy", "version", crashy)).isEqualTo(1);
         assertThat(after.value("handler_worker_restarts_total", "endpoint", "crashy", "version", crashy)).isEqualTo(1);
         assertThat(after.value("handler_requests_not_found_total")).isEqualTo(1);
-        assertThat(after.value("handler_http_requests_total", "endpoint", "echo", "code", "200")).isEqualTo(3);
-        assertThat(after.value("handler_http_requests_total", "endpoint", "echo", "code", "502")).isEqualTo(1);
-        assertThat(after.value("handler_http_requests_total", "endpoint", "crashy", "code", "502")).isEqualTo(1);
+        assertThat(after.value("handler_http_requests_total", "endpoint", "echo", "version", echo, "code", "200"))
+                .isEqualTo(3);
+        assertThat(after.value("handler_http_requests_total", "endpoint", "echo", "version", echo, "code", "502"))
+                .isEqualTo(1);
+        assertThat(after.value("handler_http_requests_total", "endpoint", "echo", "version", "", "code", "413"))
+                .isEqualTo(1);
+        assertThat(after.value("handler_http_requests_total", "endpoint", "crashy", "version", crashy, "code", "502"))
+                .isEqualTo(1);
+        assertThat(after.value("handler_http_requests_total", "endpoint", "crashy", "version", crashy, "code", "200"))
+                .isEqualTo(1);
         assertThat(after.value("handler_http_responses_total", "code", "404")).isEqualTo(1);
-        assertThat(after.value("handler_http_request_duration_seconds_count", "endpoint", "echo")).isEqualTo(4);
-        assertThat(after.value("handler_http_request_duration_seconds_bucket", "endpoint", "echo", "le", "+Inf"))
+        assertThat(after.value("handler_http_request_duration_seconds_count", "endpoint", "echo", "version", echo))
                 .isEqualTo(4);
+        assertThat(after.value("handler_http_request_duration_seconds_bucket", "endpoint", "echo", "version", echo,
+                "le", "+Inf")).isEqualTo(4);
+        assertThat(after.value("handler_http_request_duration_seconds_count", "endpoint", "echo", "version", ""))
+                .isEqualTo(1);
         assertThat(after.all("handler_http_requests_total")).as("no series for an id nobody serves")
                 .noneMatch(s -> s.labels().get("endpoint").equals("nobody"));
         assertThat(after.value("handler_generation")).isEqualTo(generation);
@@ -233,6 +245,14 @@ class AdminServerTest {
                 .as("the drained version is gone").isNaN();
         assertThat(swapped.value("handler_requests_total", "endpoint", "echo", "version", echoVersion(), "outcome",
                 "ok")).isEqualTo(0);
+        assertThat(post("/echo/x", "hi").statusCode()).isEqualTo(200);
+        MetricsParser.Scrape answered = scrape();
+        assertThat(answered.value("handler_http_requests_total", "endpoint", "echo", "version", echoVersion(), "code",
+                "200")).as("the new version's own answers").isEqualTo(1);
+        assertThat(answered.value("handler_http_requests_total", "endpoint", "echo", "version", echo, "code", "200"))
+                .as("the drained version's HTTP series are gone too").isNaN();
+        assertThat(front.endpointCounters().get("echo").statuses()).as("the endpoint's total keeps them")
+                .containsEntry(200, 4L).containsEntry(502, 1L).containsEntry(413, 1L);
         assertThat(swapped.value("handler_swaps_total", "kind", "graceful", "result", "ok")).isEqualTo(1);
         assertThat(swapped.value("handler_swaps_total", "kind", "load", "result", "ok")).isEqualTo(2);
         assertThat(swapped.value("handler_generation")).isEqualTo(generation + 1);

@@ -34,6 +34,19 @@ public interface HttpFront {
         return Map.of();
     }
 
+    /**
+     * Its answers on its own port per endpoint and per version that took the request: by
+     * {@link io.handlerregistry.api.LoadedHandler#generation() generation}, for the versions the registry
+     * still holds (a version unloaded goes with its answers: they stay in {@link #endpointCounters()});
+     * under generation 0 the answers no version took (the endpoint not found, overloaded, a body too
+     * large, ...). A canary split or a swap under load shows how each version answers.
+     *
+     * @since 1.2
+     */
+    default Map<String, Map<Long, EndpointCounters>> versionCounters() {
+        return Map.of();
+    }
+
     /** One listening socket. */
     record Listener(String host, int port, List<String> protocols) {
         public Listener {

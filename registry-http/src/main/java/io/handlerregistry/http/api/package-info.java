@@ -3,7 +3,7 @@
  * service of the bundle {@code io.handlerregistry.http} while it serves (the {@code handler:http}
  * command shows it).
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.handlerregistry.http.api;
 

@@ -131,6 +131,11 @@ public final class HttpComponent implements HttpFront {
         return server.endpointCounters();
     }
 
+    @Override
+    public Map<String, Map<Long, EndpointCounters>> versionCounters() {
+        return server.versionCounters();
+    }
+
     /** The framework properties {@code io.handlerregistry.http.<key>}: the settings where no configuration is. */
     private static Map<String, Object> frameworkProperties(BundleContext context) {
         Map<String, Object> found = new HashMap<>();

@@ -15,6 +15,7 @@ import org.eclipse.jetty.util.Callback;
 
 import io.handlerregistry.api.Header;
 import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.LoadedHandler;
 
 /**
  * One request being answered: exactly one answer goes out, the handler's or an error (a deadline
@@ -37,6 +38,8 @@ final class Exchange {
     private final boolean closeAfter;
     private final long timeoutMs;
     private final long arrived;
+    /** The generation of the version that took the call; 0 until one did. */
+    private volatile long generation;
 
     /** @param arrived when the request came in ({@link Traffic#arrival()}) */
     Exchange(Request request, Response response, Callback callback, String requestId, String endpoint,
@@ -51,6 +54,11 @@ final class Exchange {
         this.errors = errors;
         this.closeAfter = closeAfter && request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
         this.timeoutMs = timeoutMs;
+    }
+
+    /** A version took the call: the answer, whichever it is, counts for it. */
+    void taken(LoadedHandler version) {
+        generation = version.generation();
     }
 
     /** The handler's answer, copied out of its memory into a pooled buffer while the call is still inside. */
@@ -83,7 +91,7 @@ final class Exchange {
         ByteBuffer body = answer.body.getByteBuffer();
         headers.put(HttpHeader.CONTENT_LENGTH, body.remaining());
         frontHeaders(headers);
-        traffic.answered(endpoint, status, arrived);
+        traffic.answered(endpoint, generation, status, arrived);
         response.write(true, body, Callback.from(() -> {
             answer.body.release();
             callback.succeeded();
@@ -112,7 +120,7 @@ final class Exchange {
     private void sendProblem(Problem problem, HttpField extra) {
         errors.log(problem, request.getMethod(), request.getHttpURI().getPathQuery());
         writeProblem(request, response, callback, problem, extra, closeAfter);
-        traffic.answered(endpoint, problem.status(), arrived);
+        traffic.answered(endpoint, generation, problem.status(), arrived);
     }
 
     private void frontHeaders(HttpFields.Mutable headers) {

@@ -67,7 +67,7 @@ public final class HttpServer implements HttpFront {
         this.threads = new QueuedThreadPool(settings.maxConcurrentRequests() + SPARE_THREADS, 8);
         threads.setName("handler-http");
         this.server = new Server(threads);
-        this.traffic = new Traffic(settings.maxConcurrentRequests());
+        this.traffic = new Traffic(settings.maxConcurrentRequests(), Traffic.versionsOf(registry));
         ErrorLog errors = new ErrorLog();
         this.handler = new RegistryHandler(registry, settings, traffic, watchdog, errors);
         http.setSendServerVersion(false);
@@ -278,6 +278,11 @@ public final class HttpServer implements HttpFront {
     @Override
     public Map<String, EndpointCounters> endpointCounters() {
         return traffic.byEndpoint();
+    }
+
+    @Override
+    public Map<String, Map<Long, EndpointCounters>> versionCounters() {
+        return traffic.byVersion();
     }
 
     private static int limitOf(HttpSettings s) {

@@ -59,7 +59,7 @@ public final class RegistryServlet extends HttpServlet {
     public RegistryServlet(HandlerRegistry registry, HttpSettings settings) {
         this.registry = registry;
         this.settings = settings;
-        this.traffic = new Traffic(settings.maxConcurrentRequests());
+        this.traffic = new Traffic(settings.maxConcurrentRequests(), Traffic.versionsOf(registry));
     }
 
     /** New settings, for the requests that come next. */

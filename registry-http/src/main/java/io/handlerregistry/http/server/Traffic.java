@@ -1,11 +1,16 @@
 package io.handlerregistry.http.server;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongPredicate;
 
+import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.Latencies;
 import io.handlerregistry.http.api.HttpFront;
 
@@ -30,13 +35,24 @@ final class Traffic {
     private final ConcurrentHashMap<String, EndpointAnswers> byEndpoint = new ConcurrentHashMap<>();
     private final boolean countedPerEndpoint = !"false".equals(System.getProperty(ENDPOINT_COUNTERS));
     private final long started = System.nanoTime();
+    private final LongPredicate live;
     private volatile int max;
 
-    Traffic(int max) {
+    /**
+     * @param live whether the registry still holds the version of a generation: the answers per version
+     *             are kept for those only
+     */
+    Traffic(int max, LongPredicate live) {
         this.max = max;
+        this.live = live;
         for (int i = 100; i < statuses.length; i++) {
             statuses[i] = new LongAdder();
         }
+    }
+
+    /** Whether {@code registry} holds the version of a generation now (not on the request path: once per new version). */
+    static LongPredicate versionsOf(HandlerRegistry registry) {
+        return generation -> registry.handlers().stream().anyMatch(h -> h.generation() == generation);
     }
 
     void setMax(int max) {
@@ -96,13 +112,16 @@ final class Traffic {
         statuses[status >= 100 && status < 600 ? status : 500].increment();
     }
 
-    /** The arrival time to hand to {@link #answered(String, int, long)}: {@link System#nanoTime()}, if counted. */
+    /** The arrival time to hand to {@link #answered(String, long, int, long)}: {@link System#nanoTime()}, if counted. */
     long arrival() {
         return countedPerEndpoint ? System.nanoTime() : 0;
     }
 
-    /** An answer for a routed endpoint whose request arrived at {@code arrived} ({@link #arrival()}). */
-    void answered(String endpoint, int status, long arrived) {
+    /**
+     * An answer for a routed endpoint whose request arrived at {@code arrived} ({@link #arrival()}),
+     * taken by the version of that {@code generation} (0: by none).
+     */
+    void answered(String endpoint, long generation, int status, long arrived) {
         answered(status);
         if (!countedPerEndpoint) {
             return;
@@ -115,12 +134,20 @@ final class Traffic {
             }
             answers = byEndpoint.computeIfAbsent(endpoint, e -> new EndpointAnswers());
         }
-        answers.add(status, nanos);
+        answers.of(generation, live).add(status, nanos);
     }
 
+    /** The answers per endpoint, all versions together. */
     Map<String, HttpFront.EndpointCounters> byEndpoint() {
         Map<String, HttpFront.EndpointCounters> all = new TreeMap<>();
-        byEndpoint.forEach((endpoint, answers) -> all.put(endpoint, answers.snapshot()));
+        byEndpoint.forEach((endpoint, answers) -> all.put(endpoint, answers.total()));
+        return all;
+    }
+
+    /** The answers per endpoint and version (generation; 0: taken by none), of the versions still loaded. */
+    Map<String, Map<Long, HttpFront.EndpointCounters>> byVersion() {
+        Map<String, Map<Long, HttpFront.EndpointCounters>> all = new TreeMap<>();
+        byEndpoint.forEach((endpoint, answers) -> all.put(endpoint, answers.byVersion()));
         return all;
     }
 
@@ -147,12 +174,80 @@ final class Traffic {
         return System.nanoTime() - started;
     }
 
-    /** The answers for one endpoint: by status, and a histogram of their latencies. */
+    /**
+     * The answers for one endpoint, per version that took the request: a short array replaced whole
+     * when a version comes (no lock and no boxed key on the request path). A version the registry no
+     * longer holds goes when the next one comes; its answers stay in the endpoint's total.
+     */
     private static final class EndpointAnswers {
+        private final Answers none = new Answers(0);
+        private final Answers gone = new Answers(-1);
+        private final AtomicReference<Answers[]> versions = new AtomicReference<>(new Answers[0]);
+
+        Answers of(long generation, LongPredicate live) {
+            if (generation == 0) {
+                return none;
+            }
+            for (;;) {
+                Answers[] now = versions.get();
+                for (Answers a : now) {
+                    if (a.generation == generation) {
+                        return a;
+                    }
+                }
+                if (!live.test(generation)) {
+                    return gone; // answered after its version was unloaded
+                }
+                List<Answers> next = new ArrayList<>(now.length + 1);
+                for (Answers a : now) {
+                    if (live.test(a.generation)) {
+                        next.add(a);
+                    }
+                }
+                Answers added = new Answers(generation);
+                next.add(added);
+                if (versions.compareAndSet(now, next.toArray(new Answers[0]))) {
+                    for (Answers a : now) {
+                        if (!next.contains(a)) {
+                            gone.addAll(a); // an answer still counting into it now is lost: one in a race
+                        }
+                    }
+                    return added;
+                }
+            }
+        }
+
+        HttpFront.EndpointCounters total() {
+            Answers sum = new Answers(-1);
+            sum.addAll(none);
+            sum.addAll(gone);
+            for (Answers a : versions.get()) {
+                sum.addAll(a);
+            }
+            return sum.snapshot();
+        }
+
+        Map<Long, HttpFront.EndpointCounters> byVersion() {
+            Map<Long, HttpFront.EndpointCounters> all = new TreeMap<>();
+            HttpFront.EndpointCounters withoutVersion = none.snapshot();
+            if (!withoutVersion.statuses().isEmpty()) {
+                all.put(0L, withoutVersion);
+            }
+            for (Answers a : versions.get()) {
+                all.put(a.generation, a.snapshot());
+            }
+            return all;
+        }
+    }
+
+    /** Answers by status, and a histogram of their latencies. */
+    private static final class Answers {
+        final long generation;
         private final ConcurrentHashMap<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
         private final LongAdder[] latencies = new LongAdder[Latencies.BUCKETS];
 
-        EndpointAnswers() {
+        Answers(long generation) {
+            this.generation = generation;
             for (int i = 0; i < latencies.length; i++) {
                 latencies[i] = new LongAdder();
             }
@@ -165,6 +260,13 @@ final class Traffic {
             }
             count.increment();
             latencies[Latencies.bucket(Math.max(0, nanos))].increment();
+        }
+
+        void addAll(Answers other) {
+            other.statuses.forEach((status, n) -> statuses.computeIfAbsent(status, x -> new LongAdder()).add(n.sum()));
+            for (int i = 0; i < latencies.length; i++) {
+                latencies[i].add(other.latencies[i].sum());
+            }
         }
 
         HttpFront.EndpointCounters snapshot() {

@@ -28,8 +28,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.handlerregistry.api.CanarySplit;
 import io.handlerregistry.api.Isolation;
 import io.handlerregistry.engine.NativeHandlerRegistry;
+import io.handlerregistry.http.api.HttpFront.EndpointCounters;
 
 /**
  * The HTTP front on a real registry and real handlers, with a real client (java.net.http): mapping
@@ -109,6 +111,50 @@ class HttpFrontTest {
         assertThat(counts.get("echo").latencies().sampling()).isEqualTo(1);
         assertThat(counts.get("slow").statuses()).isEqualTo(Map.of(200, 1L));
         assertThat(server.counters().statuses()).containsEntry(404, 1L);
+    }
+
+    @Test
+    void answersAreCountedPerVersionThatTookTheRequestAndAnUnloadedVersionGoesWithItsOwn() throws Exception {
+        server.stop();
+        server = start(Map.of("request.timeout.ms", 300, "max.request.body.bytes", 1024));
+        registry.loadFrom("greeting", Natives.version("v1", "greeting"));
+        long v1 = registry.handler("greeting").orElseThrow().generation();
+        CanarySplit split = registry.split("greeting", Natives.version("v2", "greeting"), 50);
+        long v2 = split.canary().generation();
+        Map<String, Long> byBody = new java.util.HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            HttpResponse<String> r = get("/greeting/x");
+            assertThat(r.statusCode()).isEqualTo(200);
+            byBody.merge(r.body().substring(0, 2), 1L, Long::sum);
+        }
+        Map<Long, EndpointCounters> greeting = server.versionCounters().get("greeting");
+        assertThat(greeting).containsOnlyKeys(v1, v2);
+        assertThat(greeting.get(v1).statuses()).isEqualTo(Map.of(200, byBody.get("v1")));
+        assertThat(greeting.get(v2).statuses()).isEqualTo(Map.of(200, byBody.get("v2")));
+        assertThat(greeting.get(v2).latencies().count()).isEqualTo(byBody.get("v2"));
+
+        // a 504 counts for the version the request is still inside; a 413 for none (generation 0)
+        long slow = registry.handler("slow").orElseThrow().generation();
+        Path gate = work.resolve("gate");
+        assertThat(client.send(HttpRequest.newBuilder(uri("/slow/x")).POST(HttpRequest.BodyPublishers.ofString(
+                "wait:" + gate)).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(504);
+        Files.writeString(gate, "open");
+        assertThat(client.send(HttpRequest.newBuilder(uri("/slow/x")).POST(HttpRequest.BodyPublishers.ofByteArray(
+                new byte[2048])).build(), HttpResponse.BodyHandlers
+                        .ofString()).statusCode()).isEqualTo(413);
+        assertThat(server.versionCounters().get("slow")).containsOnlyKeys(0L, slow);
+        assertThat(server.versionCounters().get("slow").get(slow).statuses()).isEqualTo(Map.of(504, 1L));
+        assertThat(server.versionCounters().get("slow").get(0L).statuses()).isEqualTo(Map.of(413, 1L));
+
+        // promote: v1 drains and goes; once v2 and a newer version answered, v1's counts are in the total only
+        registry.promote("greeting");
+        await().atMost(Duration.ofSeconds(30)).until(() -> registry.handlers().stream()
+                .noneMatch(h -> h.generation() == v1));
+        registry.swapGraceful("greeting", Natives.version("v1", "greeting"), Duration.ofSeconds(10));
+        long v3 = registry.handler("greeting").orElseThrow().generation();
+        assertThat(get("/greeting/x").body()).startsWith("v1");
+        assertThat(server.versionCounters().get("greeting")).containsOnlyKeys(v3);
+        assertThat(server.endpointCounters().get("greeting").statuses()).isEqualTo(Map.of(200, 101L));
     }
 
     @Test
