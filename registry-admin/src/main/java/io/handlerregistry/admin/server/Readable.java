@@ -79,7 +79,9 @@ final class Readable {
     private static Map<String, String> labels(DataPointSnapshot point, String extraName, String extraValue) {
         Map<String, String> labels = new LinkedHashMap<>();
         for (Label l : point.getLabels()) {
-            labels.put(l.getName(), l.getValue());
+            if (!l.getValue().isEmpty()) { // to Prometheus, a label with an empty value is none
+                labels.put(l.getName(), l.getValue());
+            }
         }
         if (extraName != null) {
             labels.put(extraName, extraValue);

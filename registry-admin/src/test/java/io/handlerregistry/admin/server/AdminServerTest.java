@@ -371,6 +371,7 @@ class AdminServerTest {
     @Test
     void theShellSeesTheSameNumbers() throws Exception {
         post("/echo/x", "hi");
+        post("/echo/x", "x".repeat(2048)); // 413: no version took it
         List<AdminFront.Family> families = admin.metrics(false);
         assertThat(families).extracting(AdminFront.Family::name).contains("handler_requests", "handler_http_requests")
                 .noneMatch(n -> n.startsWith("jvm_"));
@@ -382,6 +383,11 @@ class AdminServerTest {
             assertThat(s.labels()).containsEntry("endpoint", "echo").containsEntry("outcome", "ok");
             assertThat(s.value()).isEqualTo(1);
         });
+        AdminFront.Family http = families.stream().filter(f -> f.name().equals("handler_http_requests")).findFirst()
+                .orElseThrow();
+        assertThat(http.samples()).extracting(AdminFront.Sample::labels).as("an empty label is none, as to Prometheus")
+                .containsExactlyInAnyOrder(Map.of("endpoint", "echo", "version", echoVersion(), "code", "200"),
+                        Map.of("endpoint", "echo", "code", "413"));
     }
 
     /**
