@@ -148,6 +148,11 @@ final class Exchange {
         response.write(true, ByteBuffer.wrap(json), callback);
     }
 
+    /** True when no answer can reach the client any more: the connection's output is shut down. */
+    static boolean cannotAnswer(Request request) {
+        return request.getConnectionMetaData().getConnection().getEndPoint().isOutputShutdown();
+    }
+
     /** True for a header the front owns, whatever its case (compared without making a lower-case copy). */
     static boolean isFrontHeader(String name) {
         for (String own : FRONT_HEADERS) {

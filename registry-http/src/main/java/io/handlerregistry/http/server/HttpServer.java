@@ -114,7 +114,7 @@ public final class HttpServer implements HttpFront {
         if (s.h2c()) {
             factories.add(new HTTP2CServerConnectionFactory(h2));
         }
-        ServerConnector fresh = new ServerConnector(server, 1, -1, factories.toArray(ConnectionFactory[]::new));
+        ServerConnector fresh = new FrontConnector(server, factories.toArray(ConnectionFactory[]::new));
         fresh.setHost(s.host());
         fresh.setPort(s.port());
         fresh.setIdleTimeout(s.idleTimeoutMs());

@@ -5,6 +5,7 @@ import java.util.function.IntSupplier;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -29,6 +30,10 @@ final class ProblemErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
+        if (Exchange.cannotAnswer(request)) {
+            callback.failed(cause != null ? cause : new EofException("the connection's output is shut down"));
+            return; // nothing can go out: not counted as an answer
+        }
         Problem problem = new Problem(code, detail(code, message), null,
                 RequestIds.of(request.getHeaders().get("x-request-id")));
         traffic.answered(code);

@@ -10,6 +10,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -60,6 +61,14 @@ final class RegistryHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        if (Exchange.cannotAnswer(request)) {
+            // As the front stops, Jetty shuts a connection's output after an answer that was already on its way
+            // without "Connection: close"; a request the client sent before it saw that can get no answer. It is
+            // not taken in (no call, not counted): the client sees the connection closed without an answer, as
+            // when its request crosses any close, and may send it again (to another instance).
+            callback.failed(new EofException("the connection's output is shut down: the HTTP front is stopping"));
+            return true;
+        }
         long arrived = traffic.arrival();
         HttpSettings s = settings;
         String requestId = RequestIds.of(request.getHeaders().get("x-request-id"));

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,15 +80,46 @@ class SwapAndStopUnderLoadTest {
                 + " their failures: %s, non-2xx: %d", load.failures, load.non2xx()).isEqualTo(load.ok.get());
         assertThat(load.non2xx()).isZero();
         if (version == HttpClient.Version.HTTP_1_1) {
-            // the count above proves that none of these was taken in. Seen once in a fresh-clone CI on JDK 25: a
-            // request sent as the front stopped timed out at the client after 30 s instead of being refused or
-            // reset (not understood yet; README, Stopping, says so); a lost answer is what this test rules out
-            assertThat(load.failures).as("requests sent and not answered").allMatch(f -> f.contains("timed out")
-                    || f.contains("reset") || f.contains("closed") || f.contains("EOF"));
+            // the count above proves that none of these was taken in: a connection still waiting in the listener's
+            // backlog as it closed is reset
+            assertThat(load.failures).as("requests sent and not answered").allMatch(
+                    SwapAndStopUnderLoadTest::closedWithoutAnswer);
         } else {
             // a stream the client opened as the server's last GOAWAY went out was never taken in (the
             // count above says so): the client may see it fail, as it may see a connection refused
             assertThat(load.failures).allMatch(f -> f.contains("EOF") || f.contains("GOAWAY"));
+        }
+    }
+
+    /** A request whose connection was reset or closed before any byte of an answer came: not taken in. */
+    private static boolean closedWithoutAnswer(String failure) {
+        return failure.contains("reset") || failure.contains("closed") || failure.contains("EOF")
+                || failure.contains("received no bytes");
+    }
+
+    /**
+     * Stop after stop under load, no request is left waiting and none is taken in without its answer
+     * arriving. Two races of Jetty's graceful shutdown, each in about one stop in twenty here: the acceptor
+     * was interrupted just as accept() returned a connection, and the JDK dropped that socket without
+     * closing it (its client waited until its timeout); and a request that came on a connection whose
+     * output Jetty had shut down after the answer before was still handled, its answer counted and lost.
+     */
+    @Test
+    void stopsUnderLoadLeaveNoRequestWaiting() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            HttpServer front = new HttpServer(registry, HttpSettings.DEFAULTS.with(Map.of("port", 0),
+                    HttpSettings.DEFAULTS, line -> { }), line -> { });
+            front.start();
+            LoadClients load = new LoadClients(4, front.port(), "/greeting/hi", HttpClient.Version.HTTP_1_1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > 300);
+            front.stop();
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20);
+            load.stop();
+            assertThat(load.failures).as("stop %d: requests sent and not answered", i).allMatch(
+                    SwapAndStopUnderLoadTest::closedWithoutAnswer);
+            assertThat(front.counters().requests()).as("stop %d: requests the front answered, against 2xx the clients"
+                    + " got; their failures: %s, refused: %d", i, load.failures, load.refused.sum())
+                    .isEqualTo(load.ok.get());
         }
     }
 }
