@@ -8,6 +8,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -148,9 +149,10 @@ final class Exchange {
         response.write(true, ByteBuffer.wrap(json), callback);
     }
 
-    /** True when no answer can reach the client any more: the connection's output is shut down. */
+    /** True when no answer can reach the client any more: the connection is closed or its output shut down. */
     static boolean cannotAnswer(Request request) {
-        return request.getConnectionMetaData().getConnection().getEndPoint().isOutputShutdown();
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        return !endPoint.isOpen() || endPoint.isOutputShutdown();
     }
 
     /** True for a header the front owns, whatever its case (compared without making a lower-case copy). */

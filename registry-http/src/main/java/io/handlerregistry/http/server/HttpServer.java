@@ -208,11 +208,14 @@ public final class HttpServer implements HttpFront {
             } catch (TimeoutException | ExecutionException e) {
                 // the wait for requests in flight below says what is left
             }
-            while (traffic.inFlight() > 0 && System.nanoTime() < deadline) {
+            // a connection accepted just before the listener closed can still bring a request now: from here
+            // on none is taken in, and those taken in get their answers written before the connections close
+            handler.close();
+            while (handler.answering() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10); // the last answers being written
             }
-            if (traffic.inFlight() > 0) {
-                long left = traffic.inFlight();
+            if (handler.answering() > 0) {
+                long left = handler.answering();
                 LOG.log(Level.WARNING, "HTTP front stopped with {0} still in flight after {1} ms"
                         + " (shutdown.timeout.ms): their connections are closed", left == 1 ? "1 request" : left
                         + " requests", s.shutdownTimeoutMs());

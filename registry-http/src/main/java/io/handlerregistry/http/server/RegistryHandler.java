@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http.HttpField;
@@ -39,6 +40,8 @@ final class RegistryHandler extends Handler.Abstract {
     private final ErrorLog errors;
     private volatile HttpSettings settings;
     private volatile boolean stopping;
+    private volatile boolean closing;
+    private final AtomicInteger answering = new AtomicInteger();
 
     RegistryHandler(HandlerRegistry registry, HttpSettings settings, Traffic traffic, Watchdog watchdog,
             ErrorLog errors) {
@@ -59,16 +62,45 @@ final class RegistryHandler extends Handler.Abstract {
         stopping = true;
     }
 
+    /**
+     * From now on no HTTP/1 request is taken in: each gets its connection closed without an answer.
+     * Requests being answered go on; {@link #answering()} says how many are left.
+     */
+    void close() {
+        closing = true;
+    }
+
+    /** Requests taken in whose answer is not written yet (or failed). */
+    int answering() {
+        return answering.get();
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        if (Exchange.cannotAnswer(request)) {
-            // As the front stops, Jetty shuts a connection's output after an answer that was already on its way
-            // without "Connection: close"; a request the client sent before it saw that can get no answer. It is
-            // not taken in (no call, not counted): the client sees the connection closed without an answer, as
-            // when its request crosses any close, and may send it again (to another instance).
-            callback.failed(new EofException("the connection's output is shut down: the HTTP front is stopping"));
+        answering.incrementAndGet(); // first: a stop that closes after this waits for the answer
+        Callback answered = new Answered(callback);
+        boolean closeNow = closing && request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
+        if (closeNow || Exchange.cannotAnswer(request)) {
+            // Taken in now, its answer could be cut off as the stop closes the connections (closing: an HTTP/1
+            // connection accepted just before the listener closed; HTTP/2 sessions have had GOAWAY); or Jetty has
+            // shut this connection's output after an answer that went out without "Connection: close" before
+            // the stop. Not taken in (no call, not counted): the client sees the connection closed without an
+            // answer, as when its request crosses any close, and may send it again elsewhere.
+            if (closeNow) {
+                request.getConnectionMetaData().getConnection().getEndPoint().close();
+            }
+            answered.failed(new EofException("the HTTP front is stopping: the connection is closed"));
             return true;
         }
+        try {
+            return answer(request, response, answered);
+        } catch (RuntimeException | Error e) {
+            answered.failed(e);
+            return true;
+        }
+    }
+
+    private boolean answer(Request request, Response response, Callback callback) {
         long arrived = traffic.arrival();
         HttpSettings s = settings;
         String requestId = RequestIds.of(request.getHeaders().get("x-request-id"));
@@ -220,5 +252,44 @@ final class RegistryHandler extends Handler.Abstract {
         errors.log(problem, request.getMethod(), path);
         Exchange.writeProblem(request, response, callback, problem, allow, stopping);
         traffic.answered(problem.status());
+    }
+
+    /** The request's callback, counting the request out of {@link #answering} once, when it completes. */
+    private final class Answered implements Callback {
+        private final Callback callback;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Answered(Callback callback) {
+            this.callback = callback;
+        }
+
+        @Override
+        public void succeeded() {
+            try {
+                callback.succeeded();
+            } finally {
+                countedOut();
+            }
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            try {
+                callback.failed(failure);
+            } finally {
+                countedOut();
+            }
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return callback.getInvocationType();
+        }
+
+        private void countedOut() {
+            if (done.compareAndSet(false, true)) {
+                answering.decrementAndGet();
+            }
+        }
     }
 }
