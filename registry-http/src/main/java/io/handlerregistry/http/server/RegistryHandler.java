@@ -78,7 +78,13 @@ final class RegistryHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         answering.incrementAndGet(); // first: a stop that closes after this waits for the answer
-        Callback answered = new Answered(callback);
+        AtomicBoolean counted = new AtomicBoolean();
+        Runnable countOut = () -> {
+            if (counted.compareAndSet(false, true)) {
+                answering.decrementAndGet();
+            }
+        };
+        Callback answered = Callback.from(callback, countOut);
         boolean closeNow = closing && request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
         if (closeNow || Exchange.cannotAnswer(request)) {
             // Taken in now, its answer could be cut off as the stop closes the connections (closing: an HTTP/1
@@ -95,8 +101,8 @@ final class RegistryHandler extends Handler.Abstract {
         try {
             return answer(request, response, answered);
         } catch (RuntimeException | Error e) {
-            answered.failed(e);
-            return true;
+            countOut.run(); // Jetty fails its own callback
+            throw e;
         }
     }
 
@@ -252,44 +258,5 @@ final class RegistryHandler extends Handler.Abstract {
         errors.log(problem, request.getMethod(), path);
         Exchange.writeProblem(request, response, callback, problem, allow, stopping);
         traffic.answered(problem.status());
-    }
-
-    /** The request's callback, counting the request out of {@link #answering} once, when it completes. */
-    private final class Answered implements Callback {
-        private final Callback callback;
-        private final AtomicBoolean done = new AtomicBoolean();
-
-        Answered(Callback callback) {
-            this.callback = callback;
-        }
-
-        @Override
-        public void succeeded() {
-            try {
-                callback.succeeded();
-            } finally {
-                countedOut();
-            }
-        }
-
-        @Override
-        public void failed(Throwable failure) {
-            try {
-                callback.failed(failure);
-            } finally {
-                countedOut();
-            }
-        }
-
-        @Override
-        public InvocationType getInvocationType() {
-            return callback.getInvocationType();
-        }
-
-        private void countedOut() {
-            if (done.compareAndSet(false, true)) {
-                answering.decrementAndGet();
-            }
-        }
     }
 }

@@ -3,15 +3,18 @@ package io.handlerregistry.http.server;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongPredicate;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.Latencies;
+import io.handlerregistry.api.LoadedHandler;
 import io.handlerregistry.http.api.HttpFront;
 
 /**
@@ -35,14 +38,14 @@ final class Traffic {
     private final ConcurrentHashMap<String, EndpointAnswers> byEndpoint = new ConcurrentHashMap<>();
     private final boolean countedPerEndpoint = !"false".equals(System.getProperty(ENDPOINT_COUNTERS));
     private final long started = System.nanoTime();
-    private final LongPredicate live;
+    private final Supplier<Set<Long>> live;
     private volatile int max;
 
     /**
-     * @param live whether the registry still holds the version of a generation: the answers per version
+     * @param live the generations of the versions the registry holds now: the answers per version
      *             are kept for those only
      */
-    Traffic(int max, LongPredicate live) {
+    Traffic(int max, Supplier<Set<Long>> live) {
         this.max = max;
         this.live = live;
         for (int i = 100; i < statuses.length; i++) {
@@ -50,9 +53,9 @@ final class Traffic {
         }
     }
 
-    /** Whether {@code registry} holds the version of a generation now (not on the request path: once per new version). */
-    static LongPredicate versionsOf(HandlerRegistry registry) {
-        return generation -> registry.handlers().stream().anyMatch(h -> h.generation() == generation);
+    /** The generations of the versions {@code registry} holds now (asked once per new version, not per request). */
+    static Supplier<Set<Long>> versionsOf(HandlerRegistry registry) {
+        return () -> registry.handlers().stream().map(LoadedHandler::generation).collect(Collectors.toSet());
     }
 
     void setMax(int max) {
@@ -184,7 +187,7 @@ final class Traffic {
         private final Answers gone = new Answers(-1);
         private final AtomicReference<Answers[]> versions = new AtomicReference<>(new Answers[0]);
 
-        Answers of(long generation, LongPredicate live) {
+        Answers of(long generation, Supplier<Set<Long>> live) {
             if (generation == 0) {
                 return none;
             }
@@ -195,12 +198,13 @@ final class Traffic {
                         return a;
                     }
                 }
-                if (!live.test(generation)) {
+                Set<Long> held = live.get();
+                if (!held.contains(generation)) {
                     return gone; // answered after its version was unloaded
                 }
                 List<Answers> next = new ArrayList<>(now.length + 1);
                 for (Answers a : now) {
-                    if (live.test(a.generation)) {
+                    if (held.contains(a.generation)) {
                         next.add(a);
                     }
                 }
