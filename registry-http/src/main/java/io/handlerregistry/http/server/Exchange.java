@@ -120,8 +120,8 @@ final class Exchange {
 
     private void sendProblem(Problem problem, HttpField extra) {
         errors.log(problem, request.getMethod(), request.getHttpURI().getPathQuery());
+        traffic.answered(endpoint, generation, problem.status(), arrived); // before it can reach the client, as answers
         writeProblem(request, response, callback, problem, extra, closeAfter);
-        traffic.answered(endpoint, generation, problem.status(), arrived);
     }
 
     private void frontHeaders(HttpFields.Mutable headers) {

@@ -256,7 +256,7 @@ final class RegistryHandler extends Handler.Abstract {
             problem = Failures.methodNotAllowed(request.getMethod(), path, match.allowedMethods(), requestId);
         }
         errors.log(problem, request.getMethod(), path);
-        Exchange.writeProblem(request, response, callback, problem, allow, stopping);
         traffic.answered(problem.status());
+        Exchange.writeProblem(request, response, callback, problem, allow, stopping);
     }
 }
