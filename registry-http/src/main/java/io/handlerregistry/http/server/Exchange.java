@@ -13,9 +13,10 @@ import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 
-import io.handlerregistry.api.Header;
 import io.handlerregistry.api.HandlerResponse;
+import io.handlerregistry.api.Header;
 import io.handlerregistry.api.LoadedHandler;
 
 /**
@@ -26,6 +27,8 @@ final class Exchange {
     /** Headers the front owns: a handler's value for them would break the message framing, or is hop-by-hop. */
     private static final List<String> FRONT_HEADERS = List.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "x-request-id");
+    /** Bodies up to this size are copied into an array of their own, larger ones into a pooled buffer. */
+    static final int SMALL_BODY_BYTES = 8192;
     private static final HttpField RETRY_AFTER = new HttpField(HttpHeader.RETRY_AFTER, "1");
 
     private final Request request;
@@ -35,6 +38,7 @@ final class Exchange {
     final String requestId;
     final String endpoint;
     private final Traffic traffic;
+    private final AnswerFields fields;
     private final ErrorLog errors;
     private final boolean closeAfter;
     private final long timeoutMs;
@@ -44,7 +48,7 @@ final class Exchange {
 
     /** @param arrived when the request came in ({@link Traffic#arrival()}) */
     Exchange(Request request, Response response, Callback callback, String requestId, String endpoint,
-            Traffic traffic, ErrorLog errors, boolean closeAfter, long timeoutMs, long arrived) {
+            Traffic traffic, AnswerFields fields, ErrorLog errors, boolean closeAfter, long timeoutMs, long arrived) {
         this.arrived = arrived;
         this.request = request;
         this.response = response;
@@ -52,6 +56,7 @@ final class Exchange {
         this.requestId = requestId;
         this.endpoint = endpoint;
         this.traffic = traffic;
+        this.fields = fields;
         this.errors = errors;
         this.closeAfter = closeAfter && request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
         this.timeoutMs = timeoutMs;
@@ -62,10 +67,23 @@ final class Exchange {
         generation = version.generation();
     }
 
-    /** The handler's answer, copied out of its memory into a pooled buffer while the call is still inside. */
+    /**
+     * The handler's answer, copied out of its memory while the call is still inside: a small body into
+     * an array of its own (cheaper than a pooled buffer's two atomic hand-overs), a larger one into a
+     * pooled buffer.
+     */
     Answer read(HandlerResponse handlerResponse, ByteBuffer body) {
-        RetainableByteBuffer.Mutable copy = request.getComponents().getByteBufferPool().acquire(body.remaining(), true);
-        copy.add(body);
+        RetainableByteBuffer copy;
+        if (body.remaining() <= SMALL_BODY_BYTES) {
+            byte[] bytes = new byte[body.remaining()];
+            body.get(bytes);
+            copy = RetainableByteBuffer.wrap(ByteBuffer.wrap(bytes));
+        } else {
+            RetainableByteBuffer.Mutable pooled = request.getComponents().getByteBufferPool().acquire(body.remaining(),
+                    true);
+            pooled.add(body);
+            copy = pooled;
+        }
         return new Answer(handlerResponse.status(), handlerResponse.headers(), copy);
     }
 
@@ -76,24 +94,22 @@ final class Exchange {
             return;
         }
         int status = answer.status;
-        Problem unfit = Failures.unfitAnswer(status, answer.headers, endpoint, requestId);
+        HttpFields.Mutable headers = response.getHeaders();
+        Problem unfit = Failures.unfit(status, status < 200 ? null : fields.add(answer.headers, headers),
+                endpoint, requestId);
         if (unfit != null) {
             answer.body.release();
             sendProblem(unfit, null);
             return;
         }
         response.setStatus(status);
-        HttpFields.Mutable headers = response.getHeaders();
-        for (Header header : answer.headers) {
-            if (!isFrontHeader(header.name())) {
-                headers.add(header.name(), header.value());
-            }
-        }
         ByteBuffer body = answer.body.getByteBuffer();
         headers.put(HttpHeader.CONTENT_LENGTH, body.remaining());
         frontHeaders(headers);
         traffic.answered(endpoint, generation, status, arrived);
-        response.write(true, body, Callback.from(() -> {
+        // NON_BLOCKING: Jetty may complete it where the write completes (Callback.from(Runnable, Consumer) would be
+        // BLOCKING, and on HTTP/2 make the session's flusher hand its completion to another thread)
+        response.write(true, body, Callback.from(InvocationType.NON_BLOCKING, () -> {
             answer.body.release();
             callback.succeeded();
         }, failure -> {

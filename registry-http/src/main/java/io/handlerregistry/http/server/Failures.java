@@ -126,7 +126,11 @@ final class Failures {
      * token, a line break in a value), as a 502; null if it is fit.
      */
     static Problem unfitAnswer(int status, List<Header> headers, String endpoint, String requestId) {
-        String invalid = invalidHeader(headers);
+        return unfit(status, invalidHeader(headers), endpoint, requestId);
+    }
+
+    /** As {@link #unfitAnswer(int, List, String, String)}, the headers checked already: {@code invalid} says what is wrong with them. */
+    static Problem unfit(int status, String invalid, String endpoint, String requestId) {
         if (status >= 200 && invalid == null) {
             return null;
         }
@@ -142,20 +146,38 @@ final class Failures {
             if (name.isEmpty()) {
                 return "a header with an empty name";
             }
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
-                if (c >= TOKEN.length || !TOKEN[c]) {
-                    return "the header name '" + name + "', which is not an HTTP token";
-                }
+            if (!isToken(name)) {
+                return "the header name '" + name + "', which is not an HTTP token";
             }
-            String value = header.value();
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (c == '\r' || c == '\n' || c == 0) {
-                    return "a line break or NUL in the value of header '" + name + "'";
-                }
+            if (!isFieldValue(header.value())) {
+                return "a line break or NUL in the value of header '" + name + "'";
             }
         }
         return null;
+    }
+
+    /** True for an HTTP token (RFC 9110 5.6.2): what a header name must be. */
+    static boolean isToken(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= TOKEN.length || !TOKEN[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True for a header value HTTP can carry: no line break, no NUL. */
+    static boolean isFieldValue(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

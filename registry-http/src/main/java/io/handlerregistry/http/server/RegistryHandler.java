@@ -38,6 +38,7 @@ final class RegistryHandler extends Handler.Abstract {
     private final Traffic traffic;
     private final Watchdog watchdog;
     private final ErrorLog errors;
+    private final AnswerFields fields = new AnswerFields();
     private volatile HttpSettings settings;
     private volatile boolean stopping;
     private volatile boolean closing;
@@ -118,7 +119,7 @@ final class RegistryHandler extends Handler.Abstract {
             return true;
         }
         String endpoint = match.endpoint();
-        Exchange exchange = new Exchange(request, response, callback, requestId, endpoint, traffic, errors, stopping,
+        Exchange exchange = new Exchange(request, response, callback, requestId, endpoint, traffic, fields, errors, stopping,
                 s.requestTimeoutMs(), arrived);
         if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_2
                 && headerBytes(request) > s.maxRequestHeaderBytes()) {
