@@ -42,22 +42,28 @@ final class HttpBench {
     static final Map<String, String> NAMES = Map.of("a", "(a) front → echo, in-process", "b",
             "(b) front → echo, process isolation", "c", "(c) bare Jetty", "d", "(d) nginx");
     /** Headers every server makes itself; the floors make them themselves too. */
+    /** Each JVM server's warm-up per protocol before the first round, in seconds (see {@link #warmUp}). */
+    static final int SERVER_WARMUP_SECONDS = 30;
+    private static final int WARMUP_CONNECTIONS = 64;
     private static final Set<String> SERVER_MADE = Set.of("date", "content-length", ":status");
     private static final Pattern H2_FIELD = Pattern.compile("(?m)^\\[stream_id=1\\] (\\S+): ?(.*)$");
     private static final Pattern H2_HEADER_BYTES = Pattern.compile("(\\d+)B \\(\\d+\\) headers");
     private static final String UNINSTALLED = "uninstalled io.handlerregistry.handler.greeting";
 
     /** The settings of a run: how long and how many. */
-    record Plan(int rounds, int warmupSeconds, int seconds, List<Integer> sizes, List<Integer> connections,
-            int swapSeconds, int swapVersions) {
+    record Plan(int rounds, int serverWarmupSeconds, int warmupSeconds, int seconds, List<Integer> sizes,
+            List<Integer> connections, int swapSeconds, int swapVersions) {
         /**
          * The smoke run's or the full run's; for a quick look, system properties override the full
-         * run's: bench.http.rounds, bench.http.seconds, bench.http.sizes and bench.http.connections
-         * (comma-separated), bench.http.swap.seconds, bench.http.swap.versions.
+         * run's: bench.http.rounds, bench.http.server.warmup.seconds, bench.http.seconds,
+         * bench.http.sizes and bench.http.connections (comma-separated), bench.http.swap.seconds,
+         * bench.http.swap.versions.
          */
         static Plan of(boolean smoke) {
-            return smoke ? new Plan(1, 0, 1, List.of(64), List.of(16), 4, 2)
-                    : new Plan(Integer.getInteger("bench.http.rounds", 3), 1, Integer.getInteger("bench.http.seconds", 3),
+            return smoke ? new Plan(1, 0, 0, 1, List.of(64), List.of(16), 4, 2)
+                    : new Plan(Integer.getInteger("bench.http.rounds", 3),
+                            Integer.getInteger("bench.http.server.warmup.seconds", SERVER_WARMUP_SECONDS), 1,
+                            Integer.getInteger("bench.http.seconds", 3),
                             ints("bench.http.sizes", SIZES), ints("bench.http.connections", CONNECTIONS),
                             Integer.getInteger("bench.http.swap.seconds", 30),
                             Integer.getInteger("bench.http.swap.versions", 20));
@@ -202,6 +208,7 @@ final class HttpBench {
                 throw new IllegalStateException("(b) runs no handler-worker process: process isolation is not in"
                         + " effect (its processes: " + workers + "); its log: " + servers.get("b").log);
             }
+            warmUp(servers, plan, wrk, h2load, work);
             for (int round = 1; round <= plan.rounds(); round++) {
                 for (boolean h2 : new boolean[] {false, true}) {
                     if (h2 ? h2load == null : wrk == null) {
@@ -223,6 +230,33 @@ final class HttpBench {
         } finally {
             for (BenchServer s : servers.values()) {
                 s.close();
+            }
+        }
+    }
+
+    /**
+     * Before the first round, each JVM server, (a), (b) and (c), gets {@link Plan#serverWarmupSeconds}
+     * of each protocol's load that it serves, not measured: its JIT compilers' time to reach a steady rate.
+     * On these 2 cores, shared with the load, a fresh JVM under h2load -c64 took 20 to 40 s to get there
+     * (the container longer than the bare Jetty: more code to compile), so that the first round measured
+     * the compilers. nginx compiles nothing.
+     */
+    private static void warmUp(Map<String, BenchServer> servers, Plan plan, Path wrk, Path h2load, Path work)
+            throws IOException, InterruptedException {
+        if (plan.serverWarmupSeconds() <= 0) {
+            return;
+        }
+        int size = plan.sizes().get(0);
+        String path = "/echo/" + size;
+        for (String key : List.of("a", "b", "c")) {
+            BenchServer s = servers.get(key);
+            if (wrk != null) {
+                LoadClient.wrk(wrk, body(work, size), s.url(false, path), WARMUP_CONNECTIONS, plan.serverWarmupSeconds(),
+                        s);
+            }
+            if (h2load != null && !key.equals("b")) {
+                LoadClient.h2load(h2load, work.resolve("body-" + size), s.url(true, path), WARMUP_CONNECTIONS, 1,
+                        plan.serverWarmupSeconds(), s, work.resolve("h2load.log"));
             }
         }
     }

@@ -102,6 +102,13 @@ final class HttpReport {
                 .append(" out a header with an empty value, so `x-query` is a space on HTTP/1.1 and missing on h2c (HTTP/2")
                 .append(" forbids a value of a space). It never indexes response headers in HPACK, the Jettys do.\n\n");
         HttpBench.Plan plan = out.plan;
+        if (plan.serverWarmupSeconds() > 0) {
+            text.append("Before the first round each JVM server, (a), (b) and (c), served ")
+                    .append(plan.serverWarmupSeconds()).append(" s of wrk and (not (b)) ")
+                    .append(plan.serverWarmupSeconds()).append(" s of h2load, ").append(plan.sizes().get(0))
+                    .append(" B bodies, 64 connections, not measured: on these 2 cores a fresh JVM under that load")
+                    .append(" took 20 to 40 s to reach its rate (its JIT compilers share the cores with the load).\n\n");
+        }
         text.append("Each run: ").append(plan.seconds()).append(" s measured after a warm-up (wrk: ")
                 .append(plan.warmupSeconds() > 0 ? "a run of " + plan.warmupSeconds() + " s before it" : "none")
                 .append("; h2load: its own `--warm-up-time` of ").append(Math.max(1, plan.warmupSeconds()))
