@@ -1,5 +1,7 @@
 package io.handlerregistry.http.server;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +26,7 @@ import io.handlerregistry.api.LoadedHandler;
  * that passed first wins over a late handler, whose answer is then dropped).
  */
 final class Exchange {
+    private static final Logger LOG = System.getLogger("io.handlerregistry.http");
     /** Headers the front owns: a handler's value for them would break the message framing, or is hop-by-hop. */
     private static final List<String> FRONT_HEADERS = List.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "x-request-id");
@@ -114,6 +117,9 @@ final class Exchange {
             callback.succeeded();
         }, failure -> {
             answer.body.release();
+            LOG.log(Level.DEBUG, () -> "HTTP front: the answer " + status + " of endpoint '" + endpoint + "' to request "
+                    + requestId + " could not be written (" + failure + "): the client went away or its connection"
+                    + " was closed");
             callback.failed(failure);
         }));
     }

@@ -12,13 +12,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -43,6 +48,8 @@ public final class HttpServer implements HttpFront {
     private static final Logger LOG = System.getLogger("io.handlerregistry.http");
     /** Threads beyond the request places: acceptors, selectors and Jetty's reserved threads. */
     private static final int SPARE_THREADS = 16;
+    /** From the graceful GOAWAY of HTTP/2 to the last one (see {@link #lastGoAway()}): a round trip's time, and more. */
+    private static final long LAST_GOAWAY_MS = 1_000;
 
     private final Consumer<String> complaint;
     private final Server server;
@@ -187,13 +194,17 @@ public final class HttpServer implements HttpFront {
     /**
      * Stops gracefully: not ready, the shutdown delay, no new connections, open ones closed after their
      * answer, then waits for the requests in flight up to the shutdown timeout.
+     *
+     * @return true if every connection had closed gracefully before the shutdown timeout; false if
+     *         some were closed by force at its end (logged)
      */
-    public void stop() {
+    public boolean stop() {
         HttpSettings s;
         synchronized (this) {
             s = settings;
             ready = false;
         }
+        boolean drained = false;
         try {
             if (s.shutdownDelayMs() > 0) {
                 LOG.log(Level.INFO, "HTTP front: not ready; serving {0} ms more before it stops (shutdown.delay.ms)",
@@ -203,10 +214,15 @@ public final class HttpServer implements HttpFront {
             handler.stopping();
             CompletableFuture<Void> closed = Graceful.shutdown(server);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(s.shutdownTimeoutMs());
-            try {
-                closed.get(s.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                // the wait for requests in flight below says what is left
+            drained = drained(closed, Math.min(LAST_GOAWAY_MS, s.shutdownTimeoutMs()));
+            if (!drained) {
+                lastGoAway();
+                drained = drained(closed, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+            if (!drained) {
+                LOG.log(Level.WARNING, "HTTP front: {0} connection(s) still open after {1} ms (shutdown.timeout.ms):"
+                        + " they are closed now; raise shutdown.timeout.ms in " + HttpSettings.PID + " if clients need"
+                        + " longer to finish", connections(), s.shutdownTimeoutMs());
             }
             // a connection accepted just before the listener closed can still bring a request now: from here
             // on none is taken in, and those taken in get their answers written before the connections close
@@ -230,6 +246,44 @@ public final class HttpServer implements HttpFront {
             watchdog.close();
         }
         LOG.log(Level.INFO, "HTTP front stopped");
+        return drained;
+    }
+
+    private int connections() {
+        int open = 0;
+        for (Connector c : server.getConnectors()) {
+            open += c.getConnectedEndPoints().size();
+        }
+        return open;
+    }
+
+    /** Waits up to {@code millis} for the graceful shutdown; true if it is done (every connection closed). */
+    private static boolean drained(CompletableFuture<Void> closed, long millis) throws InterruptedException {
+        try {
+            closed.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The last GOAWAY of each HTTP/2 session still open, naming the last stream taken in. Jetty's
+     * graceful GOAWAY names no stream (2^31-1: a client may still be opening one as it goes out), and
+     * Jetty sends the last one only once a session has no stream left; a client that keeps a few
+     * streams open at all times (h2load -m10, a proxy) never lets that happen, and the stop waited
+     * its whole shutdown timeout and then cut the streams in flight. After the first GOAWAY had a
+     * round trip's time to arrive, this one lets the session drain (RFC 9113 6.8): the client sends
+     * later requests elsewhere and the streams taken in are answered.
+     */
+    private void lastGoAway() {
+        for (Connector c : server.getConnectors()) {
+            for (EndPoint endPoint : c.getConnectedEndPoints()) {
+                if (endPoint.getConnection() instanceof HTTP2Connection h2) {
+                    h2.getSession().close(ErrorCode.NO_ERROR.code, "the server is stopping", Callback.NOOP);
+                }
+            }
+        }
     }
 
     private void stopNow() {

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class LoadClients {
     private final List<Thread> threads = new ArrayList<>();
+    private final List<HttpClient> clients = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
     final Map<String, LongAdder> answers = new ConcurrentHashMap<>();
@@ -31,8 +32,18 @@ final class LoadClients {
     final AtomicLong ok = new AtomicLong();
 
     LoadClients(int count, int port, String path, HttpClient.Version version) {
-        for (int i = 0; i < count; i++) {
-            HttpClient client = HttpClient.newBuilder().version(version).connectTimeout(Duration.ofSeconds(5)).build();
+        this(count, 1, port, path, version);
+    }
+
+    /**
+     * {@code count} clients, each used by {@code threadsEach} threads at once: on HTTP/2, that many
+     * streams open at a time on each client's connection.
+     */
+    LoadClients(int count, int threadsEach, int port, String path, HttpClient.Version version) {
+        for (int i = 0; i < count * threadsEach; i++) {
+            HttpClient client = i % threadsEach == 0 ? HttpClient.newBuilder().version(version)
+                    .connectTimeout(Duration.ofSeconds(5)).build() : clients.get(clients.size() - 1);
+            clients.add(client);
             Thread t = new Thread(() -> {
                 while (running.get()) {
                     try {

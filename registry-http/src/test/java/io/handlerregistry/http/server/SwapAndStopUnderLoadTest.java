@@ -91,6 +91,29 @@ class SwapAndStopUnderLoadTest {
         }
     }
 
+    /**
+     * HTTP/2 clients that keep several streams open on a connection at all times (a proxy, h2load -m10)
+     * never leave a session without a stream, and Jetty sends its last GOAWAY, the one naming the last
+     * stream taken in, only then: the stop waited its whole shutdown timeout and then cut the streams in
+     * flight. The front sends that GOAWAY itself, and every session drains.
+     */
+    @Test
+    void aStopUnderMultiplexedHttp2LoadDrainsEverySession() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 24, "this JDK's HttpClient mishandles GOAWAY (JDK-8335181)");
+        HttpServer front = new HttpServer(registry, HttpSettings.DEFAULTS.with(Map.of("port", 0, "shutdown.timeout.ms",
+                30_000), HttpSettings.DEFAULTS, line -> { }), line -> { });
+        front.start();
+        LoadClients load = new LoadClients(2, 8, front.port(), "/greeting/hi", HttpClient.Version.HTTP_2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > 2_000);
+        assertThat(front.stop()).as("every session closed before the shutdown timeout").isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20); // every client tried again
+        load.stop();
+        assertThat(front.counters().requests()).as("requests the front answered, against 2xx the clients got;"
+                + " their failures: %s", load.failures).isEqualTo(load.ok.get());
+        assertThat(load.non2xx()).isZero();
+        assertThat(load.failures).as("streams sent and not answered").isEmpty();
+    }
+
     /** A request whose connection was reset or closed before any byte of an answer came: not taken in. */
     private static boolean closedWithoutAnswer(String failure) {
         return failure.contains("reset") || failure.contains("closed") || failure.contains("EOF")
