@@ -41,10 +41,10 @@ final class HttpBench {
     static final List<String> ORDER = List.of("a", "c", "d", "b");
     static final Map<String, String> NAMES = Map.of("a", "(a) front → echo, in-process", "b",
             "(b) front → echo, process isolation", "c", "(c) bare Jetty", "d", "(d) nginx");
-    /** Headers every server makes itself; the floors make them themselves too. */
     /** Each JVM server's warm-up per protocol before the first round, in seconds (see {@link #warmUp}). */
     static final int SERVER_WARMUP_SECONDS = 30;
     private static final int WARMUP_CONNECTIONS = 64;
+    /** Headers every server makes itself; the floors make them themselves too. */
     private static final Set<String> SERVER_MADE = Set.of("date", "content-length", ":status");
     private static final Pattern H2_FIELD = Pattern.compile("(?m)^\\[stream_id=1\\] (\\S+): ?(.*)$");
     private static final Pattern H2_HEADER_BYTES = Pattern.compile("(\\d+)B \\(\\d+\\) headers");

@@ -31,7 +31,7 @@ final class Exchange {
     private static final List<String> FRONT_HEADERS = List.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "x-request-id");
     /** Bodies up to this size are copied into an array of their own, larger ones into a pooled buffer. */
-    static final int SMALL_BODY_BYTES = 8192;
+    private static final int SMALL_BODY_BYTES = 8192;
     private static final HttpField RETRY_AFTER = new HttpField(HttpHeader.RETRY_AFTER, "1");
 
     private final Request request;

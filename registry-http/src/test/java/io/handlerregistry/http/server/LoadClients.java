@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class LoadClients {
     private final List<Thread> threads = new ArrayList<>();
-    private final List<HttpClient> clients = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
     final Map<String, LongAdder> answers = new ConcurrentHashMap<>();
@@ -40,10 +39,12 @@ final class LoadClients {
      * streams open at a time on each client's connection.
      */
     LoadClients(int count, int threadsEach, int port, String path, HttpClient.Version version) {
+        HttpClient shared = null;
         for (int i = 0; i < count * threadsEach; i++) {
-            HttpClient client = i % threadsEach == 0 ? HttpClient.newBuilder().version(version)
-                    .connectTimeout(Duration.ofSeconds(5)).build() : clients.get(clients.size() - 1);
-            clients.add(client);
+            if (i % threadsEach == 0) {
+                shared = HttpClient.newBuilder().version(version).connectTimeout(Duration.ofSeconds(5)).build();
+            }
+            HttpClient client = shared;
             Thread t = new Thread(() -> {
                 while (running.get()) {
                     try {
