@@ -22,6 +22,11 @@ import io.handlerregistry.engine.NativeHandlerRegistry;
  * Through the HTTP front, under continuous load from real clients (HTTP/1.1 keep-alive and h2c):
  * graceful swaps fail no request, and a stop loses no request it accepted (the clients only see
  * connections refused once it stopped listening).
+ *
+ * <p>An HTTP/1.1 stop is judged with {@link RawHttp1Clients}, which send each request once: on JDK 25
+ * a capture showed java.net.http read a whole 200 (its TCP acknowledged every byte), close the
+ * connection itself and send the same GET again on a new one, so that the front answered one request
+ * of it twice and the counts differed by one with nothing lost.
  */
 class SwapAndStopUnderLoadTest {
     @TempDir
@@ -63,14 +68,26 @@ class SwapAndStopUnderLoadTest {
         assertThat(load.answers("v1") + load.answers("v2")).isEqualTo(load.ok.get());
     }
 
-    @ParameterizedTest
-    @EnumSource(names = {"HTTP_1_1", "HTTP_2"})
-    void aStopUnderLoadLosesNoAcceptedRequest(HttpClient.Version version) throws Exception {
+    @Test
+    void aStopUnderHttp1LoadLosesNoAcceptedRequest() throws Exception {
+        RawHttp1Clients load = new RawHttp1Clients(4, server.port(), "/greeting/hi");
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > 2_000);
+        server.stop();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20); // every client tried again
+        load.stop();
+        // every request the front took in was answered, and its answer arrived whole; the others (a
+        // connection ended before any byte of an answer, or never accepted) were not taken in
+        assertThat(load.failures).as("answers cut off, not 200, or never sent").isEmpty();
+        assertThat(server.counters().requests()).as("answers the front counted, against those the clients read;"
+                + " ended before any byte: %d", load.endedBeforeAnswer.sum()).isEqualTo(load.ok.get());
+    }
+
+    @Test
+    void aStopUnderHttp2LoadLosesNoAcceptedRequest() throws Exception {
         // JDK 17-23's HttpClient fails every stream of a connection on the first GOAWAY, also those the
         // server goes on to answer (JDK-8335181, fixed in 24): the h2c stop is judged by a client that reads it right
-        assumeTrue(version == HttpClient.Version.HTTP_1_1 || Runtime.version().feature() >= 24,
-                "this JDK's HttpClient mishandles GOAWAY");
-        LoadClients load = new LoadClients(4, server.port(), "/greeting/hi", version);
+        assumeTrue(Runtime.version().feature() >= 24, "this JDK's HttpClient mishandles GOAWAY");
+        LoadClients load = new LoadClients(4, server.port(), "/greeting/hi", HttpClient.Version.HTTP_2);
         await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > 2_000);
         server.stop();
         await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20); // every client tried again
@@ -79,16 +96,9 @@ class SwapAndStopUnderLoadTest {
         assertThat(server.counters().requests()).as("requests the front answered, against 2xx the clients got;"
                 + " their failures: %s, non-2xx: %d", load.failures, load.non2xx()).isEqualTo(load.ok.get());
         assertThat(load.non2xx()).isZero();
-        if (version == HttpClient.Version.HTTP_1_1) {
-            // the count above proves that none of these was taken in: a connection still waiting in the listener's
-            // backlog as it closed is reset
-            assertThat(load.failures).as("requests sent and not answered").allMatch(
-                    SwapAndStopUnderLoadTest::closedWithoutAnswer);
-        } else {
-            // a stream the client opened as the server's last GOAWAY went out was never taken in (the
-            // count above says so): the client may see it fail, as it may see a connection refused
-            assertThat(load.failures).allMatch(f -> f.contains("EOF") || f.contains("GOAWAY"));
-        }
+        // a stream the client opened as the server's last GOAWAY went out was never taken in (the count
+        // above says so): the client may see it fail, as it may see a connection refused
+        assertThat(load.failures).allMatch(f -> f.contains("EOF") || f.contains("GOAWAY"));
     }
 
     /**
@@ -114,12 +124,6 @@ class SwapAndStopUnderLoadTest {
         assertThat(load.failures).as("streams sent and not answered").isEmpty();
     }
 
-    /** A request whose connection was reset or closed before any byte of an answer came: not taken in. */
-    private static boolean closedWithoutAnswer(String failure) {
-        return failure.contains("reset") || failure.contains("closed") || failure.contains("EOF")
-                || failure.contains("received no bytes");
-    }
-
     /**
      * Stop after stop under load, no request is left waiting and none is taken in without its answer
      * arriving. Two races of Jetty's graceful shutdown, each in about one stop in twenty here: the acceptor
@@ -133,15 +137,14 @@ class SwapAndStopUnderLoadTest {
             HttpServer front = new HttpServer(registry, HttpSettings.DEFAULTS.with(Map.of("port", 0),
                     HttpSettings.DEFAULTS, line -> { }), line -> { });
             front.start();
-            LoadClients load = new LoadClients(4, front.port(), "/greeting/hi", HttpClient.Version.HTTP_1_1);
+            RawHttp1Clients load = new RawHttp1Clients(4, front.port(), "/greeting/hi");
             await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > 300);
             front.stop();
             await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20);
             load.stop();
-            assertThat(load.failures).as("stop %d: requests sent and not answered", i).allMatch(
-                    SwapAndStopUnderLoadTest::closedWithoutAnswer);
-            assertThat(front.counters().requests()).as("stop %d: requests the front answered, against 2xx the clients"
-                    + " got; their failures: %s, refused: %d", i, load.failures, load.refused.sum())
+            assertThat(load.failures).as("stop %d: answers cut off, not 200, or never sent", i).isEmpty();
+            assertThat(front.counters().requests()).as("stop %d: answers the front counted, against those the"
+                    + " clients read; ended before any byte: %d", i, load.endedBeforeAnswer.sum())
                     .isEqualTo(load.ok.get());
         }
     }
