@@ -8,9 +8,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -131,6 +133,18 @@ final class Exchange {
         }
     }
 
+    /**
+     * The client went away before its request could be answered (its body could not be read): no
+     * answer goes out and none is counted; Jetty hears of the failure.
+     */
+    void abandon(Throwable failure) {
+        if (answered.compareAndSet(false, true)) {
+            LOG.log(Level.DEBUG, () -> "HTTP front: no answer to request " + requestId + " for endpoint '" + endpoint
+                    + "': the client went away (" + failure + ")");
+            callback.failed(failure);
+        }
+    }
+
     /** The deadline passed with the handler still inside. */
     void timedOut() {
         fail(Failures.timedOut(timeoutMs, endpoint, requestId));
@@ -175,6 +189,19 @@ final class Exchange {
     static boolean cannotAnswer(Request request) {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         return !endPoint.isOpen() || endPoint.isOutputShutdown();
+    }
+
+    /**
+     * True if the failure is the end of the request's connection: the client closed or reset it. Not
+     * an end Jetty wants answered with a status (an HTTP/1 body cut short, "Early EOF", is a 400).
+     */
+    static boolean wentAway(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof EofException) {
+                return !(t instanceof HttpException);
+            }
+        }
+        return false;
     }
 
     /** True for a header the front owns, whatever its case (compared without making a lower-case copy). */

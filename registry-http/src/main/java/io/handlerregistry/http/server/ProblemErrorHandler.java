@@ -1,5 +1,7 @@
 package io.handlerregistry.http.server;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.function.IntSupplier;
 
@@ -16,6 +18,7 @@ import org.eclipse.jetty.util.Callback;
  * {@code application/problem+json} too, never an HTML page or a stack trace.
  */
 final class ProblemErrorHandler extends ErrorHandler {
+    private static final Logger LOG = System.getLogger("io.handlerregistry.http");
     private final IntSupplier maxHeaderBytes;
     private final Traffic traffic;
     private final ErrorLog errors;
@@ -30,9 +33,13 @@ final class ProblemErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
-        if (Exchange.cannotAnswer(request)) {
+        if (Exchange.cannotAnswer(request) || Exchange.wentAway(cause)) {
+            // nothing can go out (an HTTP/2 client that reset its connection with streams in flight leaves the
+            // connection open here a moment longer): not counted as an answer, and no server error
+            LOG.log(Level.DEBUG, () -> "HTTP front: no answer to " + request.getMethod() + " "
+                    + request.getHttpURI().getPath() + ": the client went away (" + cause + ")");
             callback.failed(cause != null ? cause : new EofException("the connection's output is shut down"));
-            return; // nothing can go out: not counted as an answer
+            return;
         }
         Problem problem = new Problem(code, detail(code, message), null,
                 RequestIds.of(request.getHeaders().get("x-request-id")));

@@ -192,7 +192,11 @@ final class RegistryHandler extends Handler.Abstract {
             }
             exchange.fail(problem);
         } catch (IOException e) {
-            exchange.fail(Failures.unreadableBody(e, endpoint, exchange.requestId));
+            if (Exchange.wentAway(e)) {
+                exchange.abandon(e); // a reset, not a bad request: nobody is left to answer
+            } else {
+                exchange.fail(Failures.unreadableBody(e, endpoint, exchange.requestId));
+            }
         } finally {
             if (watched != null) {
                 watched.clear();
