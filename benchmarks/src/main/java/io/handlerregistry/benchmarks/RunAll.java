@@ -30,7 +30,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>Arguments: {@code full|smoke OUTPUT_FILE DISTRIBUTION_DIR [FINDINGS_FILE] [--sections=N,...]}.
  * "smoke" runs each for one short iteration in this JVM (the test command does, so the benchmarks
  * never rot). With {@code --sections} only those sections run, and each replaces its own section of
- * an existing OUTPUT_FILE (a new one goes before the findings); the rest of the file stays.
+ * an existing OUTPUT_FILE (a new one goes before the findings), and the findings are the
+ * FINDINGS_FILE's; the rest of the file stays.
  */
 public final class RunAll {
     private static final int SECTIONS = 10;
@@ -75,9 +76,19 @@ public final class RunAll {
             for (Map.Entry<Integer, String> section : run.written.entrySet()) {
                 text = splice(text, section.getKey(), section.getValue());
             }
+            text = withFindings(text, findings);
         }
         Files.writeString(output, text);
         System.out.println("wrote " + output + (sections.isEmpty() ? "" : " (sections " + sections + ")"));
+    }
+
+    /** {@code text} with its findings replaced by the findings file's (kept when there is none). */
+    static String withFindings(String text, String findings) {
+        int at = text.indexOf("\n## Findings");
+        if (findings.isEmpty() || at < 0) {
+            return text;
+        }
+        return text.substring(0, at + 1) + findings;
     }
 
     /** {@code text} with its section {@code n} replaced by {@code section} (or that added before the findings). */
