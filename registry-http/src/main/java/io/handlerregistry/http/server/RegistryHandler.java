@@ -223,7 +223,11 @@ final class RegistryHandler extends Handler.Abstract {
         }
         if (length > 0) {
             byte[] body = in.readNBytes((int) length);
-            return body.length == length ? body : null;
+            if (body.length < length) {
+                // its stream or connection ended (a body cut short on a live HTTP/1 connection is Jetty's Early EOF: 400)
+                throw new EofException("the request body ended after " + body.length + " of its " + length + " bytes");
+            }
+            return body;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] chunk = new byte[8192];
