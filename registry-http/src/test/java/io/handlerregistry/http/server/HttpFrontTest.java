@@ -3,6 +3,7 @@ package io.handlerregistry.http.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -406,13 +407,13 @@ class HttpFrontTest {
      * that announces 64 bytes of body and sends 32 (its stream stays open).
      */
     private static byte[] h2cStreams(int count, String path) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, no parameters
         for (int i = 0; i < count; i++) {
             int stream = 2 * i + 1;
             boolean post = i % 2 == 1;
-            java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
             block.write(post ? 0x83 : 0x82); // :method POST or GET
             block.write(0x86); // :scheme http
             block.write(0x04); // :path, a literal not indexed
@@ -438,7 +439,7 @@ class HttpFrontTest {
 
     /** RST_STREAM (CANCEL) for the POSTs of {@link #h2cStreams}. */
     private static byte[] cancels(int count) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 1; i < count; i += 2) {
             out.write(frameHead(4, 3, 0, 2 * i + 1));
             out.write(new byte[] {0, 0, 0, 8});

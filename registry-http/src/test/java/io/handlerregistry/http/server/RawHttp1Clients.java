@@ -75,7 +75,7 @@ final class RawHttp1Clients {
         }
         StringBuilder head = new StringBuilder();
         try {
-            while (head.length() < 4 || head.lastIndexOf("\r\n\r\n") != head.length() - 4) {
+            while (!endsWithBlankLine(head)) {
                 int b = in.read();
                 if (b < 0) {
                     if (head.length() == 0) {
@@ -122,6 +122,13 @@ final class RawHttp1Clients {
             return false;
         }
         return true;
+    }
+
+    /** True once the head ends with its empty line (looked at where it ends, not searched for). */
+    private static boolean endsWithBlankLine(StringBuilder head) {
+        int n = head.length();
+        return n >= 4 && head.charAt(n - 4) == '\r' && head.charAt(n - 3) == '\n' && head.charAt(n - 2) == '\r'
+                && head.charAt(n - 1) == '\n';
     }
 
     RawHttp1Clients stop() throws InterruptedException {

@@ -70,16 +70,7 @@ class SwapAndStopUnderLoadTest {
 
     @Test
     void aStopUnderHttp1LoadLosesNoAcceptedRequest() throws Exception {
-        RawHttp1Clients load = new RawHttp1Clients(4, server.port(), "/greeting/hi");
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > 2_000);
-        server.stop();
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20); // every client tried again
-        load.stop();
-        // every request the front took in was answered, and its answer arrived whole; the others (a
-        // connection ended before any byte of an answer, or never accepted) were not taken in
-        assertThat(load.failures).as("answers cut off, not 200, or never sent").isEmpty();
-        assertThat(server.counters().requests()).as("answers the front counted, against those the clients read;"
-                + " ended before any byte: %d", load.endedBeforeAnswer.sum()).isEqualTo(load.ok.get());
+        stopUnderHttp1Load(server, 2_000, "the stop");
     }
 
     @Test
@@ -137,15 +128,23 @@ class SwapAndStopUnderLoadTest {
             HttpServer front = new HttpServer(registry, HttpSettings.DEFAULTS.with(Map.of("port", 0),
                     HttpSettings.DEFAULTS, line -> { }), line -> { });
             front.start();
-            RawHttp1Clients load = new RawHttp1Clients(4, front.port(), "/greeting/hi");
-            await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > 300);
-            front.stop();
-            await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20);
-            load.stop();
-            assertThat(load.failures).as("stop %d: answers cut off, not 200, or never sent", i).isEmpty();
-            assertThat(front.counters().requests()).as("stop %d: answers the front counted, against those the"
-                    + " clients read; ended before any byte: %d", i, load.endedBeforeAnswer.sum())
-                    .isEqualTo(load.ok.get());
+            stopUnderHttp1Load(front, 300, "stop " + i);
         }
+    }
+
+    /**
+     * Stops the front under load from {@link RawHttp1Clients} once they read more than {@code answersFirst}
+     * answers: every request the front took in was answered, and its answer arrived whole; the others (a
+     * connection ended before any byte of an answer, or never accepted) were not taken in.
+     */
+    private static void stopUnderHttp1Load(HttpServer front, long answersFirst, String stop) throws Exception {
+        RawHttp1Clients load = new RawHttp1Clients(4, front.port(), "/greeting/hi");
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.ok.get() > answersFirst);
+        front.stop();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.refused.sum() > 20); // every client tried again
+        load.stop();
+        assertThat(load.failures).as("%s: answers cut off, not 200, or never sent", stop).isEmpty();
+        assertThat(front.counters().requests()).as("%s: answers the front counted, against those the clients read;"
+                + " ended before any byte: %d", stop, load.endedBeforeAnswer.sum()).isEqualTo(load.ok.get());
     }
 }
