@@ -83,6 +83,38 @@ public final class HandlerResponse {
         return decoded;
     }
 
+    /**
+     * The headers as UTF-8 bytes, without decoding them: what a caller that passes them on as bytes
+     * (an HTTP front) needs, at the cost of a copy instead of a string per name and value.
+     *
+     * @return a copy: the names and values back to back (name, value, name, value, ...) and the length
+     *         of each, in the handler's order
+     */
+    public EncodedHeaders encodedHeaders() {
+        if (headerBytes != null) {
+            return new EncodedHeaders(headerBytes.clone(), headerLengths.clone());
+        }
+        List<Header> decoded = headers;
+        int[] lengths = new int[2 * decoded.size()];
+        byte[][] parts = new byte[lengths.length][];
+        int total = 0;
+        for (int i = 0; i < decoded.size(); i++) {
+            parts[2 * i] = decoded.get(i).name().getBytes(StandardCharsets.UTF_8);
+            parts[2 * i + 1] = decoded.get(i).value().getBytes(StandardCharsets.UTF_8);
+        }
+        for (int i = 0; i < parts.length; i++) {
+            lengths[i] = parts[i].length;
+            total += lengths[i];
+        }
+        byte[] bytes = new byte[total];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, bytes, at, part.length);
+            at += part.length;
+        }
+        return new EncodedHeaders(bytes, lengths);
+    }
+
     /** How many headers there are, without decoding them. */
     public int headerCount() {
         List<Header> decoded = headers;

@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.handlerregistry.api.EncodedHeaders;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.Header;
@@ -33,6 +34,26 @@ class ResponseHeadersTest {
                 new Header("", "b"));
         assertThat(response.headers()).isSameAs(headers);
         assertThat(response.header("X-EMPTY")).hasValue("");
+    }
+
+    @Test
+    void encodedHeadersAreTheHandlersBytesInACopyOfTheirOwn() {
+        byte[] bytes = "x-anämevalue-üx-empty".getBytes(StandardCharsets.UTF_8);
+        int[] lengths = {"x-anäme".getBytes(StandardCharsets.UTF_8).length, "value-ü".getBytes(StandardCharsets.UTF_8).length,
+            "x-empty".length(), 0};
+        HandlerResponse fromBytes = HandlerResponse.withEncodedHeaders(200, bytes, lengths, new byte[0]);
+        HandlerResponse fromHeaders = new HandlerResponse(200,
+                List.of(new Header("x-anäme", "value-ü"), new Header("x-empty", "")), new byte[0]);
+
+        for (HandlerResponse response : List.of(fromBytes, fromHeaders)) {
+            EncodedHeaders encoded = response.encodedHeaders();
+            assertThat(encoded.count()).isEqualTo(2);
+            assertThat(encoded.bytes()).isEqualTo(bytes).isNotSameAs(bytes);
+            assertThat(encoded.lengths()).containsExactly(lengths).isNotSameAs(lengths);
+            encoded.bytes()[0] = 'X';
+            assertThat(response.encodedHeaders().bytes()[0]).isEqualTo((byte) 'x');
+        }
+        assertThat(fromBytes.headers()).isEqualTo(fromHeaders.headers());
     }
 
     @Test

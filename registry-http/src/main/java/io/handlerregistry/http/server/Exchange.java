@@ -19,8 +19,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 
+import io.handlerregistry.api.EncodedHeaders;
 import io.handlerregistry.api.HandlerResponse;
-import io.handlerregistry.api.Header;
 import io.handlerregistry.api.LoadedHandler;
 
 /**
@@ -89,7 +89,7 @@ final class Exchange {
             pooled.add(body);
             copy = pooled;
         }
-        return new Answer(handlerResponse.status(), handlerResponse.headers(), copy);
+        return new Answer(handlerResponse.status(), handlerResponse.encodedHeaders(), copy);
     }
 
     /** Sends the handler's answer, unless an error was sent already (the buffer then goes back). */
@@ -214,7 +214,7 @@ final class Exchange {
         return false;
     }
 
-    /** A handler's answer, its body in a pooled buffer. */
-    record Answer(int status, List<Header> headers, RetainableByteBuffer body) {
+    /** A handler's answer: its headers as the handler wrote them, its body in a buffer of the front's. */
+    record Answer(int status, EncodedHeaders headers, RetainableByteBuffer body) {
     }
 }

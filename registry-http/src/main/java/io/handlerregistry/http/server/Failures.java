@@ -122,14 +122,9 @@ final class Failures {
     }
 
     /**
-     * What makes a handler's answer unfit for HTTP (an informational status, a header name that is no
-     * token, a line break in a value), as a 502; null if it is fit.
+     * A handler's answer HTTP cannot carry, or null: an informational status, or headers that are not
+     * HTTP ({@code invalid} says what is wrong with them, null if nothing).
      */
-    static Problem unfitAnswer(int status, List<Header> headers, String endpoint, String requestId) {
-        return unfit(status, invalidHeader(headers), endpoint, requestId);
-    }
-
-    /** As {@link #unfitAnswer(int, List, String, String)}, the headers checked already: {@code invalid} says what is wrong with them. */
     static Problem unfit(int status, String invalid, String endpoint, String requestId) {
         if (status >= 200 && invalid == null) {
             return null;

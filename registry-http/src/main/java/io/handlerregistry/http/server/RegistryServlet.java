@@ -8,7 +8,6 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Enumeration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,7 +22,10 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import io.handlerregistry.api.Header;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+
+import io.handlerregistry.api.EncodedHeaders;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.InvalidEndpointIdException;
@@ -49,6 +51,7 @@ public final class RegistryServlet extends HttpServlet {
     private final transient HandlerRegistry registry;
     private final transient Traffic traffic;
     private final transient ErrorLog errors = new ErrorLog();
+    private final transient AnswerFields fields = new AnswerFields();
     private final transient ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "handler-http-whiteboard-deadlines");
         t.setDaemon(true);
@@ -177,8 +180,8 @@ public final class RegistryServlet extends HttpServlet {
         Answer answer = null;
         Problem problem = null;
         try {
-            answer = registry.execute(endpoint, context, builder.build(), (r, b) -> new Answer(r.status(), r.headers(),
-                    copy(b)));
+            answer = registry.execute(endpoint, context, builder.build(), (r, b) -> new Answer(r.status(),
+                    r.encodedHeaders(), copy(b)));
         } catch (RuntimeException e) {
             problem = Failures.ofCall(e, endpoint, requestId);
             if (problem == null) {
@@ -208,16 +211,16 @@ public final class RegistryServlet extends HttpServlet {
 
     private void write(HttpServletRequest request, HttpServletResponse response, Answer answer, String endpoint,
             String requestId) throws IOException {
-        Problem unfit = Failures.unfitAnswer(answer.status, answer.headers, endpoint, requestId);
+        HttpFields.Mutable headers = HttpFields.build(answer.headers.count());
+        Problem unfit = Failures.unfit(answer.status, answer.status < 200 ? null : fields.add(answer.headers, headers),
+                endpoint, requestId);
         if (unfit != null) {
             send(request, response, unfit, null);
             return;
         }
         response.setStatus(answer.status);
-        for (Header header : answer.headers) {
-            if (!Exchange.isFrontHeader(header.name())) {
-                response.addHeader(header.name(), header.value());
-            }
+        for (HttpField header : headers) {
+            response.addHeader(header.getName(), header.getValue());
         }
         response.setHeader("x-request-id", requestId);
         response.setContentLength(answer.body.length);
@@ -287,6 +290,6 @@ public final class RegistryServlet extends HttpServlet {
     }
 
     /** A handler's answer, its body copied out of the handler's memory during the call. */
-    private record Answer(int status, List<Header> headers, byte[] body) {
+    private record Answer(int status, EncodedHeaders headers, byte[] body) {
     }
 }
