@@ -128,6 +128,12 @@ public final class RegistryServlet extends HttpServlet {
         try {
             body = body(request, s.maxRequestBodyBytes());
         } catch (IOException e) {
+            if (Exchange.wentAway(e)) {
+                // a reset, not a bad request: nobody is left to answer (as the front's own server does)
+                LOG.log(Level.DEBUG, () -> "HTTP front (whiteboard): no answer to request " + requestId
+                        + " for endpoint '" + endpoint + "': the client went away (" + e + ")");
+                return;
+            }
             send(request, response, Failures.unreadableBody(e, endpoint, requestId), null);
             return;
         }
