@@ -32,8 +32,9 @@ public record RegistryActivity(long generation, long notFound, Map<SwapKind, Lon
      * @param kind   {@code load} (also a swap that found no version), {@code swap} (immediate), {@code graceful},
      *               {@code rollback}, {@code unload}, {@code split}, {@code promote} or {@code abort} (of a canary
      *               split)
-     * @param result {@code ok}; {@code refused} (the library was refused: {@link HandlerLoadException}, or
-     *               an unload of an endpoint that had no version); {@code superseded}
+     * @param result {@code ok}; {@code refused} (the library was refused: {@link HandlerLoadException}, also
+     *               a handler bundle's, whose bundle then did not start; or an unload of an endpoint that had
+     *               no version); {@code superseded}
      *               ({@link HandlerLoadException.Reason#SUPERSEDED})
      */
     public record SwapKind(String kind, String result) {

@@ -1142,6 +1142,16 @@ public final class NativeHandlerRegistry implements HandlerRegistry, AutoCloseab
         return activity.snapshot();
     }
 
+    /**
+     * Counts a version of the endpoint that was refused before it could reach the registry (a handler
+     * bundle whose library could not be loaded: its bundle did not start), as the refusals of swaps
+     * through the API are counted: a {@code swap} refused, or a {@code load} if nothing serves the
+     * endpoint (what it would have been counted as had it loaded).
+     */
+    public void countRefused(String endpointId) {
+        activity.swap(handler(endpointId).isPresent() ? "swap" : "load", "refused");
+    }
+
     @Override
     public int cleanupDrained() {
         int removed = 0;

@@ -138,6 +138,20 @@ public final class BundleHandler implements ResponseViews, IsolationInfo {
                     + " header: add one naming the endpoint id it serves", BundleException.MANIFEST_ERROR);
         }
         endpointId = endpointId.strip();
+        try {
+            return load(context, bundle, name, endpointId);
+        } catch (BundleException e) {
+            // handler_swaps_total shows the version refused, as it shows a refused swap through the API
+            NativeHandlerRegistry counting = registry;
+            if (counting != null) {
+                counting.countRefused(endpointId);
+            }
+            throw e;
+        }
+    }
+
+    private static BundleHandler load(BundleContext context, Bundle bundle, String name, String endpointId)
+            throws BundleException {
         String template = bundle.getHeaders().get(LIBRARY_HEADER);
         if (template == null) {
             template = DEFAULT_LIBRARY_PATH;

@@ -29,6 +29,7 @@ import io.handlerregistry.api.DeployFolder.State;
 import io.handlerregistry.api.HandlerRegistry;
 import io.handlerregistry.api.HandlerRequest;
 import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.RegistryActivity;
 import io.handlerregistry.api.RequestContext;
 
 /**
@@ -246,6 +247,9 @@ class DeployFolderTest {
         assertThat(detailOf("empty.jar")).contains("empty");
         assertThat(detailOf("broken.jar")).contains("handler_init").contains("failed with code 7")
                 .contains("endpoint 'greeting' is still served by");
+        // the version refused is counted (handler_swaps_total), the files that are no handler bundle are not
+        assertThat(registry.activity().swaps()).containsEntry(new RegistryActivity.SwapKind("swap", "refused"), 1L)
+                .doesNotContainKey(new RegistryActivity.SwapKind("load", "refused"));
         assertThat(stateOf("folder.jar")).isEqualTo(State.IGNORED);
         assertThat(detailOf("folder.jar")).contains("directory");
         assertThat(stateOf("dangling.jar")).isEqualTo(State.IGNORED);

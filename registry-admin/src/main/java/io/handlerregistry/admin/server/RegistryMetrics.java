@@ -175,7 +175,7 @@ public final class RegistryMetrics implements MultiCollector {
                 .build());
         CounterSnapshot.Builder swaps = CounterSnapshot.builder().name("handler_swaps")
                 .help("Loads, swaps (immediate, graceful), rollbacks and unloads by result: ok, refused (the library"
-                        + " was refused, nothing to roll back to, or nothing to unload), superseded (a later one took"
+                        + " was refused, also a handler bundle's, nothing to roll back to, or nothing to unload), superseded (a later one took"
                         + " effect first); a swap that found no version is a load");
         new TreeMap<>(toStrings(activity.swaps())).forEach((k, n) -> swaps.dataPoint(counter(
                 Labels.of("kind", k.substring(0, k.indexOf(' ')), "result", k.substring(k.indexOf(' ') + 1)), n)));
