@@ -68,16 +68,7 @@ public final class HandlerResponse {
     public List<Header> headers() {
         List<Header> decoded = headers;
         if (decoded == null) {
-            Header[] list = new Header[headerLengths.length / 2];
-            int at = 0;
-            for (int i = 0; i < list.length; i++) {
-                int name = headerLengths[2 * i];
-                int value = headerLengths[2 * i + 1];
-                list[i] = new Header(new String(headerBytes, at, name, StandardCharsets.UTF_8),
-                        new String(headerBytes, at + name, value, StandardCharsets.UTF_8));
-                at += name + value;
-            }
-            decoded = List.of(list);
+            decoded = new EncodedHeaders(headerBytes, headerLengths).decode(); // no copy: not handed out
             headers = decoded; // the same list whichever thread decodes it first
         }
         return decoded;

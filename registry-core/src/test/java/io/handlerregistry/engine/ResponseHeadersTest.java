@@ -50,6 +50,7 @@ class ResponseHeadersTest {
             assertThat(encoded.count()).isEqualTo(2);
             assertThat(encoded.bytes()).isEqualTo(bytes).isNotSameAs(bytes);
             assertThat(encoded.lengths()).containsExactly(lengths).isNotSameAs(lengths);
+            assertThat(encoded.decode()).isEqualTo(fromHeaders.headers());
             encoded.bytes()[0] = 'X';
             assertThat(response.encodedHeaders().bytes()[0]).isEqualTo((byte) 'x');
         }

@@ -1,9 +1,7 @@
 package io.handlerregistry.http.server;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -12,7 +10,6 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 
 import io.handlerregistry.api.EncodedHeaders;
-import io.handlerregistry.api.Header;
 
 /**
  * Handlers' answer headers as HTTP fields, found by their bytes: each name and value is decoded,
@@ -48,16 +45,16 @@ final class AnswerFields {
             Name name = name(bytes, at, nameLength);
             at += nameLength;
             if (name == null) {
-                return Failures.invalidHeader(decode(headers));
+                return Failures.invalidHeader(headers.decode());
             }
             if (name.front) {
                 if (!isFieldValue(bytes, at, valueLength)) {
-                    return Failures.invalidHeader(decode(headers));
+                    return Failures.invalidHeader(headers.decode());
                 }
             } else {
                 HttpField field = name.field(bytes, at, valueLength);
                 if (field == null) {
-                    return Failures.invalidHeader(decode(headers));
+                    return Failures.invalidHeader(headers.decode());
                 }
                 fields[n++] = field;
             }
@@ -120,19 +117,6 @@ final class AnswerFields {
     }
 
     /** The headers decoded, to say what is wrong with them. */
-    static List<Header> decode(EncodedHeaders headers) {
-        List<Header> decoded = new ArrayList<>(headers.count());
-        int at = 0;
-        for (int i = 0; i < headers.lengths().length; i += 2) {
-            int name = headers.lengths()[i];
-            int value = headers.lengths()[i + 1];
-            decoded.add(new Header(new String(headers.bytes(), at, name, StandardCharsets.UTF_8),
-                    new String(headers.bytes(), at + name, value, StandardCharsets.UTF_8)));
-            at += name + value;
-        }
-        return decoded;
-    }
-
     /** One header name: checked, and the fields made with it for the values it came with. */
     private static final class Name {
         private static final Value[] NONE = new Value[0];
