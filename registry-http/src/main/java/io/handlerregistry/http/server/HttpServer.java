@@ -14,7 +14,6 @@ import java.util.function.Consumer;
 
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Connection;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
@@ -119,7 +118,7 @@ public final class HttpServer implements HttpFront {
         List<ConnectionFactory> factories = new ArrayList<>();
         factories.add(new HttpConnectionFactory(http));
         if (s.h2c()) {
-            factories.add(new HTTP2CServerConnectionFactory(h2));
+            factories.add(new H2cUpgrades(h2));
         }
         ServerConnector fresh = new FrontConnector(server, factories.toArray(ConnectionFactory[]::new));
         fresh.setHost(s.host());
