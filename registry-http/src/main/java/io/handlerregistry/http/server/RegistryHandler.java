@@ -1,16 +1,13 @@
 package io.handlerregistry.http.server;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -31,9 +28,6 @@ import io.handlerregistry.api.RequestContext;
  * virtual thread's carrier for as long as it runs.
  */
 final class RegistryHandler extends Handler.Abstract {
-    private static final byte[] NO_BODY = new byte[0];
-    private static final long DISCARD_BYTES = 16L << 20;
-
     private final HandlerRegistry registry;
     private final Traffic traffic;
     private final Watchdog watchdog;
@@ -79,13 +73,7 @@ final class RegistryHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         answering.incrementAndGet(); // first: a stop that closes after this waits for the answer
-        AtomicBoolean counted = new AtomicBoolean();
-        Runnable countOut = () -> {
-            if (counted.compareAndSet(false, true)) {
-                answering.decrementAndGet();
-            }
-        };
-        Callback answered = Callback.from(callback, countOut);
+        Counted answered = new Counted(callback);
         boolean closeNow = closing && request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2;
         if (closeNow || Exchange.cannotAnswer(request)) {
             // Taken in now, its answer could be cut off as the stop closes the connections (closing: an HTTP/1
@@ -102,7 +90,7 @@ final class RegistryHandler extends Handler.Abstract {
         try {
             return answer(request, response, answered);
         } catch (RuntimeException | Error e) {
-            countOut.run(); // Jetty fails its own callback
+            answered.countOut(); // Jetty fails its own callback
             throw e;
         }
     }
@@ -164,7 +152,7 @@ final class RegistryHandler extends Handler.Abstract {
         String endpoint = exchange.endpoint;
         Watchdog.Slot watched = null;
         try {
-            byte[] body = body(request, s.maxRequestBodyBytes());
+            byte[] body = RequestBody.read(request, s.maxRequestBodyBytes());
             if (body == null) {
                 exchange.fail(Failures.bodyTooLarge(s.maxRequestBodyBytes(), endpoint, exchange.requestId));
                 return;
@@ -204,56 +192,6 @@ final class RegistryHandler extends Handler.Abstract {
         }
     }
 
-    /**
-     * The body, or null if it is larger than {@code max}. Read on this thread: the call that needs it
-     * runs here next anyway.
-     */
-    private static byte[] body(Request request, int max) throws IOException {
-        long length = request.getLength();
-        if (length > max && request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
-            return null; // unread: no 100 Continue goes out, the client need not send the body at all
-        }
-        InputStream in = Content.Source.asInputStream(request);
-        if (length > max) {
-            discard(in);
-            return null;
-        }
-        if (length == 0) {
-            return NO_BODY;
-        }
-        if (length > 0) {
-            byte[] body = in.readNBytes((int) length);
-            if (body.length < length) {
-                // its stream or connection ended (a body cut short on a live HTTP/1 connection is Jetty's Early EOF: 400)
-                throw new EofException("the request body ended after " + body.length + " of its " + length + " bytes");
-            }
-            return body;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] chunk = new byte[8192];
-        for (int n; (n = in.read(chunk)) >= 0;) {
-            if (out.size() + n > max) {
-                discard(in);
-                return null;
-            }
-            out.write(chunk, 0, n);
-        }
-        return out.size() == 0 ? NO_BODY : out.toByteArray();
-    }
-
-    /**
-     * Reads what is left of a body too large to take, up to {@value #DISCARD_BYTES} bytes, so that the
-     * client, still sending it, reads the 413 instead of a connection reset (as nginx lingers); a
-     * longer one is left unread and its connection closed after the answer.
-     */
-    private static void discard(InputStream in) throws IOException {
-        byte[] chunk = new byte[8192];
-        long left = DISCARD_BYTES;
-        for (int n; left > 0 && (n = in.read(chunk)) >= 0;) {
-            left -= n;
-        }
-    }
-
     private void unrouted(Request request, Response response, Callback callback, String requestId, String path,
             Routes.Match match) {
         Problem problem;
@@ -267,5 +205,34 @@ final class RegistryHandler extends Handler.Abstract {
         errors.log(problem, request.getMethod(), path);
         traffic.answered(problem.status());
         Exchange.writeProblem(request, response, callback, problem, allow, stopping);
+    }
+
+    /** The request's callback, counting its request out of {@link #answering} once, however it completes. */
+    private final class Counted extends Callback.Nested {
+        private static final AtomicIntegerFieldUpdater<Counted> OUT = AtomicIntegerFieldUpdater.newUpdater(Counted.class,
+                "out");
+        private volatile int out;
+
+        Counted(Callback callback) {
+            super(callback);
+        }
+
+        void countOut() {
+            if (OUT.compareAndSet(this, 0, 1)) {
+                answering.decrementAndGet();
+            }
+        }
+
+        @Override
+        public void succeeded() {
+            countOut();
+            super.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            countOut();
+            super.failed(failure);
+        }
     }
 }

@@ -28,7 +28,7 @@ public final class Routes {
 
     private final List<Route> configured;
     private final Map<String, List<Route>> exact;
-    private final List<Route> prefixes; // longest prefix first
+    private final Route[] prefixes; // longest prefix first; an array: no iterator per request
     private final boolean defaultRoute;
 
     private Routes(List<Route> configured, boolean defaultRoute) {
@@ -46,7 +46,7 @@ public final class Routes {
         byPath.values().forEach(list -> list.sort(METHODS_FIRST));
         prefixList.sort(Comparator.comparingInt((Route r) -> r.pattern().length()).reversed().thenComparing(METHODS_FIRST));
         this.exact = Map.copyOf(byPath);
-        this.prefixes = List.copyOf(prefixList);
+        this.prefixes = prefixList.toArray(new Route[0]);
     }
 
     private static final Comparator<Route> METHODS_FIRST = Comparator.comparing(r -> r.methods().isEmpty());
@@ -136,7 +136,7 @@ public final class Routes {
         List<Route> all = new ArrayList<>();
         exact.values().forEach(all::addAll);
         all.sort(Comparator.comparing(Route::pattern));
-        all.addAll(prefixes);
+        all.addAll(List.of(prefixes));
         if (defaultRoute) {
             all.add(DEFAULT);
         }

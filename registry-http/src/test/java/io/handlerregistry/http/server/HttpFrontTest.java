@@ -192,6 +192,52 @@ class HttpFrontTest {
         assertThat(get("/echo/after").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * A body without a length (HTTP/1.1 chunked, an HTTP/2 stream without content-length) arrives in
+     * pieces of the client's choosing and is put together byte for byte, up to the limit; a body cut
+     * short of its Content-Length is 400.
+     */
+    @Test
+    void bodiesWithoutALengthArriveWholeAndABodyCutShortIs400() throws Exception {
+        server.stop();
+        server = start(Map.of("max.request.body.bytes", 200_000));
+        Random random = new Random(11);
+        // a client's first request, with a body without a length, asking to upgrade to h2c: answered over HTTP/1.1
+        // (Jetty would switch before reading the body and cancel the stream)
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        byte[] first = new byte[5_000];
+        random.nextBytes(first);
+        HttpResponse<byte[]> notUpgraded = h2.send(HttpRequest.newBuilder(uri("/echo/first"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(first))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(notUpgraded.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        assertThat(notUpgraded.body()).isEqualTo(first);
+        h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        assertThat(h2.send(HttpRequest.newBuilder(uri("/echo/upgrade")).build(), HttpResponse.BodyHandlers.discarding())
+                .version()).isEqualTo(HttpClient.Version.HTTP_2);
+        for (HttpClient c : List.of(client, h2)) {
+            for (int size : new int[] {0, 1, 8_193, 150_000, 200_000}) {
+                byte[] body = new byte[size];
+                random.nextBytes(body);
+                HttpResponse<byte[]> r = c.send(HttpRequest.newBuilder(uri("/echo/pieces"))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(r.statusCode()).as("%s, %d bytes", r.version(), size).isEqualTo(200);
+                assertThat(r.version()).isEqualTo(c.version());
+                assertThat(r.body()).as("%s, %d bytes", r.version(), size).isEqualTo(body);
+            }
+        }
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /echo/short HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n"
+                    + "hello").getBytes(StandardCharsets.ISO_8859_1));
+            socket.shutdownOutput(); // 5 of its 10 bytes, then the end of what the client sends
+            assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                    .startsWith("HTTP/1.1 400 ");
+        }
+        assertThat(get("/echo/after").statusCode()).isEqualTo(200);
+    }
+
     /** A client that asks first (Expect: 100-continue) for a body over the limit is told 413 before it sends it. */
     @Test
     void aBodyOverTheLimitAnnouncedWithExpectContinueIs413WithoutAskingForIt() throws Exception {
