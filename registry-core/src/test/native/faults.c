@@ -4,6 +4,7 @@
  *   "overread-16m"   body = resp->buffer with 16 MiB
  *   "before"         body = the 64 bytes just before resp->buffer (the host's structs)
  *   "header-overread" a header whose value runs past the scratch buffer
+ *   "header-overread-in-buffer" the same, with the header array itself in the scratch buffer
  *   "error-overread" fails with an error message running past the scratch buffer
  *   "scratch"        body = the whole scratch buffer, filled with 's' (allowed)
  *   "echo-request"   body and a header point into the request itself (allowed)
@@ -39,6 +40,11 @@ HANDLER_EXPORT int32_t handler_entry(const handler_context *ctx, const handler_r
     } else if (is(req, "header-overread")) {
         one_header[0] = (handler_header){HANDLER_STR("x-leak"), {resp->buffer, resp->buffer_capacity + 1}};
         resp->headers = one_header;
+        resp->header_count = 1;
+    } else if (is(req, "header-overread-in-buffer")) {
+        handler_header *in_buffer = (handler_header *)resp->buffer;
+        in_buffer[0] = (handler_header){HANDLER_STR("x-leak"), {resp->buffer, resp->buffer_capacity + 1}};
+        resp->headers = in_buffer;
         resp->header_count = 1;
     } else if (is(req, "error-overread")) {
         resp->error_message = (handler_bytes){resp->buffer + resp->buffer_capacity - 8, 4096};

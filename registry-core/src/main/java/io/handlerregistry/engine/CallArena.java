@@ -62,7 +62,7 @@ final class CallArena {
      */
     private final byte[] fixed = new byte[PAD + SCRATCH + PAD];
     private int fixedLength;
-    // the strings laid out in fixed (the same instances come again: they are not encoded again)
+    // the strings laid out in fixed (equal ones come again and again: they are not encoded again)
     private String method;
     private String path;
     private String query;
@@ -116,7 +116,8 @@ final class CallArena {
         byte[] body = request.body();
         ensureData(headers.size() * HEADER_SIZE + maxEncoded(request) + body.length);
         int position = DATA;
-        if (request.method() != method || request.path() != path || request.query() != query) {
+        // equal, not only the same instances: a front makes a new path string for every request of the same path
+        if (!request.method().equals(method) || !request.path().equals(path) || !request.query().equals(query)) {
             layOutStrings(request.method(), request.path(), request.query());
         }
         if (fixedLength == STRINGS) { // too long to keep: into the data area, this call only
@@ -149,7 +150,7 @@ final class CallArena {
 
     /**
      * Lays the request's method, path and query out after the structs in {@link #fixed}, where
-     * they stay while requests bring the same String instances; strings too long for that room go
+     * they stay while requests bring the same strings; strings too long for that room go
      * to the data area at each call instead.
      */
     private void layOutStrings(String m, String p, String q) {
@@ -229,9 +230,14 @@ final class CallArena {
         return address >= base + from && address + length <= base + to;
     }
 
+    /** Whether a native range lies inside this memory: read from its buffer, no native read. */
+    boolean holds(long address, long length) {
+        return address >= base && address + length <= end;
+    }
+
     /** Reads a 64-bit value at a native address, from the arena when it lies inside. */
     long readLong(long address) {
-        if (address >= base && address + 8 <= end) {
+        if (holds(address, 8)) {
             return buffer.getLong((int) (address - base));
         }
         return NativeMemory.readLong(address);
@@ -249,7 +255,7 @@ final class CallArena {
         if (length == 0) {
             return;
         }
-        if (address >= base && address + length <= end) {
+        if (holds(address, length)) {
             buffer.get((int) (address - base), into, index, length);
         } else {
             NativeMemory.read(address, into, index, length);

@@ -331,16 +331,17 @@ final class NativeHandler implements ResponseViews, AutoCloseable {
         if (headerCount == 0) {
             return new HandlerResponse(status, List.of(), body); // the list is shared: nothing more allocated
         }
-        // the header array in one read (it is often the handler's own memory, outside the arena), the
-        // names and values into one array, decoded only when someone asks for them
-        ByteBuffer table = ByteBuffer.wrap(arena.readBytes(headers, (int) (headerCount * HEADER_SIZE)))
-                .order(ByteOrder.nativeOrder());
+        // the header array read in place when it lies in the call memory (a scratch buffer), else copied in
+        // one read (the handler's own memory: one native read, not two per header); the names and values
+        // into one array, decoded only when someone asks for them
+        ByteBuffer table = arena.holds(headers, headerCount * HEADER_SIZE) ? null
+                : ByteBuffer.wrap(arena.readBytes(headers, (int) (headerCount * HEADER_SIZE))).order(ByteOrder.nativeOrder());
         int[] lengths = new int[(int) headerCount * 2];
         long total = 0;
         for (int i = 0; i < lengths.length; i++) {
             int at = i * BYTES_SIZE; // name, value, name, value: handler_bytes back to back
-            long data = table.getLong(at + BYTES_DATA);
-            long length = table.getLong(at + BYTES_LEN);
+            long data = entry(arena, table, headers, at + BYTES_DATA);
+            long length = entry(arena, table, headers, at + BYTES_LEN);
             checkRange(arena, data, length, "header");
             total += length;
             if (total > Integer.MAX_VALUE - 8) {
@@ -351,10 +352,19 @@ final class NativeHandler implements ResponseViews, AutoCloseable {
         byte[] bytes = new byte[(int) total];
         int into = 0;
         for (int i = 0; i < lengths.length; i++) {
-            arena.readInto(table.getLong(i * BYTES_SIZE + BYTES_DATA), bytes, into, lengths[i]);
+            long data = entry(arena, table, headers, i * BYTES_SIZE + BYTES_DATA);
+            if (table == null) {
+                checkRange(arena, data, lengths[i], "header"); // read twice in place: what is read is what was checked
+            }
+            arena.readInto(data, bytes, into, lengths[i]);
             into += lengths[i];
         }
         return HandlerResponse.withEncodedHeaders(status, bytes, lengths, body);
+    }
+
+    /** A 64-bit field of the header array: from its copy, or in place in the call memory. */
+    private static long entry(CallArena arena, ByteBuffer copy, long headers, int offset) {
+        return copy != null ? copy.getLong(offset) : arena.readLong(headers + offset);
     }
 
     /** The handler's error message: empty if it set none or an unreadable one, cut at 64 KiB. */

@@ -47,7 +47,8 @@ class FaultyResponsesTest {
         // another endpoint's request leaves its bytes in this thread's call memory
         assertThat(call("echo", SECRET).body()).hasSize(SECRET.length());
 
-        for (String fault : new String[] {"overread", "overread-16m", "before", "header-overread"}) {
+        for (String fault : new String[] {"overread", "overread-16m", "before", "header-overread",
+            "header-overread-in-buffer"}) {
             assertThatThrownBy(() -> call("faults", fault)).as(fault).isInstanceOf(HandlerException.class)
                     .hasMessageContaining("endpoint 'faults'")
                     .hasMessageContaining("reaches into the host's call memory outside resp->buffer")
