@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -22,12 +23,15 @@ import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import io.handlerregistry.api.EncodedHeaders;
 import io.handlerregistry.api.HandlerResponse;
 import io.handlerregistry.api.LoadedHandler;
+import io.handlerregistry.api.ResponseReader;
 
 /**
  * One request being answered: exactly one answer goes out, the handler's or an error (a deadline
- * that passed first wins over a late handler, whose answer is then dropped).
+ * that passed first wins over a late handler, whose answer is then dropped). It is what the call
+ * is handed to note the version that took it and to read the answer, so that a request costs no
+ * lambdas for them.
  */
-final class Exchange {
+final class Exchange implements Consumer<LoadedHandler>, ResponseReader<Exchange.Answer> {
     private static final Logger LOG = System.getLogger("io.handlerregistry.http");
     /** Headers the front owns: a handler's value for them would break the message framing, or is hop-by-hop. */
     private static final List<String> FRONT_HEADERS = List.of("content-length", "transfer-encoding", "connection",
@@ -68,7 +72,8 @@ final class Exchange {
     }
 
     /** A version took the call: the answer, whichever it is, counts for it. */
-    void taken(LoadedHandler version) {
+    @Override
+    public void accept(LoadedHandler version) {
         generation = version.generation();
     }
 
@@ -77,7 +82,8 @@ final class Exchange {
      * an array of its own (cheaper than a pooled buffer's two atomic hand-overs), a larger one into a
      * pooled buffer.
      */
-    Answer read(HandlerResponse handlerResponse, ByteBuffer body) {
+    @Override
+    public Answer read(HandlerResponse handlerResponse, ByteBuffer body) {
         RetainableByteBuffer copy;
         if (body.remaining() <= SMALL_BODY_BYTES) {
             byte[] bytes = new byte[body.remaining()];
@@ -109,21 +115,10 @@ final class Exchange {
         }
         response.setStatus(status);
         ByteBuffer body = answer.body.getByteBuffer();
-        headers.put(HttpHeader.CONTENT_LENGTH, body.remaining());
+        headers.add(HttpHeader.CONTENT_LENGTH, body.remaining()); // added, not put: the handler's own were left out
         frontHeaders(headers);
         traffic.answered(endpoint, generation, status, arrived);
-        // NON_BLOCKING: Jetty may complete it where the write completes (Callback.from(Runnable, Consumer) would be
-        // BLOCKING, and on HTTP/2 make the session's flusher hand its completion to another thread)
-        response.write(true, body, Callback.from(InvocationType.NON_BLOCKING, () -> {
-            answer.body.release();
-            callback.succeeded();
-        }, failure -> {
-            answer.body.release();
-            LOG.log(Level.DEBUG, () -> "HTTP front: the answer " + status + " of endpoint '" + endpoint + "' to request "
-                    + requestId + " could not be written (" + failure + "): the client went away or its connection"
-                    + " was closed");
-            callback.failed(failure);
-        }));
+        response.write(true, body, new Written(answer));
     }
 
     /** Sends an error (a 503 with Retry-After), unless something was sent already. */
@@ -161,9 +156,9 @@ final class Exchange {
     }
 
     private void frontHeaders(HttpFields.Mutable headers) {
-        headers.put("x-request-id", requestId);
+        headers.add("x-request-id", requestId);
         if (closeAfter) {
-            headers.put(HttpHeader.CONNECTION, "close");
+            headers.add(HttpHeader.CONNECTION, "close");
         }
     }
 
@@ -212,6 +207,39 @@ final class Exchange {
             }
         }
         return false;
+    }
+
+    /**
+     * The end of writing a handler's answer: its buffer goes back, and Jetty hears of it. NON_BLOCKING:
+     * Jetty may complete it where the write completes (a BLOCKING callback would make an HTTP/2
+     * session's flusher hand its completion to another thread).
+     */
+    private final class Written implements Callback {
+        private final Answer answer;
+
+        Written(Answer answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        public void succeeded() {
+            answer.body.release();
+            callback.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            answer.body.release();
+            LOG.log(Level.DEBUG, () -> "HTTP front: the answer " + answer.status + " of endpoint '" + endpoint
+                    + "' to request " + requestId + " could not be written (" + failure + "): the client went away or"
+                    + " its connection was closed");
+            callback.failed(failure);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
+        }
     }
 
     /** A handler's answer: its headers as the handler wrote them, its body in a buffer of the front's. */

@@ -172,7 +172,7 @@ final class RegistryHandler extends Handler.Abstract {
                 context = context.withDeadline(Instant.now().plusMillis(timeout));
                 watched = watchdog.watch(exchange, System.nanoTime() + timeout * 1_000_000L);
             }
-            exchange.answer(registry.execute(endpoint, context, builder.build(), exchange::taken, exchange::read));
+            exchange.answer(registry.execute(endpoint, context, builder.build(), exchange, exchange));
         } catch (RuntimeException e) {
             Problem problem = Failures.ofCall(e, endpoint, exchange.requestId);
             if (problem == null) {
