@@ -20,7 +20,7 @@ import org.eclipse.jetty.util.IO;
 final class RequestBody {
     private static final byte[] NO_BODY = new byte[0];
     /** A body too large is read up to this much, and dropped, so that its client reads the 413 instead of a reset. */
-    static final long DISCARD_BYTES = 16L << 20;
+    private static final long DISCARD_BYTES = 16L << 20;
 
     private RequestBody() {
     }
