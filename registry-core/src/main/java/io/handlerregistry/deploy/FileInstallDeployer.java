@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +24,8 @@ import java.util.stream.Stream;
 import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -49,6 +53,11 @@ import io.handlerregistry.osgi.HandlerBundles;
  * FileInstall is installed: the registry bundle imports its package optionally, and only FileInstall
  * gets this service.
  *
+ * <p>FileInstall keeps the installer it found for a file while it installs it: when the registry is
+ * refreshed just then, it keeps this deployer after it was replaced, and calls it for the file's next
+ * change as if the file had gone (it forgets the file then). Such calls go to the deployer that runs
+ * now (see {@link #handOver}).
+ *
  * <p>A handler bundle that FileInstall installed itself (its file was there before the registry ran)
  * stays FileInstall's until the file changes after a restart of the framework, or leaves the folder
  * and comes back: this is logged, with what to do.
@@ -58,16 +67,19 @@ public final class FileInstallDeployer implements ArtifactInstaller {
     private static final Logger LOG = System.getLogger(HandlerRegistry.class.getName());
 
     private final BundleContext context;
+    private final Bundle registryBundle; // the same object after a refresh, when this context is no longer valid
     private final HandlerBundles bundles;
     private final HandlerRegistry registry;
     private final Map<Path, Folder> folders = new ConcurrentHashMap<>();
     private final Path remembered; // the folders served, one per line; null where the framework has no storage
     private final Set<Path> served = ConcurrentHashMap.newKeySet(); // what `remembered` holds
+    private volatile boolean active = true;
 
     @Activate
     public FileInstallDeployer(BundleContext context, @Reference HandlerBundles bundles,
             @Reference HandlerRegistry registry) {
         this.context = context;
+        this.registryBundle = context.getBundle();
         this.bundles = bundles;
         this.registry = registry;
         File data = context.getDataFile("fileinstall-folders.txt");
@@ -80,6 +92,7 @@ public final class FileInstallDeployer implements ArtifactInstaller {
 
     @Deactivate
     void deactivate() {
+        active = false;
         for (Folder folder : folders.values()) {
             try {
                 folder.registration.unregister();
@@ -104,16 +117,28 @@ public final class FileInstallDeployer implements ArtifactInstaller {
 
     @Override
     public void install(File artifact) throws IOException {
+        if (!active) {
+            handOver(artifact);
+            return;
+        }
         deploy(artifact.toPath());
     }
 
     @Override
     public void update(File artifact) throws IOException {
+        if (!active) {
+            handOver(artifact);
+            return;
+        }
         deploy(artifact.toPath());
     }
 
     @Override
     public void uninstall(File artifact) {
+        if (!active) {
+            handOver(artifact);
+            return;
+        }
         Path file = artifact.toPath().toAbsolutePath();
         if (!Files.isDirectory(file.getParent())) {
             LOG.log(Level.WARNING, "deploy folder {0} is gone (deleted, moved or unmounted?): nothing is undeployed",
@@ -121,6 +146,54 @@ public final class FileInstallDeployer implements ArtifactInstaller {
             return;
         }
         folder(file.getParent()).deployments.undeploy(file);
+    }
+
+    /**
+     * FileInstall called this deployer after it was replaced (see the class comment): the deployer of
+     * the registry running now deploys the file, or undeploys it if it is gone. A file that is there
+     * gets its modification time set to now: FileInstall, which forgot the file (it called to undeploy
+     * it) or would call this deployer for it again, then finds it as a new file of the running
+     * deployer's, which deploys the same content again (nothing changes), and sees its next change or
+     * removal. Without a running registry nothing is done: its next start deploys what the folder holds.
+     */
+    private void handOver(File artifact) {
+        Path file = artifact.toPath().toAbsolutePath();
+        BundleContext current = registryBundle.getBundleContext(); // null while the registry's bundle is stopped
+        ServiceReference<ArtifactInstaller> running = current == null ? null : runningDeployer(current);
+        ArtifactInstaller deployer = running == null ? null : current.getService(running);
+        if (deployer == null) {
+            LOG.log(Level.INFO, "{0}: FileInstall reported it after the registry stopped: what {1} holds is deployed"
+                    + " when the registry starts", file.getFileName(), file.getParent());
+            return;
+        }
+        try {
+            if (!Files.isRegularFile(file)) {
+                deployer.uninstall(artifact);
+                return;
+            }
+            deployer.update(artifact);
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
+        } catch (Exception e) { // what the ArtifactInstaller methods declare
+            LOG.log(Level.WARNING, "{0}: after a refresh of the registry FileInstall no longer watches it ({1}): copy it"
+                    + " into {2} again (write a temporary name, then rename) so that its next change or removal is"
+                    + " seen", file.getFileName(), e.toString(), file.getParent());
+        } finally {
+            current.ungetService(running);
+        }
+    }
+
+    /** The FileInstall deployer the registry's bundle registered since it started again, if any. */
+    private ServiceReference<ArtifactInstaller> runningDeployer(BundleContext current) {
+        try {
+            for (ServiceReference<ArtifactInstaller> ref : current.getServiceReferences(ArtifactInstaller.class, null)) {
+                if (registryBundle.equals(ref.getBundle())) {
+                    return ref;
+                }
+            }
+        } catch (InvalidSyntaxException | IllegalStateException stopping) {
+            // no filter, so only a stop
+        }
+        return null;
     }
 
     private void deploy(Path artifact) throws IOException {

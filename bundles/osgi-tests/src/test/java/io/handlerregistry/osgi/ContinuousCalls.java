@@ -67,6 +67,13 @@ final class ContinuousCalls {
         return List.copyOf(failures);
     }
 
+    /** What was answered and what failed so far, for the message of an assertion. */
+    @Override
+    public String toString() {
+        return calls() + " calls, answers by first word " + answers + ", " + failures.size() + " failed"
+                + (failures.isEmpty() ? "" : " (the first: " + failures.peek() + ")");
+    }
+
     /** Per thread, the first words of the answers in the order they changed, e.g. [v1, v2]. */
     List<List<String>> switchesPerThread() {
         return List.copyOf(switches);

@@ -3,6 +3,7 @@ package io.handlerregistry.osgi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +14,13 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
@@ -68,7 +71,7 @@ class FileInstallFolderTest {
         ContinuousCalls load = new ContinuousCalls(3, this::call);
         await().until(() -> load.calls() > 1_000);
         drop("handler-greeting-v2", deploy.resolve("greeting.jar")); // over the file, in place
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.answers("v2") > 1_000);
+        awaitAnswersOfV2(load);
         assertThat(load.stop().failures()).isEmpty();
         await().until(() -> Arrays.stream(osgi.context().getBundles())
                 .filter(b -> "io.handlerregistry.handler.greeting".equals(b.getSymbolicName())).count() == 1);
@@ -87,12 +90,7 @@ class FileInstallFolderTest {
         drop("handler-greeting-v1", deploy.resolve("greeting.jar"));
         await().atMost(Duration.ofSeconds(30)).until(() -> state(deployFolder(), "greeting.jar") == State.SERVING);
 
-        Bundle core = bundle("io.handlerregistry.core");
-        CountDownLatch refreshed = new CountDownLatch(1);
-        osgi.context().getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(core), e -> refreshed.countDown());
-        assertThat(refreshed.await(60, TimeUnit.SECONDS)).as("the refresh of the registry done").isTrue();
-
-        registry = osgi.registry();
+        refreshRegistry();
         await("greeting.jar serving, in the new deployer's view").atMost(Duration.ofSeconds(30))
                 .until(() -> registry.isLoaded("greeting") && state(deployFolder(), "greeting.jar") == State.SERVING);
         assertThat(call()).startsWith("v1 hi");
@@ -100,10 +98,52 @@ class FileInstallFolderTest {
         ContinuousCalls load = new ContinuousCalls(3, this::call);
         await().until(() -> load.calls() > 1_000);
         drop("handler-greeting-v2", deploy.resolve("greeting.jar"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.answers("v2") > 1_000);
+        awaitAnswersOfV2(load);
         assertThat(load.stop().failures()).as("failed calls during the replace after the refresh").isEmpty();
         await().until(() -> Arrays.stream(osgi.context().getBundles())
                 .filter(b -> "io.handlerregistry.handler.greeting".equals(b.getSymbolicName())).count() == 1);
+    }
+
+    /**
+     * FileInstall keeps the installer it found for a file while it installs it: if the registry is
+     * refreshed just then, FileInstall later calls the replaced deployer for that file, to uninstall it
+     * when it changed. Such a call goes to the running deployer, which deploys what the file holds: the
+     * endpoint serves on without a failed call, and FileInstall watches the file again.
+     */
+    @Test
+    void fileInstallsCallsOnAReplacedDeployerGoToTheRunningOne() throws Exception {
+        drop("handler-greeting-v1", deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> state(deployFolder(), "greeting.jar") == State.SERVING);
+        ServiceReference<?> replaced = Arrays.stream(osgi.context().getServiceReferences(
+                "org.apache.felix.fileinstall.ArtifactInstaller", null))
+                .filter(r -> "io.handlerregistry.core".equals(r.getBundle().getSymbolicName())).findFirst().orElseThrow();
+        Object replacedDeployer = osgi.context().getService(replaced);
+        refreshRegistry();
+        await().atMost(Duration.ofSeconds(30)).until(() -> state(deployFolder(), "greeting.jar") == State.SERVING);
+
+        ContinuousCalls load = new ContinuousCalls(3, this::call);
+        await().until(() -> load.calls() > 1_000);
+        replacedDeployer.getClass().getMethod("uninstall", File.class).invoke(replacedDeployer,
+                deploy.resolve("greeting.jar").toFile());
+        long callsAfter = load.calls();
+        await().until(() -> load.calls() > callsAfter + 1_000);
+        assertThat(load.stop().failures()).as("failed calls").isEmpty();
+        assertThat(state(deployFolder(), "greeting.jar")).isEqualTo(State.SERVING);
+        assertThat(call()).startsWith("v1 hi");
+
+        drop("handler-greeting-v2", deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> call().startsWith("v2 "));
+        Files.delete(deploy.resolve("greeting.jar"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !registry.isLoaded("greeting"));
+    }
+
+    /** Refreshes the registry's bundle, as a Karaf feature install may, and takes its new registry. */
+    private void refreshRegistry() throws InterruptedException {
+        CountDownLatch refreshed = new CountDownLatch(1);
+        osgi.context().getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(bundle("io.handlerregistry.core")),
+                e -> refreshed.countDown());
+        assertThat(refreshed.await(60, TimeUnit.SECONDS)).as("the refresh of the registry done").isTrue();
+        registry = osgi.registry();
     }
 
     /**
@@ -137,13 +177,25 @@ class FileInstallFolderTest {
         ContinuousCalls load = new ContinuousCalls(3, this::call);
         await().until(() -> load.calls() > 1_000);
         drop("handler-greeting-v2", deploy.resolve("greeting.jar"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.answers("v2") > 1_000);
+        awaitAnswersOfV2(load);
         assertThat(load.stop().failures()).as("failed calls while FileInstall's bundle was replaced").isEmpty();
         await("FileInstall's bundle drained and uninstalled").atMost(Duration.ofSeconds(30)).until(() -> Arrays
                 .stream(osgi.context().getBundles())
                 .filter(b -> "io.handlerregistry.handler.greeting".equals(b.getSymbolicName()))
                 .map(Bundle::getLocation).toList().equals(List.of(deployedLocation(deploy.resolve("greeting.jar")))));
         assertThat(state(deployFolder(), "greeting.jar")).isEqualTo(State.SERVING);
+    }
+
+    private void awaitAnswersOfV2(ContinuousCalls load) throws InterruptedException {
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.answers("v2") > 1_000);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("v2 did not answer 1,000 calls in 30 s: " + load + "; the folder: "
+                    + deployFolder().deployments() + "; the greeting bundles: " + Arrays.stream(osgi.context()
+                            .getBundles()).filter(b -> "io.handlerregistry.handler.greeting".equals(b.getSymbolicName()))
+                            .map(b -> b.getBundleId() + " " + b.getVersion() + " state " + b.getState() + " " + b.getLocation())
+                            .toList(), e);
+        }
     }
 
     private Bundle bundle(String symbolicName) {
