@@ -21,12 +21,16 @@ public interface ResponseReader<T> {
      *
      * @param response the status and headers; its {@link HandlerResponse#body()} is empty when
      *                 the body is given as a view
-     * @param body     the body, read-only, from its position to its limit. Valid only until this
-     *                 method returns and only on this thread: where the registry hands out a view
-     *                 of native memory (in-process handlers on JDK 22+), a later read, or one from
-     *                 another thread, throws ({@code IllegalStateException},
+     * @param body     the body, from its position to its limit. Valid only until this method
+     *                 returns and only on this thread: where the registry hands out a view of
+     *                 native memory (in-process handlers on JDK 22+), read-only, a later read, or
+     *                 one from another thread, throws ({@code IllegalStateException},
      *                 {@code WrongThreadException}) instead of reading memory the handler may
-     *                 have freed; elsewhere it is a copy. Copy what you keep.
+     *                 have freed. Elsewhere it is a copy: read-only where it shows memory that is
+     *                 not only this read's (a Java handler's answer); writable, with
+     *                 {@link ByteBuffer#hasArray() an array}, where the registry made it for this
+     *                 read alone (in-process handlers before JDK 22): that array is yours to keep.
+     *                 Copy anything else you keep.
      * @return what the caller of {@code execute} gets
      */
     T read(HandlerResponse response, ByteBuffer body);

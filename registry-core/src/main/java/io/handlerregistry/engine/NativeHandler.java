@@ -210,7 +210,7 @@ final class NativeHandler implements ResponseViews, AutoCloseable {
     /**
      * Calls {@code handler_entry} and hands the response to {@code reader} before releasing it: the
      * body as a view of the memory it lies in where {@link NativeMemory#view} can revoke one (JDK
-     * 22+), else as a copy. The reader may call the registry again on this thread: meanwhile this
+     * 22+), else as a copy made for this read, writable, whose array the reader may keep. The reader may call the registry again on this thread: meanwhile this
      * thread's calls use call memory of their own, so that this response stays as it is.
      */
     @Override
@@ -231,8 +231,7 @@ final class NativeHandler implements ResponseViews, AutoCloseable {
                 CallArena outer = CallArena.lend();
                 try {
                     if (!NativeMemory.viewsRevocable()) {
-                        return reader.read(head, ByteBuffer.wrap(arena.readBytes(data, (int) length))
-                                .asReadOnlyBuffer());
+                        return reader.read(head, ByteBuffer.wrap(arena.readBytes(data, (int) length)));
                     }
                     return NativeMemory.view(data, length, body -> reader.read(head, body));
                 } finally {

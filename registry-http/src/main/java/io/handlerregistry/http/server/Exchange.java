@@ -80,12 +80,15 @@ final class Exchange implements Consumer<LoadedHandler>, ResponseReader<Exchange
     /**
      * The handler's answer, copied out of its memory while the call is still inside: a small body into
      * an array of its own (cheaper than a pooled buffer's two atomic hand-overs), a larger one into a
-     * pooled buffer.
+     * pooled buffer; a body the registry copied for this read alone (one with an array, see
+     * {@link ResponseReader}) is kept as it is.
      */
     @Override
     public Answer read(HandlerResponse handlerResponse, ByteBuffer body) {
         RetainableByteBuffer copy;
-        if (body.remaining() <= SMALL_BODY_BYTES) {
+        if (body.hasArray()) {
+            copy = RetainableByteBuffer.wrap(body);
+        } else if (body.remaining() <= SMALL_BODY_BYTES) {
             byte[] bytes = new byte[body.remaining()];
             body.get(bytes);
             copy = RetainableByteBuffer.wrap(ByteBuffer.wrap(bytes));
