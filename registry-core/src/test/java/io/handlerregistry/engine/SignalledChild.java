@@ -27,6 +27,9 @@ public final class SignalledChild {
         if (NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("setsid").invokeInt(new Object[0]) < 0) {
             throw new IllegalStateException("setsid failed");
         }
+        // a shell without job control starts background commands with SIGINT ignored (a CI script run with
+        // '&'), and the JVM then leaves it ignored: back to the default, as a terminal's foreground job has it
+        NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("signal").invokePointer(new Object[] {2, null});
         Path report = Path.of(args[0]);
         NativeHandlerRegistry registry = NativeHandlerRegistry.create(TestLibraries.dir());
         registry.loadFrom("crashy", TestLibraries.library("crashy"), Isolation.PROCESS);
