@@ -210,8 +210,9 @@ final class NativeHandler implements ResponseViews, AutoCloseable {
     /**
      * Calls {@code handler_entry} and hands the response to {@code reader} before releasing it: the
      * body as a view of the memory it lies in where {@link NativeMemory#view} can revoke one (JDK
-     * 22+), else as a copy made for this read, writable, whose array the reader may keep. The reader may call the registry again on this thread: meanwhile this
-     * thread's calls use call memory of their own, so that this response stays as it is.
+     * 22+), else as a copy made for this read, writable, whose array the reader may keep. The reader
+     * may call the registry again on this thread: meanwhile this thread's calls use call memory of
+     * their own, so that this response stays as it is.
      */
     @Override
     public <T> T read(RequestContext context, HandlerRequest request, ResponseReader<T> reader) {
